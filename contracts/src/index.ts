@@ -1,0 +1,62 @@
+export type { Result, ParseError } from './result.js';
+export {
+  TOKEN_PATTERN,
+  isValidToken,
+  DEFAULT_FLAGS_BUCKET,
+  DEFAULT_AIRBAG_BUCKET,
+  AIRBAG_LEADER_KEY,
+  DEFAULT_CIRCUIT_STREAM,
+  DEFAULT_TOWER_CIRCUIT_CONSUMER,
+  DEFAULT_REDIS_PREFIX,
+  flagKvKey,
+  appFlagsKvFilter,
+  ALL_FLAGS_KV_FILTER,
+  parseFlagKvKey,
+  CIRCUIT_SUBJECT_ROOT,
+  circuitStreamSubjects,
+  circuitEventSubject,
+  signalBucketKey,
+  signalField,
+  parseSignalField,
+} from './names.js';
+export {
+  RULESET_SCHEMA_VERSION,
+  CircuitState,
+  RecoveryProfile,
+  DEFAULT_CIRCUIT_SETTINGS,
+  effectiveRolloutPercentage,
+  encodeFlagRule,
+  parseFlagRule,
+} from './ruleset.js';
+export type { CircuitSettings, CircuitStatus, FlagRule } from './ruleset.js';
+export {
+  CIRCUIT_EVENT_SCHEMA_VERSION,
+  CircuitEventType,
+  circuitEventTypeToken,
+  circuitEventId,
+  encodeCircuitEvent,
+  parseCircuitEvent,
+} from './circuit-events.js';
+export type { CircuitEvent, CircuitWindowStats } from './circuit-events.js';
+export {
+  SignalKind,
+  SIGNAL_RESOLUTIONS,
+  FINE_RESOLUTION_MS,
+  bucketStart,
+  windowBucketStarts,
+} from './signals.js';
+export type { SignalResolution, SignalCounts } from './signals.js';
+export {
+  BUCKET_COUNT,
+  murmurHash3,
+  prepareSalt,
+  hashToBucket,
+  bucketWithPreparedSalt,
+  bucketOf,
+  rolloutThreshold,
+  isInRollout,
+} from './bucketing.js';
+export type { PreparedSalt } from './bucketing.js';
+export { SocketEvent } from './socket-events.js';
+export type { ServerToClientEvents, ClientToServerEvents } from './socket-events.js';
+export type { ApiErrorBody, AppDto, FlagDto, Actor, AuditEntryDto, Page, TimeSeriesPointDto } from './api.js';

@@ -1,0 +1,102 @@
+/**
+ * Every NATS subject, KV bucket/key, JetStream stream/consumer and Redis key in Tailslide is
+ * built here. No other package writes one of these as a string literal.
+ */
+
+/** Allowed characters for app ids and flag keys: they become KV key and subject tokens. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** True when `value` can be used as an app id or flag key (`[A-Za-z0-9_-]`, 1–64 chars). */
+export function isValidToken(value: string): boolean {
+  return TOKEN_PATTERN.test(value);
+}
+
+/** Default name of the NATS KV bucket holding one entry per flag. @default 'tailslide_flags' */
+export const DEFAULT_FLAGS_BUCKET = 'tailslide_flags';
+
+/** Default name of the NATS KV bucket Airbag uses for its leader lease. @default 'tailslide_airbag' */
+export const DEFAULT_AIRBAG_BUCKET = 'tailslide_airbag';
+
+/** KV key of the Airbag leader lease inside the Airbag bucket. */
+export const AIRBAG_LEADER_KEY = 'leader';
+
+/** Default JetStream stream for circuit events. @default 'TAILSLIDE_CIRCUITS' */
+export const DEFAULT_CIRCUIT_STREAM = 'TAILSLIDE_CIRCUITS';
+
+/** Default durable consumer through which Tower applies circuit events. */
+export const DEFAULT_TOWER_CIRCUIT_CONSUMER = 'tower-circuit-events';
+
+/** Default prefix of every Redis key Tailslide writes. @default 'tailslide' */
+export const DEFAULT_REDIS_PREFIX = 'tailslide';
+
+/** KV key of one flag: `apps.<appId>.flags.<flagKey>`. */
+export function flagKvKey(appId: string, flagKey: string): string {
+  return `apps.${appId}.flags.${flagKey}`;
+}
+
+/** KV watch filter for every flag of one app: `apps.<appId>.flags.>`. */
+export function appFlagsKvFilter(appId: string): string {
+  return `apps.${appId}.flags.>`;
+}
+
+/** KV watch filter for every flag of every app (Airbag, the reconciler). */
+export const ALL_FLAGS_KV_FILTER = 'apps.*.flags.*';
+
+/** Splits a flag KV key back into its app id and flag key; `null` for anything else. */
+export function parseFlagKvKey(key: string): { appId: string; flagKey: string } | null {
+  const parts = key.split('.');
+  if (parts.length !== 4 || parts[0] !== 'apps' || parts[2] !== 'flags') return null;
+  const appId = parts[1] as string;
+  const flagKey = parts[3] as string;
+  if (!isValidToken(appId) || !isValidToken(flagKey)) return null;
+  return { appId, flagKey };
+}
+
+/** Root of every circuit-event subject. */
+export const CIRCUIT_SUBJECT_ROOT = 'tailslide.circuit';
+
+/** Subjects captured by the circuit-event stream: `tailslide.circuit.>`. */
+export function circuitStreamSubjects(root: string = CIRCUIT_SUBJECT_ROOT): string[] {
+  return [`${root}.>`];
+}
+
+/**
+ * Subject of one circuit event: `tailslide.circuit.<appId>.<flagKey>.<opened|recovering|step|closed>`.
+ * `type` is the event type without its `circuit.` prefix.
+ */
+export function circuitEventSubject(
+  appId: string,
+  flagKey: string,
+  type: 'opened' | 'recovering' | 'step' | 'closed',
+  root: string = CIRCUIT_SUBJECT_ROOT,
+): string {
+  return `${root}.${appId}.${flagKey}.${type}`;
+}
+
+/**
+ * Redis hash holding the success/failure counts of every flag of one app for one time bucket:
+ * `<prefix>:sig:<appId>:<resolutionMs>:<bucketStartMs>`. Fields come from {@link signalField}.
+ * All SDK instances of an app increment the same hash, so counts aggregate across the fleet.
+ */
+export function signalBucketKey(
+  prefix: string,
+  appId: string,
+  resolutionMs: number,
+  bucketStartMs: number,
+): string {
+  return `${prefix}:sig:${appId}:${resolutionMs}:${bucketStartMs}`;
+}
+
+/** Hash field of one flag's count inside a signal bucket: `<flagKey>:s` or `<flagKey>:f`. */
+export function signalField(flagKey: string, kind: 'success' | 'failure'): string {
+  return `${flagKey}:${kind === 'success' ? 's' : 'f'}`;
+}
+
+/** Inverse of {@link signalField}; `null` when the field is not a signal field. */
+export function parseSignalField(field: string): { flagKey: string; kind: 'success' | 'failure' } | null {
+  const i = field.lastIndexOf(':');
+  if (i <= 0) return null;
+  const suffix = field.slice(i + 1);
+  if (suffix !== 's' && suffix !== 'f') return null;
+  return { flagKey: field.slice(0, i), kind: suffix === 's' ? 'success' : 'failure' };
+}

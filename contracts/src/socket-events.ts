@@ -1,0 +1,30 @@
+import type { AppDto, AuditEntryDto, FlagDto } from './api.js';
+import type { CircuitEvent } from './circuit-events.js';
+
+/** socket.io event names Tower emits to dashboards. */
+export const SocketEvent = {
+  appChanged: 'app.changed',
+  appDeleted: 'app.deleted',
+  flagChanged: 'flag.changed',
+  flagDeleted: 'flag.deleted',
+  circuitEvent: 'circuit.event',
+  auditAppended: 'audit.appended',
+} as const;
+/** One of {@link SocketEvent}. */
+export type SocketEvent = (typeof SocketEvent)[keyof typeof SocketEvent];
+
+/** Payload of each socket event, for typed `socket.io` servers and clients. */
+export interface ServerToClientEvents {
+  'app.changed': (payload: { app: AppDto }) => void;
+  'app.deleted': (payload: { appId: string }) => void;
+  'flag.changed': (payload: { flag: FlagDto }) => void;
+  'flag.deleted': (payload: { appId: string; flagKey: string; id: string }) => void;
+  'circuit.event': (payload: { event: CircuitEvent; flag: FlagDto }) => void;
+  'audit.appended': (payload: { entry: AuditEntryDto }) => void;
+}
+
+/** Events dashboards send (room subscriptions). */
+export interface ClientToServerEvents {
+  /** Join the room of one app (`null` leaves all app rooms). */
+  subscribe: (payload: { appId: string | null }) => void;
+}
