@@ -1,0 +1,171 @@
+/**
+ * Shared helpers for integration and fault tests. Every test isolates itself by unique names
+ * (a database per test file, random KV bucket / stream names, a random Redis prefix) and cleans
+ * up what it creates. Fault tests start private servers on free ports; the shared services on
+ * 5432 / 6379 / 4222 are never stopped.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** Connection settings of the machine's shared services (overridable through the environment). */
+export const services = {
+  postgresUrl: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  natsUrl: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+} as const;
+
+/** A name unique to this run: `<prefix>_<10 hex chars>`, safe for databases, buckets and streams. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+/** A throwaway Postgres database, dropped by `drop()`. */
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database on the shared Postgres server. */
+export async function createTestDatabase(prefix = 'tailslide_test'): Promise<TestDatabase> {
+  const name = uniqueName(prefix).toLowerCase();
+  const admin = new pg.Client({ connectionString: services.postgresUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(services.postgresUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: services.postgresUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on `port`, or rejects after `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = netConnect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A private server process a fault test can stop and start again on the same port. */
+export interface ManagedServer {
+  readonly port: number;
+  readonly url: string;
+  /** Starts (or restarts) the process and waits until it accepts connections. */
+  start(): Promise<void>;
+  /** Kills the process (SIGKILL by default) and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the process and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+function managed(port: number, url: string, command: string, args: string[], dataDir: string): ManagedServer {
+  let child: ChildProcess | null = null;
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const c = child;
+    child = null;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill(signal);
+    });
+  };
+  return {
+    port,
+    url,
+    async start() {
+      if (child) return;
+      child = spawn(command, args, { stdio: 'ignore' });
+      await waitForPort(port);
+    },
+    stop,
+    async dispose() {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A private `nats-server -js` on a free port with its own store directory (not started yet). */
+export async function privateNatsServer(): Promise<ManagedServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tailslide-nats-'));
+  return managed(port, `nats://127.0.0.1:${port}`, '/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], dir);
+}
+
+/** A private `redis-server` on a free port that keeps nothing on disk (not started yet). */
+export async function privateRedisServer(): Promise<ManagedServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tailslide-redis-'));
+  return managed(
+    port,
+    `redis://127.0.0.1:${port}`,
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+    dir,
+  );
+}
+
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes. For waiting on another
+ * process (a KV watcher, a consumer) — never for waiting on our own timers, which expose tick().
+ */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000, intervalMs = 10): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
