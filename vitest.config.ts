@@ -16,11 +16,42 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { ...shared, test: { name: 'contracts', root: './contracts', include: ['src/**/*.test.ts'] } },
-      { ...shared, test: { name: 'sdk-node', root: './sdk-node', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
-      { ...shared, test: { name: 'tower-server', root: './tower-server', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
-      { ...shared, test: { name: 'airbag', root: './airbag', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
-      { ...shared, test: { name: 'tower-ui', root: './tower-ui', include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'] } },
+      {
+        ...shared,
+        test: { name: 'contracts', root: './contracts', include: ['src/**/*.test.ts'] },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'sdk-node',
+          root: './sdk-node',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'tower-server',
+          root: './tower-server',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'airbag',
+          root: './airbag',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'tower-ui',
+          root: './tower-ui',
+          include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
+        },
+      },
       { ...shared, test: { name: 'system', root: './test', include: ['**/*.test.ts'] } },
     ],
   },

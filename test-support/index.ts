@@ -85,7 +85,8 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
       s.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -102,7 +103,13 @@ export interface ManagedServer {
   dispose(): Promise<void>;
 }
 
-function managed(port: number, url: string, command: string, args: string[], dataDir: string): ManagedServer {
+function managed(
+  port: number,
+  url: string,
+  command: string,
+  args: string[],
+  dataDir: string,
+): ManagedServer {
   let child: ChildProcess | null = null;
   const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const c = child;
@@ -133,7 +140,13 @@ function managed(port: number, url: string, command: string, args: string[], dat
 export async function privateNatsServer(): Promise<ManagedServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tailslide-nats-'));
-  return managed(port, `nats://127.0.0.1:${port}`, '/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], dir);
+  return managed(
+    port,
+    `nats://127.0.0.1:${port}`,
+    '/usr/sbin/nats-server',
+    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir],
+    dir,
+  );
 }
 
 /** A private `redis-server` on a free port that keeps nothing on disk (not started yet). */
@@ -144,7 +157,18 @@ export async function privateRedisServer(): Promise<ManagedServer> {
     port,
     `redis://127.0.0.1:${port}`,
     'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
     dir,
   );
 }
@@ -153,18 +177,24 @@ export async function privateRedisServer(): Promise<ManagedServer> {
  * Polls `check` until it returns a truthy value or `timeoutMs` passes. For waiting on another
  * process (a KV watcher, a consumer) — never for waiting on our own timers, which expose tick().
  */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000, intervalMs = 10): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5_000,
+  intervalMs = 10,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
     } catch (err) {
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `condition not met within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

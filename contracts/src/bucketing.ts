@@ -78,9 +78,8 @@ function feed(s: string): void {
       continue;
     }
     let b0: number;
-    let b1 = 0;
+    let b1: number;
     let b2 = 0;
-    let b3 = 0;
     let count: number;
     if (c < 0x800) {
       b0 = 0xc0 | (c >> 6);
@@ -95,9 +94,8 @@ function feed(s: string): void {
           b0 = 0xf0 | (cp >> 18);
           b1 = 0x80 | ((cp >> 12) & 0x3f);
           b2 = 0x80 | ((cp >> 6) & 0x3f);
-          b3 = 0x80 | (cp & 0x3f);
-          count = 4;
-          for (let j = 0; j < count; j++) {
+          const b3 = 0x80 | (cp & 0x3f);
+          for (let j = 0; j < 4; j++) {
             const b = j === 0 ? b0 : j === 1 ? b1 : j === 2 ? b2 : b3;
             k |= b << (n << 3);
             len++;

@@ -21,7 +21,9 @@ export type CircuitEventType = (typeof CircuitEventType)[keyof typeof CircuitEve
 const TYPES: readonly string[] = Object.values(CircuitEventType);
 
 /** The subject token of an event type (`circuit.opened` → `opened`). */
-export function circuitEventTypeToken(type: CircuitEventType): 'opened' | 'recovering' | 'step' | 'closed' {
+export function circuitEventTypeToken(
+  type: CircuitEventType,
+): 'opened' | 'recovering' | 'step' | 'closed' {
   return type.slice('circuit.'.length) as 'opened' | 'recovering' | 'step' | 'closed';
 }
 
@@ -68,7 +70,12 @@ export interface CircuitEvent {
  * Deterministic event id: `<appId>.<flagKey>.<ruleVersion>.<token>`. A retried publish of the
  * same decision carries the same id, so JetStream stores it once and Tower applies it once.
  */
-export function circuitEventId(appId: string, flagKey: string, ruleVersion: number, type: CircuitEventType): string {
+export function circuitEventId(
+  appId: string,
+  flagKey: string,
+  ruleVersion: number,
+  type: CircuitEventType,
+): string {
   return `${appId}.${flagKey}.${ruleVersion}.${circuitEventTypeToken(type)}`;
 }
 
@@ -100,24 +107,39 @@ export function parseCircuitEvent(input: unknown): Result<CircuitEvent, ParseErr
   if (!decoded.ok) return decoded;
   const v = decoded.value;
   if (!isRecord(v)) return fail('invalid_field', '', 'a circuit event must be a JSON object');
-  if (typeof v.schemaVersion !== 'number' || !Number.isInteger(v.schemaVersion) || v.schemaVersion < 1) {
+  if (
+    typeof v.schemaVersion !== 'number' ||
+    !Number.isInteger(v.schemaVersion) ||
+    v.schemaVersion < 1
+  ) {
     return fail('invalid_field', 'schemaVersion', 'schemaVersion must be a positive integer');
   }
   if (v.schemaVersion > CIRCUIT_EVENT_SCHEMA_VERSION) {
-    return fail('unsupported_schema', 'schemaVersion', `schemaVersion ${v.schemaVersion} is newer than supported`);
+    return fail(
+      'unsupported_schema',
+      'schemaVersion',
+      `schemaVersion ${v.schemaVersion} is newer than supported`,
+    );
   }
-  if (typeof v.id !== 'string' || v.id.length === 0) return fail('invalid_field', 'id', 'id must be a non-empty string');
+  if (typeof v.id !== 'string' || v.id.length === 0)
+    return fail('invalid_field', 'id', 'id must be a non-empty string');
   if (typeof v.type !== 'string' || !TYPES.includes(v.type)) {
     return fail('invalid_field', 'type', `type must be one of ${TYPES.join(', ')}`);
   }
-  if (typeof v.appId !== 'string' || !isValidToken(v.appId)) return fail('invalid_field', 'appId', 'appId must be a token');
-  if (typeof v.flagKey !== 'string' || !isValidToken(v.flagKey)) return fail('invalid_field', 'flagKey', 'flagKey must be a token');
+  if (typeof v.appId !== 'string' || !isValidToken(v.appId))
+    return fail('invalid_field', 'appId', 'appId must be a token');
+  if (typeof v.flagKey !== 'string' || !isValidToken(v.flagKey))
+    return fail('invalid_field', 'flagKey', 'flagKey must be a token');
   if (typeof v.ruleVersion !== 'number' || !Number.isInteger(v.ruleVersion) || v.ruleVersion < 0) {
     return fail('invalid_field', 'ruleVersion', 'ruleVersion must be a non-negative integer');
   }
   const pct = v.recoveryPercentage;
   if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100) {
-    return fail('invalid_field', 'recoveryPercentage', 'recoveryPercentage must be between 0 and 100');
+    return fail(
+      'invalid_field',
+      'recoveryPercentage',
+      'recoveryPercentage must be between 0 and 100',
+    );
   }
   if (typeof v.occurredAt !== 'string' || Number.isNaN(Date.parse(v.occurredAt))) {
     return fail('invalid_field', 'occurredAt', 'occurredAt must be an ISO 8601 time');

@@ -59,4 +59,12 @@ export {
 export type { PreparedSalt } from './bucketing.js';
 export { SocketEvent } from './socket-events.js';
 export type { ServerToClientEvents, ClientToServerEvents } from './socket-events.js';
-export type { ApiErrorBody, AppDto, FlagDto, Actor, AuditEntryDto, Page, TimeSeriesPointDto } from './api.js';
+export type {
+  ApiErrorBody,
+  AppDto,
+  FlagDto,
+  Actor,
+  AuditEntryDto,
+  Page,
+  TimeSeriesPointDto,
+} from './api.js';

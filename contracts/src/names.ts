@@ -93,7 +93,9 @@ export function signalField(flagKey: string, kind: 'success' | 'failure'): strin
 }
 
 /** Inverse of {@link signalField}; `null` when the field is not a signal field. */
-export function parseSignalField(field: string): { flagKey: string; kind: 'success' | 'failure' } | null {
+export function parseSignalField(
+  field: string,
+): { flagKey: string; kind: 'success' | 'failure' } | null {
   const i = field.lastIndexOf(':');
   if (i <= 0) return null;
   const suffix = field.slice(i + 1);

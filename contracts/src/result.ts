@@ -1,5 +1,6 @@
 /** A value or a typed error, returned instead of throwing by every parser in this package. */
-export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+export type Result<T, E> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 /** Why a wire value was rejected. `path` points at the offending field (`circuit.windowMs`). */
 export interface ParseError {
@@ -17,7 +18,11 @@ export function ok<T>(value: T): Result<T, never> {
 }
 
 /** @internal */
-export function fail(code: ParseError['code'], path: string, message: string): Result<never, ParseError> {
+export function fail(
+  code: ParseError['code'],
+  path: string,
+  message: string,
+): Result<never, ParseError> {
   return { ok: false, error: { code, path, message } };
 }
 

@@ -8,7 +8,12 @@ import {
   parseFlagRule,
   type FlagRule,
 } from './ruleset.js';
-import { circuitEventId, CircuitEventType, encodeCircuitEvent, parseCircuitEvent } from './circuit-events.js';
+import {
+  circuitEventId,
+  CircuitEventType,
+  encodeCircuitEvent,
+  parseCircuitEvent,
+} from './circuit-events.js';
 import { flagKvKey, parseFlagKvKey, parseSignalField, signalField } from './names.js';
 import { bucketStart, windowBucketStarts } from './signals.js';
 
@@ -22,14 +27,21 @@ const rule: FlagRule = {
   whitelist: ['alice'],
   salt: 'new-checkout',
   circuit: DEFAULT_CIRCUIT_SETTINGS,
-  circuitStatus: { state: 'closed', recoveryPercentage: 100, changedAt: '2026-01-01T00:00:00.000Z' },
+  circuitStatus: {
+    state: 'closed',
+    recoveryPercentage: 100,
+    changedAt: '2026-01-01T00:00:00.000Z',
+  },
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
 
 describe('parseFlagRule', () => {
   it('round-trips an encoded rule from text and bytes', () => {
     expect(parseFlagRule(encodeFlagRule(rule))).toEqual({ ok: true, value: rule });
-    expect(parseFlagRule(new TextEncoder().encode(encodeFlagRule(rule)))).toEqual({ ok: true, value: rule });
+    expect(parseFlagRule(new TextEncoder().encode(encodeFlagRule(rule)))).toEqual({
+      ok: true,
+      value: rule,
+    });
   });
 
   it('rejects a newer schema version with a typed error', () => {
@@ -40,7 +52,10 @@ describe('parseFlagRule', () => {
 
   it('names the offending field', () => {
     const r = parseFlagRule({ ...rule, rolloutPercentage: 101 });
-    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_field', path: 'rolloutPercentage' } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_field', path: 'rolloutPercentage' },
+    });
     const c = parseFlagRule({ ...rule, circuit: { ...rule.circuit, windowMs: 'x' } });
     expect(c).toMatchObject({ ok: false, error: { path: 'circuit.windowMs' } });
   });
@@ -68,9 +83,21 @@ describe('effectiveRolloutPercentage', () => {
   it('scales the rollout by the recovery percentage while recovering', () => {
     expect(effectiveRolloutPercentage(rule)).toBe(12.5);
     expect(
-      effectiveRolloutPercentage({ ...rule, circuitStatus: { ...rule.circuitStatus, state: CircuitState.recovering, recoveryPercentage: 40 } }),
+      effectiveRolloutPercentage({
+        ...rule,
+        circuitStatus: {
+          ...rule.circuitStatus,
+          state: CircuitState.recovering,
+          recoveryPercentage: 40,
+        },
+      }),
     ).toBe(5);
-    expect(effectiveRolloutPercentage({ ...rule, circuitStatus: { ...rule.circuitStatus, state: 'open' } })).toBe(0);
+    expect(
+      effectiveRolloutPercentage({
+        ...rule,
+        circuitStatus: { ...rule.circuitStatus, state: 'open' },
+      }),
+    ).toBe(0);
     expect(effectiveRolloutPercentage({ ...rule, active: false })).toBe(0);
   });
 });
@@ -104,7 +131,10 @@ describe('names', () => {
   it('round-trips KV keys and signal fields', () => {
     expect(parseFlagKvKey(flagKvKey('7', 'a-b_c'))).toEqual({ appId: '7', flagKey: 'a-b_c' });
     expect(parseFlagKvKey('apps.7.other.x')).toBeNull();
-    expect(parseSignalField(signalField('a-b', 'failure'))).toEqual({ flagKey: 'a-b', kind: 'failure' });
+    expect(parseSignalField(signalField('a-b', 'failure'))).toEqual({
+      flagKey: 'a-b',
+      kind: 'failure',
+    });
     expect(parseSignalField('junk')).toBeNull();
   });
 });

@@ -118,23 +118,33 @@ export function encodeFlagRule(rule: FlagRule): string {
 
 type Obj = Record<string, unknown>;
 
-function num(o: Obj, key: string, path: string, min: number, max: number): Result<number, ParseError> {
+function num(
+  o: Obj,
+  key: string,
+  path: string,
+  min: number,
+  max: number,
+): Result<number, ParseError> {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) return fail('invalid_field', path + key, `${path + key} must be a finite number`);
-  if (v < min || v > max) return fail('invalid_field', path + key, `${path + key} must be between ${min} and ${max}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    return fail('invalid_field', path + key, `${path + key} must be a finite number`);
+  if (v < min || v > max)
+    return fail('invalid_field', path + key, `${path + key} must be between ${min} and ${max}`);
   return ok(v);
 }
 
 function str(o: Obj, key: string, path: string): Result<string, ParseError> {
   const v = o[key];
-  if (typeof v !== 'string') return fail('invalid_field', path + key, `${path + key} must be a string`);
+  if (typeof v !== 'string')
+    return fail('invalid_field', path + key, `${path + key} must be a string`);
   return ok(v);
 }
 
 function parseCircuit(v: unknown): Result<CircuitSettings, ParseError> {
   if (!isRecord(v)) return fail('invalid_field', 'circuit', 'circuit must be an object');
   const p = 'circuit.';
-  if (typeof v.enabled !== 'boolean') return fail('invalid_field', p + 'enabled', 'circuit.enabled must be a boolean');
+  if (typeof v.enabled !== 'boolean')
+    return fail('invalid_field', p + 'enabled', 'circuit.enabled must be a boolean');
   const threshold = num(v, 'errorThresholdPercentage', p, 0, 100);
   if (!threshold.ok) return threshold;
   const minimumRequests = num(v, 'minimumRequests', p, 0, Number.MAX_SAFE_INTEGER);
@@ -145,7 +155,11 @@ function parseCircuit(v: unknown): Result<CircuitSettings, ParseError> {
   if (!recoveryDelayMs.ok) return recoveryDelayMs;
   const profile = v.recoveryProfile;
   if (profile !== RecoveryProfile.linear && profile !== RecoveryProfile.exponential) {
-    return fail('invalid_field', p + 'recoveryProfile', "circuit.recoveryProfile must be 'linear' or 'exponential'");
+    return fail(
+      'invalid_field',
+      p + 'recoveryProfile',
+      "circuit.recoveryProfile must be 'linear' or 'exponential'",
+    );
   }
   const initial = num(v, 'initialRecoveryPercentage', p, 0, 100);
   if (!initial.ok) return initial;
@@ -174,10 +188,19 @@ function parseCircuit(v: unknown): Result<CircuitSettings, ParseError> {
 }
 
 function parseStatus(v: unknown): Result<CircuitStatus, ParseError> {
-  if (!isRecord(v)) return fail('invalid_field', 'circuitStatus', 'circuitStatus must be an object');
+  if (!isRecord(v))
+    return fail('invalid_field', 'circuitStatus', 'circuitStatus must be an object');
   const state = v.state;
-  if (state !== CircuitState.closed && state !== CircuitState.open && state !== CircuitState.recovering) {
-    return fail('invalid_field', 'circuitStatus.state', "circuitStatus.state must be 'closed', 'open' or 'recovering'");
+  if (
+    state !== CircuitState.closed &&
+    state !== CircuitState.open &&
+    state !== CircuitState.recovering
+  ) {
+    return fail(
+      'invalid_field',
+      'circuitStatus.state',
+      "circuitStatus.state must be 'closed', 'open' or 'recovering'",
+    );
   }
   const pct = num(v, 'recoveryPercentage', 'circuitStatus.', 0, 100);
   if (!pct.ok) return pct;
@@ -196,21 +219,32 @@ export function parseFlagRule(input: unknown): Result<FlagRule, ParseError> {
   if (!decoded.ok) return decoded;
   const v = decoded.value;
   if (!isRecord(v)) return fail('invalid_field', '', 'a flag rule must be a JSON object');
-  if (typeof v.schemaVersion !== 'number' || !Number.isInteger(v.schemaVersion) || v.schemaVersion < 1) {
+  if (
+    typeof v.schemaVersion !== 'number' ||
+    !Number.isInteger(v.schemaVersion) ||
+    v.schemaVersion < 1
+  ) {
     return fail('invalid_field', 'schemaVersion', 'schemaVersion must be a positive integer');
   }
   if (v.schemaVersion > RULESET_SCHEMA_VERSION) {
-    return fail('unsupported_schema', 'schemaVersion', `schemaVersion ${v.schemaVersion} is newer than supported (${RULESET_SCHEMA_VERSION})`);
+    return fail(
+      'unsupported_schema',
+      'schemaVersion',
+      `schemaVersion ${v.schemaVersion} is newer than supported (${RULESET_SCHEMA_VERSION})`,
+    );
   }
   const appId = str(v, 'appId', '');
   if (!appId.ok) return appId;
-  if (!isValidToken(appId.value)) return fail('invalid_field', 'appId', 'appId must match [A-Za-z0-9_-]{1,64}');
+  if (!isValidToken(appId.value))
+    return fail('invalid_field', 'appId', 'appId must match [A-Za-z0-9_-]{1,64}');
   const flagKey = str(v, 'flagKey', '');
   if (!flagKey.ok) return flagKey;
-  if (!isValidToken(flagKey.value)) return fail('invalid_field', 'flagKey', 'flagKey must match [A-Za-z0-9_-]{1,64}');
+  if (!isValidToken(flagKey.value))
+    return fail('invalid_field', 'flagKey', 'flagKey must match [A-Za-z0-9_-]{1,64}');
   const version = num(v, 'version', '', 0, Number.MAX_SAFE_INTEGER);
   if (!version.ok) return version;
-  if (typeof v.active !== 'boolean') return fail('invalid_field', 'active', 'active must be a boolean');
+  if (typeof v.active !== 'boolean')
+    return fail('invalid_field', 'active', 'active must be a boolean');
   const rollout = num(v, 'rolloutPercentage', '', 0, 100);
   if (!rollout.ok) return rollout;
   const wl = v.whitelist;

@@ -35,7 +35,11 @@ export function bucketStart(nowMs: number, resolutionMs: number): number {
  * Bucket starts covering the window `(nowMs - windowMs, nowMs]`, oldest first. The bucket holding
  * `nowMs` is included (it is still filling); so the window spans `ceil(windowMs / res)` buckets.
  */
-export function windowBucketStarts(nowMs: number, windowMs: number, resolutionMs: number): number[] {
+export function windowBucketStarts(
+  nowMs: number,
+  windowMs: number,
+  resolutionMs: number,
+): number[] {
   const last = bucketStart(nowMs, resolutionMs);
   const count = Math.max(1, Math.ceil(windowMs / resolutionMs));
   const out: number[] = new Array<number>(count);
