@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CIRCUIT_SUBJECT_ROOT,
+  DEFAULT_AIRBAG_BUCKET,
+  DEFAULT_CIRCUIT_STREAM,
+  DEFAULT_FLAGS_BUCKET,
+  DEFAULT_REDIS_PREFIX,
+  type FlagRule,
+} from '@tailslide/contracts';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { AirbagMetrics } from './airbag-metrics.js';
+import { EventPublisher, ensureCircuitStream } from './event-publisher.js';
+import { LeaderLease } from './leader-lease.js';
+import { Poller, type TickResult } from './poller.js';
+import { RuleWatcher } from './rule-watcher.js';
+import { SignalReader, type SignalRedis } from './signal-reader.js';
+
+/** A connected node-redis v6 client (only `isReady` and `hGetAll` are used). */
+export type RedisClient = SignalRedis;
+
+/** Options of {@link startAirbag}. Connections are passed in and stay owned by the caller. */
+export interface AirbagOptions {
+  /** A connected NATS client (JetStream enabled). */
+  readonly nats: NatsConnection;
+  /** A connected node-redis v6 client. */
+  readonly redis: RedisClient;
+  /** KV bucket of flag rules. @default DEFAULT_FLAGS_BUCKET ('tailslide_flags') */
+  readonly flagsBucket?: string;
+  /** KV bucket of the leader lease. @default DEFAULT_AIRBAG_BUCKET ('tailslide_airbag') */
+  readonly airbagBucket?: string;
+  /** JetStream stream of circuit events. @default DEFAULT_CIRCUIT_STREAM ('TAILSLIDE_CIRCUITS') */
+  readonly circuitStream?: string;
+  /** Root of circuit-event subjects. @default CIRCUIT_SUBJECT_ROOT ('tailslide.circuit') */
+  readonly circuitSubjectRoot?: string;
+  /** Prefix of signal keys in Redis. @default DEFAULT_REDIS_PREFIX ('tailslide') */
+  readonly redisPrefix?: string;
+  /** Time between ticks when `autoPoll` is on. @default 1000 */
+  readonly pollIntervalMs?: number;
+  /** Lease duration; a dead leader is replaced within `leaseMs` + one poll interval. @default 5000 */
+  readonly leaseMs?: number;
+  /** This instance's id in the lease. @default a random UUID */
+  readonly instanceId?: string;
+  /** Tick on a timer. Tests pass false and call `tick()`. @default true */
+  readonly autoPoll?: boolean;
+  /** Clock (ms since the epoch). @default Date.now */
+  readonly now?: () => number;
+  /** Logger. @default pino at level 'info' */
+  readonly logger?: Logger;
+  /** A Redis read slower than this counts as failed. @default 1000 */
+  readonly redisTimeoutMs?: number;
+  /** Timeout of JetStream requests (publish acks, KV operations). @default 2000 */
+  readonly natsTimeoutMs?: number;
+}
+
+/** Health as reported on `/healthz`. */
+export interface AirbagHealth {
+  /** `degraded` when Redis cannot be read (no decisions are taken) or NATS is closed. */
+  readonly status: 'ok' | 'degraded';
+  readonly redis: 'up' | 'down' | 'unknown';
+  readonly nats: 'up' | 'closed';
+  readonly leader: boolean;
+  readonly rules: number;
+}
+
+/** A running Airbag. */
+export interface Airbag {
+  /** Runs one poll tick now (serialised with the timer's ticks). Never rejects. */
+  tick(): Promise<TickResult>;
+  /** Whether this instance held the lease at its last tick. */
+  isLeader(): boolean;
+  /** Number of flag rules the KV watch has delivered so far. */
+  ruleCount(): number;
+  /** The rule held for one flag, if any. */
+  rule(appId: string, flagKey: string): FlagRule | undefined;
+  /** Resolves once the watch has delivered the flag at `minVersion` or later. */
+  waitForRule(
+    appId: string,
+    flagKey: string,
+    minVersion?: number,
+    timeoutMs?: number,
+  ): Promise<FlagRule>;
+  /** Health for `/healthz`. */
+  health(): AirbagHealth;
+  /** Prometheus registry for `/metrics`. */
+  readonly metrics: Registry;
+  /** Stops polling and the watch, releases the lease. Leaves the connections open. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an Airbag: ensures the circuit stream and both KV buckets exist, starts the flag watch
+ * and waits for its initial snapshot, then ticks every `pollIntervalMs` unless `autoPoll` is false.
+ */
+export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
+  const logger = options.logger ?? pino({ name: 'airbag' });
+  const now = options.now ?? Date.now;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const natsTimeoutMs = options.natsTimeoutMs ?? 2000;
+  const js = jetstream(options.nats, { timeout: natsTimeoutMs });
+  const jsm = await jetstreamManager(options.nats, { timeout: natsTimeoutMs });
+  const subjectRoot = options.circuitSubjectRoot ?? CIRCUIT_SUBJECT_ROOT;
+  await ensureCircuitStream(jsm, options.circuitStream ?? DEFAULT_CIRCUIT_STREAM, subjectRoot);
+  const kvm = new Kvm(js);
+  const flagsKv = await kvm.create(options.flagsBucket ?? DEFAULT_FLAGS_BUCKET, { history: 1 });
+  const airbagKv = await kvm.create(options.airbagBucket ?? DEFAULT_AIRBAG_BUCKET, { history: 1 });
+
+  const metrics = new AirbagMetrics();
+  const watcher = await RuleWatcher.start({ kv: flagsKv, logger });
+  const lease = new LeaderLease({
+    kv: airbagKv,
+    instanceId: options.instanceId ?? randomUUID(),
+    leaseMs: options.leaseMs ?? 5000,
+    logger,
+  });
+  const poller = new Poller({
+    rules: watcher,
+    reader: new SignalReader({
+      redis: options.redis,
+      prefix: options.redisPrefix ?? DEFAULT_REDIS_PREFIX,
+      timeoutMs: options.redisTimeoutMs ?? 1000,
+    }),
+    publisher: new EventPublisher({ js, subjectRoot, timeoutMs: natsTimeoutMs }),
+    lease,
+    now,
+    logger,
+    metrics,
+  });
+
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+  const schedule = () => {
+    if (closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void poller.tick().then(schedule);
+    }, pollIntervalMs);
+  };
+  if (options.autoPoll ?? true) schedule();
+
+  return {
+    tick: () => poller.tick(),
+    isLeader: () => lease.isLeader(),
+    ruleCount: () => watcher.size(),
+    rule: (appId, flagKey) => watcher.get(appId, flagKey),
+    waitForRule: (appId, flagKey, minVersion, timeoutMs) =>
+      watcher.waitForRule(appId, flagKey, minVersion, timeoutMs),
+    health: () => {
+      const redisLastRead = poller.redisState();
+      const redis = redisLastRead === 'down' || !options.redis.isReady ? 'down' : redisLastRead;
+      const nats = options.nats.isClosed() ? 'closed' : 'up';
+      return {
+        status: redis === 'down' || nats === 'closed' ? 'degraded' : 'ok',
+        redis,
+        nats,
+        leader: lease.isLeader(),
+        rules: watcher.size(),
+      };
+    },
+    metrics: metrics.registry,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await poller.idle();
+      await watcher.stop();
+      if (!options.nats.isClosed()) await lease.release();
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import {
+  CIRCUIT_EVENT_SCHEMA_VERSION,
+  CircuitEventType,
+  CircuitState,
+  RecoveryProfile,
+  circuitEventId,
+  type CircuitEvent,
+  type CircuitWindowStats,
+  type FlagRule,
+} from '@tailslide/contracts';
+
+/**
+ * The pure circuit state machine. The state itself lives in the rule (`circuitStatus`, owned by
+ * Tower); this module only decides which transition, if any, is due. See ADR 0003 for the
+ * anti-flap rules (hysteresis band, evidence since the last change, scaled recovery sample).
+ */
+
+/**
+ * While recovering, a step is taken only if the error rate stayed below this share of the
+ * threshold; a rate between it and the threshold holds the ramp where it is (hysteresis).
+ */
+export const RECOVERY_HYSTERESIS_RATIO = 0.8;
+
+/** The fewest requests a recovery interval needs, however small the recovery share is. */
+export const MIN_RECOVERY_SAMPLE = 5;
+
+/** The lowest recovery percentage a ramp starts from (an exponential ramp from 0 never grows). */
+export const MIN_RECOVERY_PERCENTAGE = 0.1;
+
+/** What the decision is based on. `window` is `null` when there is no data. */
+export interface CircuitInput {
+  readonly rule: FlagRule;
+  /** Signals since the span given by {@link evidenceRequest}; `null` = no data (failed or empty read). */
+  readonly window: CircuitWindowStats | null;
+  /** Decision time, ms since the epoch. */
+  readonly now: number;
+}
+
+/** Either nothing to do (with the reason, for logs and tests) or one event to publish. */
+export type CircuitDecision =
+  | { readonly kind: 'none'; readonly reason: string }
+  | { readonly kind: 'publish'; readonly event: CircuitEvent };
+
+/** Which signals a rule's decision needs: the window length and the earliest time to count. */
+export interface EvidenceRequest {
+  readonly windowMs: number;
+  readonly sinceMs: number;
+}
+
+/** Whether Airbag looks at this flag at all. */
+export function isEvaluated(rule: FlagRule): boolean {
+  if (!rule.circuit.enabled) return false;
+  const state = rule.circuitStatus.state;
+  return rule.active || state === CircuitState.open || state === CircuitState.recovering;
+}
+
+/**
+ * The signals a decision on `rule` needs, or `null` when none (an open circuit waits on time
+ * only). Evidence never reaches back past `circuitStatus.changedAt`: a closed circuit that a
+ * human just reset must not re-open on the failures that opened it, and a recovery step counts
+ * only the interval since the last step. While recovering the span is the longer of the window
+ * and the step interval, so a slow ramp still sees its whole interval.
+ */
+export function evidenceRequest(rule: FlagRule): EvidenceRequest | null {
+  const state = rule.circuitStatus.state;
+  if (state === CircuitState.open) return null;
+  const changedAt = Date.parse(rule.circuitStatus.changedAt);
+  const sinceMs = Number.isNaN(changedAt) ? Number.NEGATIVE_INFINITY : changedAt;
+  const windowMs =
+    state === CircuitState.recovering
+      ? Math.max(rule.circuit.windowMs, rule.circuit.recoveryStepMs)
+      : rule.circuit.windowMs;
+  return { windowMs, sinceMs };
+}
+
+/**
+ * Requests a recovery interval must hold before it counts, scaled by the share of traffic the
+ * flag currently gets: `max(min(minimumRequests, MIN_RECOVERY_SAMPLE), ceil(minimumRequests ×
+ * percentage / 100))`. At 10 % a flag sees a tenth of its traffic, so asking for the full
+ * `minimumRequests` would stall the ramp; asking for less than a handful would let one lucky call
+ * advance it.
+ */
+export function requiredRecoveryRequests(minimumRequests: number, percentage: number): number {
+  const scaled = Math.ceil((minimumRequests * Math.min(100, Math.max(0, percentage))) / 100);
+  return Math.max(Math.min(minimumRequests, MIN_RECOVERY_SAMPLE), scaled);
+}
+
+/** The error rate below which a recovery step may be taken (the low-water mark). */
+export function recoveryStepThreshold(errorThresholdPercentage: number): number {
+  return errorThresholdPercentage * RECOVERY_HYSTERESIS_RATIO;
+}
+
+/** The next recovery percentage, capped at 100. */
+export function nextRecoveryPercentage(
+  profile: RecoveryProfile,
+  current: number,
+  incrementPercentage: number,
+): number {
+  const base = Math.max(MIN_RECOVERY_PERCENTAGE, current);
+  const next =
+    profile === RecoveryProfile.exponential
+      ? base * (1 + incrementPercentage / 100)
+      : base + incrementPercentage;
+  // Rounded to 0.001 so the value is stable across processes and readable in the audit log.
+  return Math.min(100, Math.round(next * 1000) / 1000);
+}
+
+/** Percentage a recovery starts at: the setting, clamped to [MIN_RECOVERY_PERCENTAGE, 100]. */
+export function initialRecoveryPercentage(rule: FlagRule): number {
+  return Math.min(100, Math.max(MIN_RECOVERY_PERCENTAGE, rule.circuit.initialRecoveryPercentage));
+}
+
+function none(reason: string): CircuitDecision {
+  return { kind: 'none', reason };
+}
+
+function publish(
+  rule: FlagRule,
+  type: CircuitEventType,
+  recoveryPercentage: number,
+  window: CircuitWindowStats | null,
+  now: number,
+  reason: string,
+): CircuitDecision {
+  return {
+    kind: 'publish',
+    event: {
+      schemaVersion: CIRCUIT_EVENT_SCHEMA_VERSION,
+      id: circuitEventId(rule.appId, rule.flagKey, rule.version, type),
+      type,
+      appId: rule.appId,
+      flagKey: rule.flagKey,
+      ruleVersion: rule.version,
+      recoveryPercentage,
+      occurredAt: new Date(now).toISOString(),
+      stats: window,
+      reason,
+    },
+  };
+}
+
+function pct(n: number): string {
+  return `${Math.round(n * 10) / 10}%`;
+}
+
+/**
+ * Decides the transition due for one circuit, if any. Pure and total.
+ *
+ * - closed → opened when the window holds ≥ `minimumRequests` and the error rate ≥ threshold.
+ * - open → recovering once `changedAt + recoveryDelayMs` has passed (needs no data: the flag is off).
+ * - recovering → opened when the interval since the last step holds enough requests (see
+ *   {@link requiredRecoveryRequests}) and its error rate ≥ threshold; otherwise, once
+ *   `changedAt + recoveryStepMs` has passed and the interval has enough requests with a rate below
+ *   the low-water mark ({@link recoveryStepThreshold}), → step, or → closed when the ramp reaches 100.
+ * - No data never opens, steps or closes a circuit.
+ */
+export function decide(input: CircuitInput): CircuitDecision {
+  const { rule, window, now } = input;
+  if (!isEvaluated(rule)) return none('not evaluated');
+  const c = rule.circuit;
+  const status = rule.circuitStatus;
+  const changedAt = Date.parse(status.changedAt);
+
+  switch (status.state) {
+    case CircuitState.closed: {
+      if (window === null) return none('no data');
+      if (window.requests < c.minimumRequests) return none('below minimum requests');
+      if (window.errorRatePercentage < c.errorThresholdPercentage) return none('healthy');
+      return publish(
+        rule,
+        CircuitEventType.opened,
+        0,
+        window,
+        now,
+        `error rate ${pct(window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${window.requests} requests`,
+      );
+    }
+    case CircuitState.open: {
+      if (Number.isNaN(changedAt)) return none('invalid changedAt');
+      if (now < changedAt + c.recoveryDelayMs) return none('recovery delay not over');
+      const initial = initialRecoveryPercentage(rule);
+      if (initial >= 100) {
+        return publish(
+          rule,
+          CircuitEventType.closed,
+          100,
+          null,
+          now,
+          'recovery delay over; initial recovery is 100%',
+        );
+      }
+      return publish(
+        rule,
+        CircuitEventType.recovering,
+        initial,
+        null,
+        now,
+        `recovery delay of ${c.recoveryDelayMs} ms over; admitting ${pct(initial)}`,
+      );
+    }
+    case CircuitState.recovering: {
+      const required = requiredRecoveryRequests(c.minimumRequests, status.recoveryPercentage);
+      if (
+        window !== null &&
+        window.requests >= required &&
+        window.errorRatePercentage >= c.errorThresholdPercentage
+      ) {
+        return publish(
+          rule,
+          CircuitEventType.opened,
+          0,
+          window,
+          now,
+          `error rate ${pct(window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} while recovering at ${pct(status.recoveryPercentage)}`,
+        );
+      }
+      if (Number.isNaN(changedAt)) return none('invalid changedAt');
+      if (now < changedAt + c.recoveryStepMs) return none('step not due');
+      if (window === null) return none('no data');
+      if (window.requests < required) return none('too few requests for a step');
+      const low = recoveryStepThreshold(c.errorThresholdPercentage);
+      if (window.errorRatePercentage >= low) return none('error rate in hysteresis band');
+      const next = nextRecoveryPercentage(
+        c.recoveryProfile,
+        status.recoveryPercentage,
+        c.recoveryIncrementPercentage,
+      );
+      if (next >= 100) {
+        return publish(
+          rule,
+          CircuitEventType.closed,
+          100,
+          window,
+          now,
+          `recovered: ${pct(window.errorRatePercentage)} errors at ${pct(status.recoveryPercentage)}`,
+        );
+      }
+      return publish(
+        rule,
+        CircuitEventType.step,
+        next,
+        window,
+        now,
+        `healthy interval (${pct(window.errorRatePercentage)} errors over ${window.requests} requests); ${pct(status.recoveryPercentage)} → ${pct(next)}`,
+      );
+    }
+  }
+}

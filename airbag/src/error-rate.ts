@@ -1,0 +1,66 @@
+import type { CircuitWindowStats, SignalCounts } from '@tailslide/contracts';
+
+/** One flag's counts per bucket: bucket start (ms) → counts. Buckets without traffic are absent. */
+export type FlagSignalSeries = ReadonlyMap<number, SignalCounts>;
+
+/** The span of signals a decision looks at: buckets starting in `[sinceMs, now]`. */
+export interface EvidenceSpan {
+  /** Bucket starts to sum, oldest first (the last one is still filling). */
+  readonly bucketStarts: readonly number[];
+  /** Length of time the buckets cover, reported in the event's stats. */
+  readonly windowMs: number;
+}
+
+/**
+ * Bucket starts of the sliding window `(now - windowMs, now]`, keeping only buckets that start at
+ * or after `sinceMs`. Why the cut: a decision must only count signals gathered in the circuit's
+ * current state (see ADR 0003); a bucket that started before the change mixes both states.
+ */
+export function evidenceSpan(
+  nowMs: number,
+  windowMs: number,
+  sinceMs: number,
+  resolutionMs: number,
+): EvidenceSpan {
+  const last = nowMs - (((nowMs % resolutionMs) + resolutionMs) % resolutionMs);
+  const count = Math.max(1, Math.ceil(windowMs / resolutionMs));
+  const starts: number[] = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const s = last - i * resolutionMs;
+    if (s >= sinceMs) starts.push(s);
+  }
+  return { bucketStarts: starts, windowMs: Math.min(windowMs, starts.length * resolutionMs) };
+}
+
+/**
+ * Error rate of one flag over the given buckets. Returns `null` ("no data") when the read failed
+ * (`series === null`) or when the buckets hold no request at all: an empty window is never
+ * "0 % errors", so it can neither open nor heal a circuit.
+ */
+export function windowErrorRate(
+  series: FlagSignalSeries | null,
+  span: EvidenceSpan,
+): CircuitWindowStats | null {
+  if (series === null) return null;
+  let successes = 0;
+  let failures = 0;
+  for (const start of span.bucketStarts) {
+    const c = series.get(start);
+    if (c === undefined) continue;
+    successes += sanitize(c.successes);
+    failures += sanitize(c.failures);
+  }
+  const requests = successes + failures;
+  if (requests === 0) return null;
+  return {
+    requests,
+    failures,
+    errorRatePercentage: (failures / requests) * 100,
+    windowMs: span.windowMs,
+  };
+}
+
+/** Counts come from Redis strings; anything negative or not finite is treated as 0. */
+function sanitize(n: number): number {
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}

@@ -1,0 +1,81 @@
+import { once } from 'node:events';
+import { connect } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { createClient } from 'redis';
+import { startAirbag } from './airbag.js';
+import { loadConfig } from './config.js';
+import { createHttpServer } from './http.js';
+
+// Composition root: read config, open NATS and Redis, start Airbag and its HTTP server; close in
+// reverse on SIGTERM / SIGINT.
+const config = loadConfig();
+const logger = pino({ name: 'airbag', level: config.logLevel });
+
+const nats = await connect({
+  servers: config.natsUrl,
+  user: config.natsUser,
+  pass: config.natsPassword,
+  name: `airbag-${config.instanceId}`,
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 500,
+});
+const redis = createClient({
+  url: config.redisUrl,
+  // Fail fast while disconnected: a queued read would only answer after the outage.
+  disableOfflineQueue: true,
+  socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
+});
+let redisErrorLogged = false;
+redis.on('error', (err: unknown) => {
+  // node-redis emits an error on every reconnect attempt; the poller logs the outage once.
+  if (!redisErrorLogged) logger.debug({ err }, 'redis client error');
+  redisErrorLogged = true;
+});
+redis.on('ready', () => {
+  redisErrorLogged = false;
+});
+await redis.connect();
+
+const airbag = await startAirbag({
+  nats,
+  redis,
+  flagsBucket: config.flagsBucket,
+  airbagBucket: config.airbagBucket,
+  circuitStream: config.circuitStream,
+  circuitSubjectRoot: config.circuitSubjectRoot,
+  redisPrefix: config.redisPrefix,
+  pollIntervalMs: config.pollIntervalMs,
+  leaseMs: config.leaseMs,
+  instanceId: config.instanceId,
+  redisTimeoutMs: config.redisTimeoutMs,
+  natsTimeoutMs: config.natsTimeoutMs,
+  logger,
+});
+
+const http = createHttpServer({ airbag });
+http.listen(config.httpPort, config.httpHost);
+await once(http, 'listening');
+logger.info({ port: config.httpPort, instanceId: config.instanceId }, 'airbag started');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'airbag stopping');
+  http.close();
+  await airbag.close();
+  await nats.drain().catch(() => undefined);
+  redis.destroy();
+  logger.info('airbag stopped');
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    shutdown(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,202 @@
+import {
+  ALL_FLAGS_KV_FILTER,
+  parseFlagKvKey,
+  parseFlagRule,
+  type FlagRule,
+} from '@tailslide/contracts';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
+import type { Logger } from 'pino';
+
+export interface RuleWatcherDeps {
+  /** The flags bucket. */
+  readonly kv: KV;
+  readonly logger: Logger;
+  /** Delay before re-opening a watch that ended (connection closed, bucket recreated). @default 1000 */
+  readonly restartDelayMs?: number;
+}
+
+interface Waiter {
+  readonly appId: string;
+  readonly flagKey: string;
+  readonly minVersion: number;
+  readonly resolve: (rule: FlagRule) => void;
+}
+
+function ruleId(appId: string, flagKey: string): string {
+  return `${appId}.${flagKey}`;
+}
+
+/**
+ * Keeps the latest {@link FlagRule} of every flag of every app from a KV watch on
+ * `ALL_FLAGS_KV_FILTER`. Entries are applied only when their version is newer than the one held,
+ * so replays and reordering are no-ops. If the watch ends it is re-opened; the fresh snapshot
+ * replaces the old one (keys missing from it were purged while we were away).
+ */
+export class RuleWatcher {
+  readonly #kv: KV;
+  readonly #logger: Logger;
+  readonly #restartDelayMs: number;
+  readonly #rules = new Map<string, FlagRule>();
+  #waiters: Waiter[] = [];
+  #stopped = false;
+  #stopWatch: (() => void) | null = null;
+  #restartTimer: NodeJS.Timeout | null = null;
+  #loop: Promise<void> = Promise.resolve();
+
+  private constructor(deps: RuleWatcherDeps) {
+    this.#kv = deps.kv;
+    this.#logger = deps.logger;
+    this.#restartDelayMs = deps.restartDelayMs ?? 1000;
+  }
+
+  /** Starts watching and resolves once the initial snapshot has been applied. */
+  static async start(deps: RuleWatcherDeps): Promise<RuleWatcher> {
+    const w = new RuleWatcher(deps);
+    await w.#open();
+    return w;
+  }
+
+  /** Every rule held, in no particular order. */
+  rules(): IterableIterator<FlagRule> {
+    return this.#rules.values();
+  }
+
+  /** How many rules are held. */
+  size(): number {
+    return this.#rules.size;
+  }
+
+  /** The rule of one flag, if held. */
+  get(appId: string, flagKey: string): FlagRule | undefined {
+    return this.#rules.get(ruleId(appId, flagKey));
+  }
+
+  /** Resolves once the watch has delivered the flag at `minVersion` or later. */
+  waitForRule(
+    appId: string,
+    flagKey: string,
+    minVersion = 0,
+    timeoutMs = 10_000,
+  ): Promise<FlagRule> {
+    const held = this.get(appId, flagKey);
+    if (held && held.version >= minVersion) return Promise.resolve(held);
+    return new Promise<FlagRule>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(
+          new Error(`flag ${appId}/${flagKey} v${minVersion} not seen within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      const waiter: Waiter = {
+        appId,
+        flagKey,
+        minVersion,
+        resolve: (rule) => {
+          clearTimeout(timer);
+          resolve(rule);
+        },
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#stopWatch?.();
+    await this.#loop;
+  }
+
+  async #open(): Promise<void> {
+    // Count the live keys first: the watch reports the end of its initial snapshot on the last
+    // initial entry, so with zero keys there is nothing to wait for.
+    let expected = 0;
+    const keys = await this.#kv.keys(ALL_FLAGS_KV_FILTER);
+    for await (const _key of keys) expected++;
+
+    const iter = await this.#kv.watch({ key: ALL_FLAGS_KV_FILTER });
+    this.#stopWatch = () => iter.stop();
+    const seen = new Set<string>();
+    let snapshotDone = false;
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
+    const finishSnapshot = () => {
+      if (snapshotDone) return;
+      snapshotDone = true;
+      for (const id of [...this.#rules.keys()]) if (!seen.has(id)) this.#rules.delete(id);
+      markReady();
+    };
+    if (expected === 0) finishSnapshot();
+
+    this.#loop = (async () => {
+      try {
+        for await (const entry of iter) {
+          const id = this.#apply(entry);
+          if (!snapshotDone) {
+            if (id !== null) seen.add(id);
+            if (entry.isUpdate) finishSnapshot();
+          }
+        }
+      } catch (err) {
+        this.#logger.warn({ err }, 'flag watch failed');
+      }
+      finishSnapshot();
+      if (!this.#stopped) {
+        this.#logger.warn('flag watch ended; re-opening');
+        this.#scheduleRestart();
+      }
+    })();
+    await ready;
+  }
+
+  #scheduleRestart(): void {
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      if (this.#stopped) return;
+      this.#open().catch((err: unknown) => {
+        this.#logger.warn({ err }, 'could not re-open the flag watch');
+        if (!this.#stopped) this.#scheduleRestart();
+      });
+    }, this.#restartDelayMs);
+  }
+
+  /** Applies one entry; returns the rule id it concerned, or null when the key is not a flag. */
+  #apply(entry: KvWatchEntry): string | null {
+    const key = parseFlagKvKey(entry.key);
+    if (key === null) return null;
+    const id = ruleId(key.appId, key.flagKey);
+    if (entry.operation !== 'PUT') {
+      this.#rules.delete(id);
+      return id;
+    }
+    const parsed = parseFlagRule(entry.value);
+    if (!parsed.ok) {
+      this.#logger.warn({ key: entry.key, error: parsed.error }, 'ignoring an invalid flag rule');
+      return id;
+    }
+    const rule = parsed.value;
+    if (rule.appId !== key.appId || rule.flagKey !== key.flagKey) {
+      this.#logger.warn({ key: entry.key }, 'ignoring a flag rule stored under another key');
+      return id;
+    }
+    const held = this.#rules.get(id);
+    if (held === undefined || rule.version > held.version) {
+      this.#rules.set(id, rule);
+      this.#notify(rule);
+    }
+    return id;
+  }
+
+  #notify(rule: FlagRule): void {
+    if (this.#waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.appId === rule.appId && w.flagKey === rule.flagKey && rule.version >= w.minVersion)
+        w.resolve(rule);
+      else still.push(w);
+    }
+    this.#waiters = still;
+  }
+}
