@@ -1,0 +1,220 @@
+import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { appFlagsKvFilter, parseFlagKvKey } from '@tailslide/contracts';
+import { TailslideErrorCode, toTailslideError, type TailslideError } from './errors.js';
+
+/** Receives what a {@link RulesetSource} sees. Every callback must not throw. */
+export interface RulesetListener {
+  /** A fresh full load starts: entries until `onSynced` are the complete current set. */
+  onResync(): void;
+  /** A flag's value (`null` for a delete/purge) at `revision`. */
+  onEntry(flagKey: string, value: Uint8Array | string | object | null, revision: number): void;
+  /** The full load that began with `onResync` is complete; the source is live. */
+  onSynced(): void;
+  /** The source lost its feed (disconnected, watch broken, bucket missing). It keeps retrying. */
+  onStale(error: TailslideError): void;
+}
+
+/** Where rules come from: the NATS KV watcher in production, memory in tests. */
+export interface RulesetSource {
+  /** Starts delivering to `listener`; returns at once (work continues in the background). */
+  start(listener: RulesetListener): void;
+  /** Stops delivering and releases what the source opened. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link NatsRulesetSource}. */
+export interface NatsRulesetSourceOptions {
+  /** App whose flags are watched. */
+  readonly appId: string;
+  /** A NATS URL (the source opens and owns the connection) or an existing connection. */
+  readonly nats: string | NatsConnection;
+  /** KV bucket name. */
+  readonly bucket: string;
+  /** Sent as the NATS auth token when the source opens the connection. */
+  readonly sdkKey?: string | undefined;
+  /** Extra connection options when the source opens the connection (TLS, user, ...). */
+  readonly natsOptions?: Partial<NodeConnectionOptions> | undefined;
+  /** Pause between attempts to (re)connect or (re)watch. @default 1000 */
+  readonly retryDelayMs?: number | undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+}
+
+/** The consumer info nats.js caches on the watch iterator (not in its public types). */
+interface WatchInternals {
+  _data?: { info?: (cached: boolean) => Promise<{ num_pending?: number }> };
+}
+
+/**
+ * Watches `apps.<appId>.flags.>` in the flags KV bucket. Runs a supervisor loop for ever: connect
+ * (retrying with an unref'd timer, so a process whose NATS never comes up can still exit), open
+ * the bucket, watch (initial values, then updates). On a disconnect, a reconnect or a broken
+ * watch it reports `stale`, and re-watches from scratch once the connection is back, so the
+ * listener can drop flags deleted meanwhile. The bucket is never created here (Tower owns it).
+ */
+export class NatsRulesetSource implements RulesetSource {
+  readonly #opts: NatsRulesetSourceOptions;
+  #nc: NatsConnection | null = null;
+  #owned = false;
+  #closed = false;
+  #watch: { stop(): void } | null = null;
+  #wake: (() => void) | null = null;
+  #loop: Promise<void> | null = null;
+
+  constructor(opts: NatsRulesetSourceOptions) {
+    this.#opts = opts;
+  }
+
+  start(listener: RulesetListener): void {
+    if (this.#loop) return;
+    this.#loop = this.#run(listener).catch((err: unknown) => {
+      listener.onStale(
+        toTailslideError(TailslideErrorCode.natsUnavailable, 'ruleset source stopped', err),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#watch?.stop();
+    this.#wake?.();
+    const nc = this.#nc;
+    if (nc && this.#owned) {
+      await nc.close().catch(() => undefined);
+    }
+    await this.#loop;
+  }
+
+  get #retryMs(): number {
+    return this.#opts.retryDelayMs ?? 1000;
+  }
+
+  async #pause(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      void sleep(this.#retryMs).then(resolve);
+    });
+    this.#wake = null;
+  }
+
+  async #connect(listener: RulesetListener): Promise<NatsConnection | null> {
+    const target = this.#opts.nats;
+    if (typeof target !== 'string') return target;
+    while (!this.#closed) {
+      try {
+        const nc = await connect({
+          servers: target,
+          name: `tailslide-sdk:${this.#opts.appId}`,
+          ...(this.#opts.sdkKey ? { token: this.#opts.sdkKey } : {}),
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 1000,
+          pingInterval: 10_000,
+          maxPingOut: 2,
+          timeout: 5000,
+          ...this.#opts.natsOptions,
+          // The first connection is retried by our own unref'd loop instead of nats.js's
+          // waitOnFirstConnect, whose dial loop cannot be cancelled by close().
+          waitOnFirstConnect: false,
+        });
+        this.#owned = true;
+        if (this.#closed) {
+          await nc.close().catch(() => undefined);
+          return null;
+        }
+        return nc;
+      } catch (err) {
+        listener.onStale(
+          toTailslideError(TailslideErrorCode.natsUnavailable, 'cannot connect to NATS', err),
+        );
+        await this.#pause();
+      }
+    }
+    return null;
+  }
+
+  #watchStatus(nc: NatsConnection, listener: RulesetListener): void {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (this.#closed) return;
+        if (s.type === 'disconnect' || s.type === 'staleConnection') {
+          listener.onStale(
+            toTailslideError(TailslideErrorCode.natsUnavailable, 'NATS connection lost', s.type),
+          );
+        } else if (s.type === 'reconnect') {
+          // The ordered consumer behind the watch may or may not survive a server restart;
+          // re-watch from scratch so deletions made meanwhile are seen too.
+          this.#watch?.stop();
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  async #run(listener: RulesetListener): Promise<void> {
+    const nc = await this.#connect(listener);
+    if (!nc) return;
+    this.#nc = nc;
+    this.#watchStatus(nc, listener);
+    const closedForGood = nc.closed().then(() => true);
+    while (!this.#closed) {
+      if (nc.isClosed()) {
+        listener.onStale(
+          toTailslideError(TailslideErrorCode.natsUnavailable, 'NATS connection closed', 'closed'),
+        );
+        return;
+      }
+      try {
+        const kv: KV = await new Kvm(nc).open(this.#opts.bucket);
+        await this.#consume(kv, listener);
+        if (!this.#closed) {
+          listener.onStale(
+            toTailslideError(TailslideErrorCode.natsUnavailable, 'KV watch ended', 'restarting'),
+          );
+        }
+      } catch (err) {
+        if (this.#closed) return;
+        listener.onStale(
+          toTailslideError(
+            TailslideErrorCode.natsUnavailable,
+            `cannot watch KV bucket ${this.#opts.bucket}`,
+            err,
+          ),
+        );
+      }
+      if (this.#closed) return;
+      if (await Promise.race([closedForGood, this.#pause().then(() => false)])) continue;
+    }
+  }
+
+  async #consume(kv: KV, listener: RulesetListener): Promise<void> {
+    const iter = await kv.watch({ key: appFlagsKvFilter(this.#opts.appId) });
+    this.#watch = iter;
+    if (this.#closed) {
+      iter.stop();
+      return;
+    }
+    listener.onResync();
+    let synced = false;
+    const consumer = (iter as unknown as WatchInternals)._data;
+    const info = await consumer?.info?.(true).catch(() => undefined);
+    if (info?.num_pending === 0 || info === undefined) {
+      synced = true;
+      listener.onSynced();
+    }
+    for await (const e of iter as AsyncIterable<KvWatchEntry>) {
+      const parsed = parseFlagKvKey(e.key);
+      if (parsed && parsed.appId === this.#opts.appId) {
+        if (e.operation === 'PUT') listener.onEntry(parsed.flagKey, e.value, e.revision);
+        else listener.onEntry(parsed.flagKey, null, e.revision);
+      }
+      if (!synced && e.isUpdate) {
+        synced = true;
+        listener.onSynced();
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { parseFlagRule, type FlagRule } from '@tailslide/contracts';
+
+/** Format marker of the snapshot file. */
+const SNAPSHOT_FORMAT = 'tailslide-sdk-snapshot';
+const SNAPSHOT_VERSION = 1;
+
+/** What a snapshot file held. */
+export interface SnapshotContents {
+  readonly appId: string;
+  readonly savedAt: string;
+  readonly rules: FlagRule[];
+  /** Entries that failed to parse and were skipped. */
+  readonly skipped: number;
+}
+
+/**
+ * Writes the rules atomically: a temp file beside the target is written, fsynced and renamed over
+ * it, so a reader (or a crash) never sees a half-written file.
+ */
+export async function writeSnapshotFile(
+  path: string,
+  appId: string,
+  rules: readonly FlagRule[],
+): Promise<void> {
+  const body = JSON.stringify({
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    appId,
+    savedAt: new Date().toISOString(),
+    rules,
+  });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(body, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Reads a snapshot written by {@link writeSnapshotFile}. Resolves `null` when the file does not
+ * exist; rejects when it exists but is not a snapshot of `appId` (the caller reports it).
+ */
+export async function readSnapshotFile(
+  path: string,
+  appId: string,
+): Promise<SnapshotContents | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const data = JSON.parse(text) as unknown;
+  if (typeof data !== 'object' || data === null) throw new Error('snapshot is not a JSON object');
+  const o = data as Record<string, unknown>;
+  if (o.format !== SNAPSHOT_FORMAT || o.version !== SNAPSHOT_VERSION)
+    throw new Error('not a Tailslide SDK snapshot');
+  if (o.appId !== appId)
+    throw new Error(`snapshot belongs to app ${String(o.appId)}, not ${appId}`);
+  if (!Array.isArray(o.rules)) throw new Error('snapshot has no rules array');
+  const rules: FlagRule[] = [];
+  let skipped = 0;
+  for (const r of o.rules as unknown[]) {
+    const parsed = parseFlagRule(r);
+    if (parsed.ok && parsed.value.appId === appId) rules.push(parsed.value);
+    else skipped++;
+  }
+  return { appId, savedAt: typeof o.savedAt === 'string' ? o.savedAt : '', rules, skipped };
+}
