@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { SignalSink, type SignalBatch, type SignalWriter } from './signal-sink.js';
+
+class Recorder implements SignalWriter {
+  batches: SignalBatch[] = [];
+  fail: Error | null = null;
+  hang = false;
+  write(batch: SignalBatch): Promise<void> {
+    if (this.hang) return new Promise(() => undefined);
+    if (this.fail) return Promise.reject(this.fail);
+    this.batches.push(batch);
+    return Promise.resolve();
+  }
+}
+
+describe('SignalSink', () => {
+  it('aggregates emits per flag and flushes them in one writer call, attributed to the interval midpoint', async () => {
+    let now = 10_000;
+    const w = new Recorder();
+    const sink = new SignalSink({ appId: 'shop', writer: w, now: () => now });
+    const a = sink.counter('a');
+    const b = sink.counter('b');
+    expect(sink.counter('a')).toBe(a);
+    for (let i = 0; i < 1000; i++) a.successes++;
+    a.failures += 3;
+    b.failures++;
+    now = 10_250;
+    await sink.flush();
+    expect(w.batches).toEqual([
+      {
+        appId: 'shop',
+        atMs: 10_125,
+        entries: [
+          { flagKey: 'a', successes: 1000, failures: 3 },
+          { flagKey: 'b', successes: 0, failures: 1 },
+        ],
+      },
+    ]);
+    await sink.flush();
+    expect(w.batches).toHaveLength(1); // nothing new: no empty write
+    expect(sink.stats).toMatchObject({ flushes: 1, signalsWritten: 1004, signalsDropped: 0 });
+  });
+
+  it('drops and counts the signals of a failed flush instead of queueing them, and resumes after', async () => {
+    const w = new Recorder();
+    const dropped: number[] = [];
+    const sink = new SignalSink({ appId: 'shop', writer: w, onDropped: (n) => dropped.push(n) });
+    const c = sink.counter('a');
+    w.fail = new Error('The client is offline');
+    for (let round = 0; round < 50; round++) {
+      c.successes += 10;
+      await sink.flush();
+    }
+    expect(dropped).toHaveLength(50);
+    expect(sink.stats).toMatchObject({ failedFlushes: 50, signalsDropped: 500, signalsWritten: 0 });
+    w.fail = null;
+    c.failures++;
+    await sink.flush();
+    expect(w.batches.at(-1)?.entries).toEqual([{ flagKey: 'a', successes: 0, failures: 1 }]);
+  });
+
+  it('gives up on a flush that never settles after flushTimeoutMs and counts it as dropped', async () => {
+    const w = new Recorder();
+    w.hang = true;
+    const sink = new SignalSink({ appId: 'shop', writer: w, flushTimeoutMs: 20 });
+    sink.counter('a').successes = 5;
+    await sink.flush();
+    expect(sink.stats).toMatchObject({ failedFlushes: 1, signalsDropped: 5 });
+  });
+
+  it('keeps aggregating while a flush is in flight (tick skips) so at most one write is pending', async () => {
+    const w = new Recorder();
+    let release: () => void = () => undefined;
+    let calls = 0;
+    const slow: SignalWriter = {
+      write: (b) => {
+        calls++;
+        w.batches.push(b);
+        return new Promise((r) => (release = r));
+      },
+    };
+    const sink = new SignalSink({ appId: 'shop', writer: slow });
+    const c = sink.counter('a');
+    c.successes = 1;
+    const first = sink.tick();
+    c.successes = 2;
+    void sink.tick();
+    void sink.tick();
+    expect(calls).toBe(1);
+    release();
+    await first;
+    const second = sink.flush();
+    await Promise.resolve();
+    release();
+    await second;
+    expect(calls).toBe(2);
+    expect(w.batches[1]?.entries[0]?.successes).toBe(2);
+  });
+});
