@@ -101,8 +101,10 @@ export function nextRecoveryPercentage(
     profile === RecoveryProfile.exponential
       ? base * (1 + incrementPercentage / 100)
       : base + incrementPercentage;
-  // Rounded to 0.001 so the value is stable across processes and readable in the audit log.
-  return Math.min(100, Math.round(next * 1000) / 1000);
+  // Rounded to 0.001 so the value is stable across processes and readable in the audit log; every
+  // step moves by at least 0.001 so a tiny exponential increment cannot stall the ramp.
+  const rounded = Math.round(next * 1000) / 1000;
+  return Math.min(100, Math.max(rounded, Math.round(base * 1000) / 1000 + 0.001));
 }
 
 /** Percentage a recovery starts at: the setting, clamped to [MIN_RECOVERY_PERCENTAGE, 100]. */
