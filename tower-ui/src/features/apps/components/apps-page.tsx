@@ -1,0 +1,108 @@
+import type { AppDto } from '@tailslide/contracts';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
+import { useToast } from '../../../components/ui/toast.js';
+import { formatDateTime } from '../../../lib/format.js';
+import { deleteApp } from '../api/apps-api.js';
+import { useApps } from '../hooks/use-apps.js';
+import { CreateAppForm } from './create-app-form.js';
+import { RenameAppDialog } from './rename-app-dialog.js';
+
+/** All apps with their flag counts; create, rename and delete. */
+export function AppsPage() {
+  const { state, reload, mutate } = useApps();
+  const notify = useToast();
+  const [deleting, setDeleting] = useState<AppDto | null>(null);
+  const [renaming, setRenaming] = useState<AppDto | null>(null);
+  const upsert = (app: AppDto) =>
+    mutate((apps) =>
+      apps.some((a) => a.id === app.id)
+        ? apps.map((a) => (a.id === app.id ? app : a))
+        : [...apps, app],
+    );
+
+  return (
+    <section aria-labelledby="apps-title" className="page">
+      <div className="page__header">
+        <h1 id="apps-title">Apps</h1>
+      </div>
+      <CreateAppForm
+        onCreated={(app) => {
+          upsert(app);
+          notify(`App "${app.title}" created.`, 'success');
+        }}
+      />
+      {state.status === 'loading' && <Loading label="Loading apps…" />}
+      {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
+      {state.status === 'success' && state.data.length === 0 && (
+        <EmptyState title="No apps yet.">
+          <p>An app groups the flags of one service. Create the first one above.</p>
+        </EmptyState>
+      )}
+      {state.status === 'success' && state.data.length > 0 && (
+        <ul className="card-list" aria-label="Apps">
+          {state.data.map((app) => (
+            <li key={app.id} className="card app-card">
+              <div className="app-card__main">
+                <h2 className="app-card__title">
+                  <Link to={`/apps/${encodeURIComponent(app.id)}`}>{app.title}</Link>
+                </h2>
+                <p className="muted">
+                  <span className="pill">
+                    {app.flagCount} {app.flagCount === 1 ? 'flag' : 'flags'}
+                  </span>{' '}
+                  · id <code>{app.id}</code> · created {formatDateTime(app.createdAt)}
+                </p>
+              </div>
+              <div className="row-actions">
+                <button
+                  type="button"
+                  className="button button--small"
+                  onClick={() => setRenaming(app)}
+                  aria-label={`Rename ${app.title}`}
+                >
+                  Rename
+                </button>
+                <button
+                  type="button"
+                  className="button button--small button--danger-outline"
+                  onClick={() => setDeleting(app)}
+                  aria-label={`Delete ${app.title}`}
+                >
+                  Delete
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <RenameAppDialog
+        app={renaming}
+        onClose={() => setRenaming(null)}
+        onRenamed={(app) => {
+          upsert(app);
+          setRenaming(null);
+        }}
+      />
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Delete app?"
+        confirmLabel="Delete app"
+        onClose={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return;
+          await deleteApp(deleting.id);
+          mutate((apps) => apps.filter((a) => a.id !== deleting.id));
+          notify(`App "${deleting.title}" deleted.`, 'success');
+        }}
+      >
+        <p>
+          Delete <strong>{deleting?.title}</strong> and its {deleting?.flagCount ?? 0} flags? SDKs
+          will stop seeing them at once. This cannot be undone.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}

@@ -1,0 +1,147 @@
+import { useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { ErrorState, Loading } from '../../../components/ui/states.js';
+import { Tabs } from '../../../components/ui/tabs.js';
+import { ToggleSwitch } from '../../../components/ui/toggle-switch.js';
+import { useToast } from '../../../components/ui/toast.js';
+import { CircuitBadge } from '../../circuits/components/circuit-badge.js';
+import { CircuitHealth } from '../../circuits/components/circuit-health.js';
+import { deleteFlag } from '../api/flags-api.js';
+import { useFlag } from '../hooks/use-flag.js';
+import { useToggleFlag } from '../hooks/use-toggle-flag.js';
+import { FlagFormDialog } from './flag-form-dialog.js';
+import { FlagInfo } from './flag-info.js';
+import { FlagLogs } from './flag-logs.js';
+
+const TABS = [
+  { key: 'info', label: 'Info' },
+  { key: 'logs', label: 'Logs' },
+  { key: 'circuit', label: 'Circuit health' },
+] as const;
+type TabKey = (typeof TABS)[number]['key'];
+const isTab = (v: string | null): v is TabKey => TABS.some((t) => t.key === v);
+
+/** One flag: header with its switch and circuit state, then Info / Logs / Circuit health. */
+export function FlagPage() {
+  const { appId = '', flagKey = '' } = useParams();
+  const [search, setSearch] = useSearchParams();
+  const tabParam = search.get('tab');
+  const tab: TabKey = isTab(tabParam) ? tabParam : 'info';
+  const { state, reload, apply, deleted } = useFlag(appId, flagKey);
+  const { toggle, isPending } = useToggleFlag(apply);
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const notify = useToast();
+  const navigate = useNavigate();
+  const appHref = `/apps/${encodeURIComponent(appId)}`;
+
+  const breadcrumb = (
+    <nav aria-label="Breadcrumb" className="breadcrumb">
+      <Link to="/apps">Apps</Link> <span aria-hidden="true">/</span>{' '}
+      <Link to={appHref}>App {appId}</Link> <span aria-hidden="true">/</span> <span>{flagKey}</span>
+    </nav>
+  );
+  if (state.status === 'loading') {
+    return (
+      <section className="page">
+        {breadcrumb}
+        <Loading label="Loading flag…" />
+      </section>
+    );
+  }
+  if (!state.data) {
+    return (
+      <section className="page">
+        {breadcrumb}
+        <ErrorState error={state.error} onRetry={reload} />
+      </section>
+    );
+  }
+  const flag = state.data;
+  return (
+    <section aria-labelledby="flag-title" className="page">
+      {breadcrumb}
+      {deleted && (
+        <p role="alert" className="banner banner--error">
+          This flag was deleted. <Link to={appHref}>Back to the app</Link>
+        </p>
+      )}
+      <div className="page__header flag-header">
+        <div>
+          <h1 id="flag-title">{flag.title}</h1>
+          <p className="muted">
+            <code>{flag.key}</code> · version {flag.version}
+          </p>
+        </div>
+        <div className="page__actions">
+          <ToggleSwitch
+            checked={flag.active}
+            label={`${flag.title} active`}
+            disabled={isPending(flag) || deleted}
+            onChange={(next) => toggle(flag, next)}
+          />
+          <CircuitBadge status={flag.circuitStatus} enabled={flag.circuit.enabled} />
+          <button
+            type="button"
+            className="button"
+            onClick={() => setEditing(true)}
+            disabled={deleted}
+          >
+            Edit
+          </button>
+          <button
+            type="button"
+            className="button button--danger-outline"
+            onClick={() => setDeleting(true)}
+            disabled={deleted}
+          >
+            Delete
+          </button>
+        </div>
+      </div>
+      <Tabs
+        label="Flag sections"
+        tabs={TABS}
+        active={tab}
+        onSelect={(k) => {
+          const q = new URLSearchParams(search);
+          if (k === 'info') q.delete('tab');
+          else q.set('tab', k);
+          setSearch(q, { replace: true });
+        }}
+      >
+        {tab === 'info' && <FlagInfo flag={flag} />}
+        {tab === 'logs' && <FlagLogs appId={appId} flagKey={flagKey} />}
+        {tab === 'circuit' && <CircuitHealth flag={flag} />}
+      </Tabs>
+      <FlagFormDialog
+        open={editing}
+        appId={appId}
+        flag={flag}
+        onClose={() => setEditing(false)}
+        onSaved={(f) => {
+          apply(f);
+          setEditing(false);
+          notify(`Flag "${f.title}" saved.`, 'success');
+        }}
+      />
+      <ConfirmDialog
+        open={deleting}
+        title="Delete flag?"
+        confirmLabel="Delete flag"
+        onClose={() => setDeleting(false)}
+        onConfirm={async () => {
+          await deleteFlag(appId, flagKey);
+          notify(`Flag "${flag.title}" deleted.`, 'success');
+          void navigate(appHref);
+        }}
+      >
+        <p>
+          Delete <strong>{flag.title}</strong> (<code>{flag.key}</code>)? SDKs will evaluate it to
+          their default from now on.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+import type { FlagDto } from '@tailslide/contracts';
+import { Link } from 'react-router';
+import { ToggleSwitch } from '../../../components/ui/toggle-switch.js';
+import { formatPercent } from '../../../lib/format.js';
+import { CircuitBadge } from '../../circuits/components/circuit-badge.js';
+
+export interface FlagRowProps {
+  readonly flag: FlagDto;
+  readonly pending: boolean;
+  readonly onToggle: (flag: FlagDto, active: boolean) => void;
+  readonly onEdit: (flag: FlagDto) => void;
+  readonly onDelete: (flag: FlagDto) => void;
+}
+
+/** One flag in an app's list: name, on/off switch, rollout and circuit state. */
+export function FlagRow({ flag, pending, onToggle, onEdit, onDelete }: FlagRowProps) {
+  const href = `/apps/${encodeURIComponent(flag.appId)}/flags/${encodeURIComponent(flag.key)}`;
+  const recovering = flag.circuitStatus.state === 'recovering';
+  return (
+    <li className="flag-row" data-flag-key={flag.key}>
+      <div className="flag-row__name">
+        <Link to={href} className="flag-row__title">
+          {flag.title}
+        </Link>
+        <code className="flag-row__key">{flag.key}</code>
+        {flag.description && <p className="flag-row__desc muted">{flag.description}</p>}
+      </div>
+      <div className="flag-row__toggle">
+        <ToggleSwitch
+          checked={flag.active}
+          label={`${flag.title} active`}
+          disabled={pending}
+          onChange={(next) => onToggle(flag, next)}
+        />
+      </div>
+      <div className="flag-row__rollout">
+        <span className="flag-row__label">Rollout</span>
+        <span>{formatPercent(flag.rolloutPercentage)}</span>
+        {recovering && (
+          <span className="muted" title="Rollout × recovery">
+            {' '}
+            (now{' '}
+            {formatPercent((flag.rolloutPercentage * flag.circuitStatus.recoveryPercentage) / 100)})
+          </span>
+        )}
+      </div>
+      <div className="flag-row__circuit">
+        <Link
+          to={`${href}?tab=circuit`}
+          aria-label={`Circuit health of ${flag.title}`}
+          className="plain-link"
+        >
+          <CircuitBadge status={flag.circuitStatus} enabled={flag.circuit.enabled} />
+        </Link>
+      </div>
+      <div className="row-actions flag-row__actions">
+        <button
+          type="button"
+          className="button button--small"
+          onClick={() => onEdit(flag)}
+          aria-label={`Edit ${flag.title}`}
+        >
+          Edit
+        </button>
+        <button
+          type="button"
+          className="button button--small button--danger-outline"
+          onClick={() => onDelete(flag)}
+          aria-label={`Delete ${flag.title}`}
+        >
+          Delete
+        </button>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,289 @@
+import {
+  DEFAULT_CIRCUIT_SETTINGS,
+  isValidToken,
+  type RecoveryProfile,
+  type CircuitSettings,
+  type FlagDto,
+} from '@tailslide/contracts';
+import type { CreateFlagBody, UpdateFlagBody } from '../api/flags-api.js';
+
+/**
+ * What the add/edit flag form holds. Numbers stay strings while the user types; durations are
+ * edited in the unit a person thinks in (seconds) and sent in the unit the API uses (ms).
+ */
+export interface FlagFormValues {
+  readonly title: string;
+  readonly key: string;
+  readonly description: string;
+  readonly active: boolean;
+  readonly rolloutPercentage: string;
+  readonly whitelist: readonly string[];
+  readonly circuitEnabled: boolean;
+  readonly errorThresholdPercentage: string;
+  readonly minimumRequests: string;
+  readonly windowSeconds: string;
+  readonly recoveryDelaySeconds: string;
+  readonly recoveryProfile: RecoveryProfile;
+  readonly initialRecoveryPercentage: string;
+  readonly recoveryIncrementPercentage: string;
+  readonly recoveryStepSeconds: string;
+  /** Blank: slow calls are not failures. */
+  readonly slowCallMs: string;
+  readonly alertWebhookIds: readonly string[];
+}
+
+export type FlagFormField = keyof FlagFormValues;
+export type FlagFormErrors = Partial<Record<FlagFormField, string>>;
+
+const msToSeconds = (ms: number): string => String(ms / 1000);
+
+/** Form values for editing `flag`, or the documented defaults for a new flag. */
+export function flagToFormValues(flag: FlagDto | null): FlagFormValues {
+  const c: CircuitSettings = flag?.circuit ?? DEFAULT_CIRCUIT_SETTINGS;
+  return {
+    title: flag?.title ?? '',
+    key: flag?.key ?? '',
+    description: flag?.description ?? '',
+    active: flag?.active ?? false,
+    rolloutPercentage: String(flag?.rolloutPercentage ?? 100),
+    whitelist: flag?.whitelist ?? [],
+    circuitEnabled: c.enabled,
+    errorThresholdPercentage: String(c.errorThresholdPercentage),
+    minimumRequests: String(c.minimumRequests),
+    windowSeconds: msToSeconds(c.windowMs),
+    recoveryDelaySeconds: msToSeconds(c.recoveryDelayMs),
+    recoveryProfile: c.recoveryProfile,
+    initialRecoveryPercentage: String(c.initialRecoveryPercentage),
+    recoveryIncrementPercentage: String(c.recoveryIncrementPercentage),
+    recoveryStepSeconds: msToSeconds(c.recoveryStepMs),
+    slowCallMs: c.slowCallMs === null ? '' : String(c.slowCallMs),
+    alertWebhookIds: flag?.alertWebhookIds ?? [],
+  };
+}
+
+/** A slug for the key, derived from the title while the user has not typed a key. */
+export function suggestKey(title: string): string {
+  return title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
+}
+
+/** Whether `v` is a multiple of 0.1 (floating-point tolerant). */
+export function hasOneDecimalStep(v: number): boolean {
+  return Math.abs(v * 10 - Math.round(v * 10)) < 1e-6;
+}
+
+interface NumberRule {
+  readonly min: number;
+  readonly max: number;
+  readonly minExclusive?: boolean;
+  readonly integer?: boolean;
+  readonly tenths?: boolean;
+  readonly label: string;
+}
+
+function parseNumber(raw: string, rule: NumberRule): { value: number } | { error: string } {
+  const t = raw.trim();
+  if (t === '') return { error: `${rule.label} is required.` };
+  const v = Number(t);
+  if (!Number.isFinite(v)) return { error: `${rule.label} must be a number.` };
+  if (rule.integer && !Number.isInteger(v))
+    return { error: `${rule.label} must be a whole number.` };
+  if (rule.tenths && !hasOneDecimalStep(v))
+    return { error: `${rule.label} allows one decimal place (steps of 0.1).` };
+  const belowMin = rule.minExclusive ? v <= rule.min : v < rule.min;
+  if (belowMin || v > rule.max) {
+    const low = rule.minExclusive ? `more than ${rule.min}` : `at least ${rule.min}`;
+    return { error: `${rule.label} must be ${low} and at most ${rule.max}.` };
+  }
+  return { value: v };
+}
+
+/** The result of validating the form: field errors, or the circuit settings to send. */
+export type FlagFormResult =
+  | { readonly ok: true; readonly circuit: CircuitSettings; readonly rolloutPercentage: number }
+  | { readonly ok: false; readonly errors: FlagFormErrors };
+
+/**
+ * Checks what the browser can check (formats and ranges) so people get instant feedback. Tower
+ * validates again and has the last word (e.g. a duplicate key); its message is shown as-is.
+ */
+export function validateFlagForm(v: FlagFormValues): FlagFormResult {
+  const errors: FlagFormErrors = {};
+  if (v.title.trim() === '') errors.title = 'Title is required.';
+  else if (v.title.trim().length > 200) errors.title = 'Title must be at most 200 characters.';
+  if (v.key.trim() === '') errors.key = 'Key is required.';
+  else if (!isValidToken(v.key.trim())) {
+    errors.key = 'Key may use letters, digits, "-" and "_" only (at most 64).';
+  }
+  const num = <F extends FlagFormField>(field: F, raw: string, rule: NumberRule): number => {
+    const r = parseNumber(raw, rule);
+    if ('error' in r) {
+      errors[field] = r.error;
+      return Number.NaN;
+    }
+    return r.value;
+  };
+  const rollout = num('rolloutPercentage', v.rolloutPercentage, {
+    label: 'Rollout',
+    min: 0,
+    max: 100,
+    tenths: true,
+  });
+  const threshold = num('errorThresholdPercentage', v.errorThresholdPercentage, {
+    label: 'Error threshold',
+    min: 0,
+    max: 100,
+    minExclusive: true,
+  });
+  const minimumRequests = num('minimumRequests', v.minimumRequests, {
+    label: 'Minimum requests',
+    min: 0,
+    max: 1_000_000_000,
+    integer: true,
+  });
+  const windowS = num('windowSeconds', v.windowSeconds, {
+    label: 'Window',
+    min: 1,
+    max: 86_400,
+  });
+  const delayS = num('recoveryDelaySeconds', v.recoveryDelaySeconds, {
+    label: 'Recovery delay',
+    min: 0,
+    max: 86_400,
+  });
+  const initial = num('initialRecoveryPercentage', v.initialRecoveryPercentage, {
+    label: 'Initial recovery',
+    min: 0.1,
+    max: 100,
+    tenths: true,
+  });
+  const increment = num('recoveryIncrementPercentage', v.recoveryIncrementPercentage, {
+    label: 'Recovery increment',
+    min: 0,
+    max: 1000,
+    minExclusive: true,
+  });
+  const stepS = num('recoveryStepSeconds', v.recoveryStepSeconds, {
+    label: 'Recovery step',
+    min: 1,
+    max: 86_400,
+  });
+  let slowCallMs: number | null = null;
+  if (v.slowCallMs.trim() !== '') {
+    slowCallMs = num('slowCallMs', v.slowCallMs, {
+      label: 'Slow call',
+      min: 1,
+      max: 600_000,
+      integer: true,
+    });
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    rolloutPercentage: rollout,
+    circuit: {
+      enabled: v.circuitEnabled,
+      errorThresholdPercentage: threshold,
+      minimumRequests,
+      windowMs: Math.round(windowS * 1000),
+      recoveryDelayMs: Math.round(delayS * 1000),
+      recoveryProfile: v.recoveryProfile,
+      initialRecoveryPercentage: initial,
+      recoveryIncrementPercentage: increment,
+      recoveryStepMs: Math.round(stepS * 1000),
+      slowCallMs,
+    },
+  };
+}
+
+/** The `POST` body for a new flag from valid form values. */
+export function toCreateBody(
+  v: FlagFormValues,
+  valid: Extract<FlagFormResult, { ok: true }>,
+): CreateFlagBody {
+  return {
+    key: v.key.trim(),
+    title: v.title.trim(),
+    description: v.description.trim(),
+    active: v.active,
+    rolloutPercentage: valid.rolloutPercentage,
+    whitelist: v.whitelist,
+    circuit: valid.circuit,
+    alertWebhookIds: v.alertWebhookIds,
+  };
+}
+
+/** The `PATCH` body for an edit, pinned to the version the form was opened on. */
+export function toUpdateBody(
+  v: FlagFormValues,
+  valid: Extract<FlagFormResult, { ok: true }>,
+  version: number,
+): UpdateFlagBody {
+  return {
+    title: v.title.trim(),
+    description: v.description.trim(),
+    rolloutPercentage: valid.rolloutPercentage,
+    whitelist: v.whitelist,
+    circuit: valid.circuit,
+    alertWebhookIds: v.alertWebhookIds,
+    version,
+  };
+}
+
+/**
+ * Maps Tower's validation `details` onto form fields when it names them (e.g.
+ * `[{ path: 'circuit.windowMs', message }]` or `{ fieldErrors: { rolloutPercentage: [..] } }`).
+ */
+export function serverFieldErrors(details: unknown): FlagFormErrors {
+  const out: FlagFormErrors = {};
+  const map: Record<string, FlagFormField> = {
+    title: 'title',
+    key: 'key',
+    description: 'description',
+    rolloutPercentage: 'rolloutPercentage',
+    whitelist: 'whitelist',
+    'circuit.enabled': 'circuitEnabled',
+    'circuit.errorThresholdPercentage': 'errorThresholdPercentage',
+    'circuit.minimumRequests': 'minimumRequests',
+    'circuit.windowMs': 'windowSeconds',
+    'circuit.recoveryDelayMs': 'recoveryDelaySeconds',
+    'circuit.recoveryProfile': 'recoveryProfile',
+    'circuit.initialRecoveryPercentage': 'initialRecoveryPercentage',
+    'circuit.recoveryIncrementPercentage': 'recoveryIncrementPercentage',
+    'circuit.recoveryStepMs': 'recoveryStepSeconds',
+    'circuit.slowCallMs': 'slowCallMs',
+    alertWebhookIds: 'alertWebhookIds',
+  };
+  const put = (path: unknown, message: unknown) => {
+    const p = Array.isArray(path)
+      ? path.map(String).join('.')
+      : typeof path === 'string'
+        ? path
+        : '';
+    const field = map[p];
+    if (field && typeof message === 'string' && !out[field]) out[field] = message;
+  };
+  const list: unknown =
+    typeof details === 'object' && details !== null && 'issues' in details
+      ? details.issues
+      : details;
+  if (Array.isArray(list)) {
+    for (const item of list) {
+      if (typeof item === 'object' && item !== null) {
+        const o = item as Record<string, unknown>;
+        put(o.path ?? o.field, o.message);
+      }
+    }
+  } else if (typeof details === 'object' && details !== null && 'fieldErrors' in details) {
+    const fe = details.fieldErrors;
+    if (typeof fe === 'object' && fe !== null) {
+      for (const [k, msgs] of Object.entries(fe)) put(k, Array.isArray(msgs) ? msgs[0] : msgs);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+import type { AuditEntryDto } from '@tailslide/contracts';
+import { Link } from 'react-router';
+import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
+import { formatDateTime } from '../../../lib/format.js';
+import type { AuditLog } from '../hooks/use-audit-log.js';
+import { changedFields } from '../utils/log-filters.js';
+
+function actionClass(action: string): string {
+  if (
+    action === 'circuit.opened' ||
+    action.endsWith('.deleted') ||
+    action.endsWith('revoked') ||
+    action === 'flag.toggled_off'
+  ) {
+    return 'action action--bad';
+  }
+  if (action === 'circuit.closed' || action === 'flag.toggled_on' || action.endsWith('.created'))
+    return 'action action--good';
+  if (action.startsWith('circuit.')) return 'action action--warn';
+  return 'action';
+}
+
+function details(e: AuditEntryDto): string {
+  if (e.reason) return e.reason;
+  if (e.action.endsWith('.updated')) {
+    const fields = changedFields(e.before, e.after);
+    if (fields.length > 0) return `Changed ${fields.join(', ')}`;
+  }
+  return '';
+}
+
+export interface LogTableProps {
+  readonly log: AuditLog;
+  readonly caption: string;
+  /** Show the app and flag columns (the global view); a flag's own log hides them. */
+  readonly showTarget?: boolean;
+  readonly emptyText?: string;
+}
+
+/** Audit entries newest first, with "Load older" paging. */
+export function LogTable({
+  log,
+  caption,
+  showTarget = true,
+  emptyText = 'No log entries match.',
+}: LogTableProps) {
+  if (log.status === 'loading') return <Loading label="Loading log…" />;
+  if (log.status === 'error') return <ErrorState error={log.error} onRetry={log.reload} />;
+  if (log.entries.length === 0) return <EmptyState title={emptyText} />;
+  return (
+    <>
+      <div className="table-wrap">
+        <table className="table">
+          <caption className="visually-hidden">{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Action</th>
+              {showTarget && <th scope="col">App / flag</th>}
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {log.entries.map((e) => (
+              <tr key={e.id}>
+                <td className="nowrap">
+                  <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                </td>
+                <td>{e.actor}</td>
+                <td>
+                  <span className={actionClass(e.action)}>{e.action}</span>
+                </td>
+                {showTarget && (
+                  <td>
+                    {e.appId !== null && e.flagKey !== null ? (
+                      <Link
+                        to={`/apps/${encodeURIComponent(e.appId)}/flags/${encodeURIComponent(e.flagKey)}`}
+                      >
+                        {e.appId} / {e.flagKey}
+                      </Link>
+                    ) : e.appId !== null ? (
+                      <Link to={`/apps/${encodeURIComponent(e.appId)}`}>app {e.appId}</Link>
+                    ) : (
+                      <span className="muted">
+                        {e.entityType} {e.entityId}
+                      </span>
+                    )}
+                  </td>
+                )}
+                <td className="details">{details(e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {log.hasMore && (
+        <button
+          type="button"
+          className="button load-more"
+          onClick={log.loadMore}
+          disabled={log.loadingMore}
+        >
+          {log.loadingMore ? 'Loading…' : 'Load older entries'}
+        </button>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,119 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router';
+import { useResource } from '../../../lib/use-resource.js';
+import { listApps } from '../../apps/api/apps-api.js';
+import { listLogs, type LogFilters } from '../api/logs-api.js';
+import { useAuditLog } from '../hooks/use-audit-log.js';
+import {
+  AUDIT_ACTIONS,
+  filtersFromSearch,
+  filtersToSearch,
+  isoToLocalInput,
+  localInputToIso,
+  matchesLogFilters,
+} from '../utils/log-filters.js';
+import { LogTable } from './log-table.js';
+
+/** The global audit log with filters kept in the URL. New entries appear live. */
+export function LogsPage() {
+  const [search, setSearch] = useSearchParams();
+  const filters = useMemo(() => filtersFromSearch(search), [search]);
+  const key = filtersToSearch(filters).toString();
+  const log = useAuditLog(
+    `logs?${key}`,
+    (cursor, signal) => listLogs(filters, cursor, signal),
+    (e) => matchesLogFilters(e, filters),
+  );
+  const apps = useResource('apps', (signal) => listApps(signal));
+  const [draft, setDraft] = useState(() => ({
+    appId: filters.appId ?? '',
+    flagKey: filters.flagKey ?? '',
+    action: filters.action ?? '',
+    actor: filters.actor ?? '',
+    from: isoToLocalInput(filters.from),
+    to: isoToLocalInput(filters.to),
+  }));
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    const next: LogFilters = {
+      appId: draft.appId,
+      flagKey: draft.flagKey.trim(),
+      action: draft.action,
+      actor: draft.actor.trim(),
+      ...(localInputToIso(draft.from) !== undefined ? { from: localInputToIso(draft.from) } : {}),
+      ...(localInputToIso(draft.to) !== undefined ? { to: localInputToIso(draft.to) } : {}),
+    };
+    setSearch(filtersToSearch(next));
+  };
+  const clear = () => {
+    setDraft({ appId: '', flagKey: '', action: '', actor: '', from: '', to: '' });
+    setSearch(new URLSearchParams());
+  };
+  const set = (k: keyof typeof draft) => (e: { target: { value: string } }) =>
+    setDraft((d) => ({ ...d, [k]: e.target.value }));
+
+  return (
+    <section aria-labelledby="logs-title" className="page">
+      <div className="page__header">
+        <h1 id="logs-title">Logs</h1>
+      </div>
+      <form className="filters card" aria-label="Log filters" onSubmit={apply}>
+        <div className="field">
+          <label htmlFor="log-app">App</label>
+          <select id="log-app" value={draft.appId} onChange={set('appId')}>
+            <option value="">All apps</option>
+            {apps.state.data?.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.title}
+              </option>
+            ))}
+            {draft.appId !== '' && !apps.state.data?.some((a) => a.id === draft.appId) && (
+              <option value={draft.appId}>App {draft.appId}</option>
+            )}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="log-flag">Flag key</label>
+          <input id="log-flag" value={draft.flagKey} onChange={set('flagKey')} spellCheck={false} />
+        </div>
+        <div className="field">
+          <label htmlFor="log-action">Action</label>
+          <select id="log-action" value={draft.action} onChange={set('action')}>
+            <option value="">All actions</option>
+            {AUDIT_ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="log-actor">Actor</label>
+          <input
+            id="log-actor"
+            value={draft.actor}
+            onChange={set('actor')}
+            placeholder="e.g. airbag"
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="log-from">From</label>
+          <input id="log-from" type="datetime-local" value={draft.from} onChange={set('from')} />
+        </div>
+        <div className="field">
+          <label htmlFor="log-to">To</label>
+          <input id="log-to" type="datetime-local" value={draft.to} onChange={set('to')} />
+        </div>
+        <div className="filters__actions">
+          <button type="submit" className="button button--primary">
+            Apply filters
+          </button>
+          <button type="button" className="button" onClick={clear}>
+            Clear
+          </button>
+        </div>
+      </form>
+      <LogTable log={log} caption="Audit log" />
+    </section>
+  );
+}

@@ -1,0 +1,163 @@
+import { useState } from 'react';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
+import { useToast } from '../../../components/ui/toast.js';
+import { errorMessage } from '../../../lib/api-client.js';
+import { formatDateTime } from '../../../lib/format.js';
+import { useResource } from '../../../lib/use-resource.js';
+import {
+  createSdkKey,
+  listSdkKeys,
+  revokeSdkKey,
+  type CreatedSdkKeyDto,
+  type SdkKeyDto,
+} from '../api/sdk-keys-api.js';
+import { CopyOnceKey } from './copy-once-key.js';
+
+/** SDK keys: create (the secret is shown once), list, revoke. */
+export function SdkKeysPage() {
+  const { state, reload, mutate } = useResource<SdkKeyDto[]>('sdk-keys', (signal) =>
+    listSdkKeys(signal),
+  );
+  const notify = useToast();
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [created, setCreated] = useState<CreatedSdkKeyDto | null>(null);
+  const [revoking, setRevoking] = useState<SdkKeyDto | null>(null);
+
+  return (
+    <section aria-labelledby="keys-title" className="page">
+      <div className="page__header">
+        <h1 id="keys-title">SDK keys</h1>
+      </div>
+      <p className="muted">
+        Services use an SDK key to read flags. The secret is shown once when the key is created;
+        Tower only keeps its hash.
+      </p>
+      <form
+        className="inline-form card"
+        aria-label="Create SDK key"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name.trim() === '') {
+            setFormError('Give the key a name (e.g. the service that will use it).');
+            return;
+          }
+          setBusy(true);
+          setFormError(null);
+          createSdkKey(name.trim()).then(
+            (k) => {
+              setBusy(false);
+              setName('');
+              setCreated(k);
+              const { key: _secret, ...listed } = k;
+              mutate((keys) => [
+                { ...listed, revokedAt: null },
+                ...keys.filter((x) => x.id !== k.id),
+              ]);
+            },
+            (err: unknown) => {
+              setBusy(false);
+              setFormError(errorMessage(err));
+            },
+          );
+        }}
+      >
+        <div className="field field--grow">
+          <label htmlFor="new-key-name">Key name</label>
+          <input
+            id="new-key-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. checkout-service production"
+            maxLength={200}
+          />
+        </div>
+        <button type="submit" className="button button--primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create key'}
+        </button>
+        {formError && (
+          <p role="alert" className="form-error inline-form__error">
+            {formError}
+          </p>
+        )}
+      </form>
+      {created && <CopyOnceKey created={created} onDone={() => setCreated(null)} />}
+      {state.status === 'loading' && <Loading label="Loading keys…" />}
+      {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
+      {state.status === 'success' && state.data.length === 0 && (
+        <EmptyState title="No SDK keys yet." />
+      )}
+      {state.status === 'success' && state.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">SDK keys</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Created</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.data.map((k) => (
+                <tr key={k.id} className={k.revokedAt ? 'row--revoked' : undefined}>
+                  <td>{k.name}</td>
+                  <td>
+                    <code>{k.prefix}…</code>
+                  </td>
+                  <td className="nowrap">{formatDateTime(k.createdAt)}</td>
+                  <td>
+                    {k.revokedAt ? (
+                      <span className="badge badge--muted">
+                        Revoked {formatDateTime(k.revokedAt)}
+                      </span>
+                    ) : (
+                      <span className="badge badge--closed">Active</span>
+                    )}
+                  </td>
+                  <td className="row-actions">
+                    {!k.revokedAt && (
+                      <button
+                        type="button"
+                        className="button button--small button--danger-outline"
+                        aria-label={`Revoke ${k.name}`}
+                        onClick={() => setRevoking(k)}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <ConfirmDialog
+        open={revoking !== null}
+        title="Revoke SDK key?"
+        confirmLabel="Revoke key"
+        onClose={() => setRevoking(null)}
+        onConfirm={async () => {
+          if (!revoking) return;
+          await revokeSdkKey(revoking.id);
+          const at = new Date().toISOString();
+          mutate((keys) => keys.map((k) => (k.id === revoking.id ? { ...k, revokedAt: at } : k)));
+          notify(`Key "${revoking.name}" revoked.`, 'success');
+          reload();
+        }}
+      >
+        <p>
+          Services using <strong>{revoking?.name}</strong> (<code>{revoking?.prefix}…</code>) will
+          be refused from now on. This cannot be undone.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}

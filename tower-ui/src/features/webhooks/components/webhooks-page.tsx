@@ -1,0 +1,149 @@
+import { useState } from 'react';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
+import { useToast } from '../../../components/ui/toast.js';
+import { errorMessage } from '../../../lib/api-client.js';
+import { formatDateTime } from '../../../lib/format.js';
+import { useResource } from '../../../lib/use-resource.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  listWebhooks,
+  type WebhookDto,
+} from '../api/webhooks-api.js';
+import { WebhookDeliveries } from './webhook-deliveries.js';
+
+/** Alert webhooks: add (URL kept secret server-side), list masked, delete, see deliveries. */
+export function WebhooksPage() {
+  const { state, reload, mutate } = useResource<WebhookDto[]>('webhooks', (signal) =>
+    listWebhooks(signal),
+  );
+  const notify = useToast();
+  const [name, setName] = useState('');
+  const [url, setUrl] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<WebhookDto | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+
+  return (
+    <section aria-labelledby="hooks-title" className="page">
+      <div className="page__header">
+        <h1 id="hooks-title">Webhooks</h1>
+      </div>
+      <p className="muted">
+        Tower posts circuit alerts to these URLs for the flags that subscribe to them.
+      </p>
+      <form
+        className="inline-form card"
+        aria-label="Add webhook"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name.trim() === '' || url.trim() === '') {
+            setFormError('Name and URL are required.');
+            return;
+          }
+          setBusy(true);
+          setFormError(null);
+          createWebhook(name.trim(), url.trim()).then(
+            (w) => {
+              setBusy(false);
+              setName('');
+              setUrl('');
+              mutate((list) => [...list.filter((x) => x.id !== w.id), w]);
+              notify(`Webhook "${w.name}" added.`, 'success');
+            },
+            (err: unknown) => {
+              setBusy(false);
+              setFormError(errorMessage(err));
+            },
+          );
+        }}
+      >
+        <div className="field">
+          <label htmlFor="hook-name">Name</label>
+          <input
+            id="hook-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. On-call Slack"
+          />
+        </div>
+        <div className="field field--grow">
+          <label htmlFor="hook-url">URL</label>
+          <input
+            id="hook-url"
+            type="url"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            placeholder="https://hooks.example.com/…"
+          />
+        </div>
+        <button type="submit" className="button button--primary" disabled={busy}>
+          {busy ? 'Adding…' : 'Add webhook'}
+        </button>
+        {formError && (
+          <p role="alert" className="form-error inline-form__error">
+            {formError}
+          </p>
+        )}
+      </form>
+      {state.status === 'loading' && <Loading label="Loading webhooks…" />}
+      {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
+      {state.status === 'success' && state.data.length === 0 && (
+        <EmptyState title="No webhooks yet." />
+      )}
+      {state.status === 'success' && state.data.length > 0 && (
+        <ul className="card-list" aria-label="Webhooks">
+          {state.data.map((w) => (
+            <li key={w.id} className="card">
+              <div className="app-card">
+                <div className="app-card__main">
+                  <h2 className="app-card__title">{w.name}</h2>
+                  <p className="muted">
+                    <code>{w.urlMasked}</code> · added {formatDateTime(w.createdAt)}
+                  </p>
+                </div>
+                <div className="row-actions">
+                  <button
+                    type="button"
+                    className="button button--small"
+                    aria-expanded={open === w.id}
+                    onClick={() => setOpen(open === w.id ? null : w.id)}
+                  >
+                    Deliveries
+                  </button>
+                  <button
+                    type="button"
+                    className="button button--small button--danger-outline"
+                    aria-label={`Delete ${w.name}`}
+                    onClick={() => setDeleting(w)}
+                  >
+                    Delete
+                  </button>
+                </div>
+              </div>
+              {open === w.id && <WebhookDeliveries id={w.id} />}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Delete webhook?"
+        confirmLabel="Delete webhook"
+        onClose={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return;
+          await deleteWebhook(deleting.id);
+          mutate((list) => list.filter((x) => x.id !== deleting.id));
+          notify(`Webhook "${deleting.name}" deleted.`, 'success');
+        }}
+      >
+        <p>
+          Flags alerting <strong>{deleting?.name}</strong> will stop doing so.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+import type { ClientToServerEvents, ServerToClientEvents } from '@tailslide/contracts';
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react';
+import { io, type Socket } from 'socket.io-client';
+
+/** The dashboard's typed socket.io connection to Tower. */
+export type TowerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Opens the socket on the page's own origin (Tower serves the UI and socket.io on one port). */
+export function createTowerSocket(): TowerSocket {
+  return io({ path: '/socket.io', transports: ['websocket', 'polling'] });
+}
+
+const SocketContext = createContext<TowerSocket | null>(null);
+
+/** Owns one socket for the whole app; closes it on unmount. */
+export function SocketProvider({ children }: { readonly children: ReactNode }) {
+  const [socket] = useState(createTowerSocket);
+  useEffect(() => {
+    if (!socket.connected) socket.connect();
+    return () => {
+      socket.disconnect();
+    };
+  }, [socket]);
+  return <SocketContext.Provider value={socket}>{children}</SocketContext.Provider>;
+}
+
+function useSocket(): TowerSocket {
+  const s = useContext(SocketContext);
+  if (!s) throw new Error('useSocket must be used inside <SocketProvider>');
+  return s;
+}
+
+type EventName = keyof ServerToClientEvents;
+
+/**
+ * Calls `handler` for each `event` Tower emits. The handler may change every render; the
+ * subscription does not (it always calls the latest one).
+ */
+export function useSocketEvent<E extends EventName>(
+  event: E,
+  handler: ServerToClientEvents[E],
+): void {
+  const socket = useSocket();
+  const ref = useRef(handler);
+  useEffect(() => {
+    ref.current = handler;
+  });
+  useEffect(() => {
+    const listener = ((...args: Parameters<ServerToClientEvents[E]>) => {
+      (ref.current as (...a: Parameters<ServerToClientEvents[E]>) => void)(...args);
+    }) as unknown as ServerToClientEvents[E];
+    // socket.io's typed overloads do not narrow over a generic event name.
+    const s = socket as unknown as {
+      on(e: string, l: unknown): void;
+      off(e: string, l: unknown): void;
+    };
+    s.on(event, listener);
+    return () => s.off(event, listener);
+  }, [socket, event]);
+}
+
+/** Calls `handler` each time the socket (re)connects, e.g. to refetch what may have been missed. */
+export function useOnReconnect(handler: () => void): void {
+  const socket = useSocket();
+  const ref = useRef(handler);
+  useEffect(() => {
+    ref.current = handler;
+  });
+  useEffect(() => {
+    let first = true;
+    const onConnect = () => {
+      if (first) {
+        first = false;
+        return;
+      }
+      ref.current();
+    };
+    if (socket.connected) first = false;
+    socket.on('connect', onConnect);
+    return () => {
+      socket.off('connect', onConnect);
+    };
+  }, [socket]);
+}
+
+/** Whether the live connection is up. */
+export function useSocketConnected(): boolean {
+  const socket = useSocket();
+  return useSyncExternalStore(
+    (notify) => {
+      socket.on('connect', notify);
+      socket.on('disconnect', notify);
+      return () => {
+        socket.off('connect', notify);
+        socket.off('disconnect', notify);
+      };
+    },
+    () => socket.connected,
+  );
+}
