@@ -150,6 +150,26 @@ describe('FlagManager against NATS KV and Redis', () => {
     expect(m.stats()).toMatchObject({ signalsWritten: 1007, signalsDropped: 0, flushes: 1 });
   });
 
+  it('writes many flags in exactly one pipeline per flush', async () => {
+    const appId = uniqueName('app');
+    let pipelines = 0;
+    const counting = {
+      get isReady() {
+        return redis.isReady;
+      },
+      multi: () => {
+        pipelines++;
+        return redis.multi();
+      },
+    };
+    const m = manager(appId, { redis: counting });
+    await m.initialize();
+    for (let i = 0; i < 50; i++) m.newToggler({ flagName: `flag-${i}` }).emitSuccess();
+    await m.flush();
+    expect(pipelines).toBe(1);
+    expect(m.stats()).toMatchObject({ flushes: 1, signalsWritten: 50 });
+  });
+
   it('uses an existing NATS connection and Redis client without closing them', async () => {
     const appId = uniqueName('app');
     await put(testFlagRule({ appId, flagKey: 'f' }));

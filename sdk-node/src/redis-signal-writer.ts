@@ -20,6 +20,11 @@ export interface RedisPipelineLike {
 /** The part of a node-redis client the SDK uses. */
 export interface RedisClientLike {
   multi(): RedisPipelineLike;
+  /**
+   * node-redis's readiness flag. When `false` the writer fails the flush at once (its counts
+   * are dropped) instead of letting node-redis hold the pipeline until its next reconnect.
+   */
+  readonly isReady?: boolean;
 }
 
 /** Options of {@link RedisSignalWriter}. */
@@ -48,6 +53,7 @@ export class RedisSignalWriter implements SignalWriter {
   }
 
   async write(batch: SignalBatch): Promise<void> {
+    if (this.#client.isReady === false) throw new Error('Redis client is not ready');
     const m = this.#client.multi();
     for (const r of this.#resolutions) {
       const key = signalBucketKey(

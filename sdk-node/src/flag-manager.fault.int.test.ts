@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kvm, type KV } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { encodeFlagRule, flagKvKey, type FlagRule } from '@tailslide/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  freePort,
+  privateNatsServer,
+  privateRedisServer,
+  services,
+  uniqueName,
+  type ManagedServer,
+} from '../../test-support/index.js';
+import { FlagManager, type FlagManagerOptions, type StaleEvent } from './flag-manager.js';
+import { testFlagRule } from './testing.js';
+
+const bucket = 'faults';
+let natsServer: ManagedServer;
+let dir: string;
+
+beforeAll(async () => {
+  natsServer = await privateNatsServer();
+  await natsServer.start();
+  dir = mkdtempSync(join(tmpdir(), 'tailslide-sdk-'));
+  const nc = await connect({ servers: natsServer.url });
+  await new Kvm(nc).create(bucket, { history: 1 });
+  await nc.close();
+});
+
+afterAll(async () => {
+  await natsServer.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function withKv<T>(fn: (kv: KV) => Promise<T>): Promise<T> {
+  const nc: NatsConnection = await connect({ servers: natsServer.url });
+  try {
+    return await fn(await new Kvm(nc).open(bucket));
+  } finally {
+    await nc.close();
+  }
+}
+const put = (rule: FlagRule) =>
+  withKv((kv) => kv.put(flagKvKey(rule.appId, rule.flagKey), encodeFlagRule(rule)));
+
+function manager(opts: Partial<FlagManagerOptions> & { appId: string }): FlagManager {
+  const m = new FlagManager({
+    nats: natsServer.url,
+    redis: services.redisUrl,
+    redisPrefix: uniqueName('tsdk'),
+    flagsBucket: bucket,
+    retryDelayMs: 100,
+    initTimeoutMs: 5000,
+    ...opts,
+  });
+  m.on('error', () => undefined);
+  return m;
+}
+
+describe('FlagManager when NATS fails', () => {
+  it('falls back to the last known rules and reports stale while NATS is down, then catches up', async () => {
+    const appId = uniqueName('app');
+    await put(testFlagRule({ appId, flagKey: 'f', rolloutPercentage: 100 }));
+    const m = manager({ appId });
+    const stale: StaleEvent[] = [];
+    let readyCount = 0;
+    m.on('stale', (e) => stale.push(e));
+    m.on('ready', () => readyCount++);
+    try {
+      expect((await m.initialize()).status).toBe('ready');
+      const t = m.newToggler({ flagName: 'f' });
+      await natsServer.stop();
+      await eventually(() => m.status === 'stale', 10_000);
+      expect(stale[0]?.reason).toBe('disconnected');
+      expect(t.isFlagActive('u')).toBe(true);
+      expect(t.evaluate('u').reason).toBe('rollout_in');
+
+      await natsServer.start();
+      await eventually(() => m.status === 'ready', 15_000);
+      expect(readyCount).toBe(2);
+      await put(testFlagRule({ appId, flagKey: 'f', version: 2, active: false }));
+      await eventually(() => !t.isFlagActive('u'), 10_000);
+    } finally {
+      await m.close();
+      await natsServer.start();
+    }
+  }, 60_000);
+
+  it('starts from the snapshot file when NATS is unreachable, and goes live when it returns', async () => {
+    const appId = uniqueName('app');
+    const file = join(dir, `${appId}.json`);
+    await put(testFlagRule({ appId, flagKey: 'f', whitelist: ['vip'], rolloutPercentage: 0 }));
+    const first = manager({ appId, snapshotFile: file });
+    expect((await first.initialize()).status).toBe('ready');
+    await first.close(); // writes the snapshot
+
+    await natsServer.stop();
+    const second = manager({ appId, snapshotFile: file, initTimeoutMs: 300 });
+    const stale: StaleEvent[] = [];
+    second.on('stale', (e) => stale.push(e));
+    try {
+      expect(await second.initialize()).toEqual({ status: 'stale', flags: 1 });
+      expect(stale).toEqual([{ reason: 'snapshot' }]);
+      const t = second.newToggler({ flagName: 'f' });
+      expect(t.isFlagActive('vip')).toBe(true);
+      expect(t.isFlagActive('other')).toBe(false);
+      await natsServer.start();
+      await eventually(() => second.status === 'ready', 15_000);
+    } finally {
+      await second.close();
+      await natsServer.start();
+    }
+  }, 60_000);
+
+  it('initialize() settles within initTimeoutMs and close() returns when NATS never answers', async () => {
+    const port = await freePort();
+    const m = manager({
+      appId: uniqueName('app'),
+      nats: `nats://127.0.0.1:${port}`,
+      initTimeoutMs: 200,
+    });
+    const started = Date.now();
+    expect(await m.initialize()).toEqual({ status: 'not_ready', flags: 0 });
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(m.newToggler({ flagName: 'f', defaultValue: true }).isFlagActive('u')).toBe(true);
+    await m.close();
+    expect(m.status).toBe('closed');
+  });
+});
+
+describe('FlagManager when Redis fails', () => {
+  it('drops and counts signals while Redis is down without throwing, and resumes when it returns', async () => {
+    const redisServer = await privateRedisServer();
+    await redisServer.start();
+    const appId = uniqueName('app');
+    await put(testFlagRule({ appId, flagKey: 'f' }));
+    const m = manager({ appId, redis: redisServer.url });
+    const dropped: string[] = [];
+    m.on('error', (e) => dropped.push(e.code));
+    try {
+      await m.initialize();
+      const t = m.newToggler({ flagName: 'f' });
+      await eventually(async () => {
+        t.emitSuccess();
+        await m.flush();
+        return m.stats().signalsWritten > 0;
+      }, 10_000);
+
+      await redisServer.stop();
+      const before = m.stats();
+      for (let round = 0; round < 40; round++) {
+        for (let i = 0; i < 1000; i++) t.emitSuccess();
+        await m.flush();
+      }
+      const during = m.stats();
+      expect(during.signalsDropped - before.signalsDropped).toBe(40_000);
+      expect(during.signalsWritten).toBe(before.signalsWritten);
+      expect(dropped).toContain('signals_dropped');
+      expect(t.isFlagActive('u')).toBe(true);
+
+      await redisServer.start();
+      await eventually(async () => {
+        t.emitFailure();
+        await m.flush();
+        return m.stats().signalsWritten > during.signalsWritten;
+      }, 15_000);
+    } finally {
+      await m.close();
+      await redisServer.dispose();
+    }
+  }, 60_000);
+});
