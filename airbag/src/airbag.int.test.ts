@@ -62,6 +62,17 @@ describe('airbag against real NATS and Redis', () => {
     expect(stored.map((s) => s.msgId)).toEqual([id]);
   });
 
+  it('opens a flag created less than a second before the burst (same 1 s bucket)', async () => {
+    const e = await setup();
+    const created = T0 + 300;
+    const now = T0 + 900;
+    const airbag = await e.start({ now: () => now });
+    await e.putRule(makeRule({ status: { changedAt: iso(created) } }));
+    await airbag.waitForRule('app1', 'flag1');
+    await e.record('app1', 'flag1', T0 + 800, 0, 20);
+    expect((await airbag.tick()).published.map((ev) => ev.type)).toEqual([CircuitEventType.opened]);
+  });
+
   it('follows the rule Tower republishes: open → recovering after the delay, then steps on healthy traffic', async () => {
     const e = await setup();
     let now = T0;
@@ -96,7 +107,7 @@ describe('airbag against real NATS and Redis', () => {
     );
     await airbag.waitForRule('app1', 'flag1', 8);
     // Failures from before the recovery started must not count against it.
-    await e.record('app1', 'flag1', since - 2000, 0, 100);
+    await e.record('app1', 'flag1', since - 1000, 0, 100);
     await e.record('app1', 'flag1', since + 1000, 10, 0);
     now = since + 5000;
     const step = await airbag.tick();

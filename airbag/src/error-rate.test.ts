@@ -24,7 +24,7 @@ describe('evidenceSpan', () => {
     );
   });
 
-  it('never includes a bucket that started before sinceMs', () => {
+  it('never includes a bucket that ended at or before sinceMs, and keeps the one holding it', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 100_000, max: 2 ** 42 }),
@@ -33,9 +33,9 @@ describe('evidenceSpan', () => {
         (now, windowMs, back) => {
           const since = now - back;
           const span = evidenceSpan(now, windowMs, since, RES);
-          for (const s of span.bucketStarts) expect(s).toBeGreaterThanOrEqual(since);
+          for (const s of span.bucketStarts) expect(s + RES).toBeGreaterThan(since);
           const full = evidenceSpan(now, windowMs, Number.NEGATIVE_INFINITY, RES);
-          expect(span.bucketStarts).toEqual(full.bucketStarts.filter((s) => s >= since));
+          expect(span.bucketStarts).toEqual(full.bucketStarts.filter((s) => s + RES > since));
         },
       ),
     );

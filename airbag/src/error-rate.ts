@@ -3,7 +3,7 @@ import type { CircuitWindowStats, SignalCounts } from '@tailslide/contracts';
 /** One flag's counts per bucket: bucket start (ms) → counts. Buckets without traffic are absent. */
 export type FlagSignalSeries = ReadonlyMap<number, SignalCounts>;
 
-/** The span of signals a decision looks at: buckets starting in `[sinceMs, now]`. */
+/** The span of signals a decision looks at: the window's buckets that end after `sinceMs`. */
 export interface EvidenceSpan {
   /** Bucket starts to sum, oldest first (the last one is still filling). */
   readonly bucketStarts: readonly number[];
@@ -12,9 +12,11 @@ export interface EvidenceSpan {
 }
 
 /**
- * Bucket starts of the sliding window `(now - windowMs, now]`, keeping only buckets that start at
- * or after `sinceMs`. Why the cut: a decision must only count signals gathered in the circuit's
- * current state (see ADR 0003); a bucket that started before the change mixes both states.
+ * Bucket starts of the sliding window `(now - windowMs, now]`, keeping only buckets that end after
+ * `sinceMs`. Why the cut: a decision counts only signals gathered in the circuit's current state
+ * (see ADR 0003). The bucket holding `sinceMs` is kept: signals are stamped by SDK clocks, and the
+ * state before a change is either "flag off" (few signals), a healthy step, or a flag that did
+ * not exist yet, so up to one bucket of overlap is safer than ignoring a fresh flag's first second.
  */
 export function evidenceSpan(
   nowMs: number,
@@ -27,7 +29,7 @@ export function evidenceSpan(
   const starts: number[] = [];
   for (let i = count - 1; i >= 0; i--) {
     const s = last - i * resolutionMs;
-    if (s >= sinceMs) starts.push(s);
+    if (s + resolutionMs > sinceMs) starts.push(s);
   }
   return { bucketStarts: starts, windowMs: Math.min(windowMs, starts.length * resolutionMs) };
 }
