@@ -71,7 +71,7 @@ export function CircuitHealth({ flag }: { readonly flag: FlagDto }) {
             <span className="muted">
               Next: {next.description}{' '}
               {next.dueAt > now
-                ? `in ~${formatDuration(next.dueAt - now)}`
+                ? `in ~${formatDuration(Math.ceil((next.dueAt - now) / 1000) * 1000)}`
                 : 'as soon as Airbag finds it healthy'}
             </span>
           )}

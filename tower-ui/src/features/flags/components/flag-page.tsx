@@ -5,6 +5,8 @@ import { ErrorState, Loading } from '../../../components/ui/states.js';
 import { Tabs } from '../../../components/ui/tabs.js';
 import { ToggleSwitch } from '../../../components/ui/toggle-switch.js';
 import { useToast } from '../../../components/ui/toast.js';
+import { useResource } from '../../../lib/use-resource.js';
+import { getApp } from '../../apps/api/apps-api.js';
 import { CircuitBadge } from '../../circuits/components/circuit-badge.js';
 import { CircuitHealth } from '../../circuits/components/circuit-health.js';
 import { deleteFlag } from '../api/flags-api.js';
@@ -35,11 +37,13 @@ export function FlagPage() {
   const notify = useToast();
   const navigate = useNavigate();
   const appHref = `/apps/${encodeURIComponent(appId)}`;
+  const app = useResource(`app:${appId}`, (signal) => getApp(appId, signal));
 
   const breadcrumb = (
     <nav aria-label="Breadcrumb" className="breadcrumb">
       <Link to="/apps">Apps</Link> <span aria-hidden="true">/</span>{' '}
-      <Link to={appHref}>App {appId}</Link> <span aria-hidden="true">/</span> <span>{flagKey}</span>
+      <Link to={appHref}>{app.state.data?.title ?? `App ${appId}`}</Link>{' '}
+      <span aria-hidden="true">/</span> <span>{flagKey}</span>
     </nav>
   );
   if (state.status === 'loading') {

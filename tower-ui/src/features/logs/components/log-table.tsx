@@ -35,6 +35,8 @@ export interface LogTableProps {
   /** Show the app and flag columns (the global view); a flag's own log hides them. */
   readonly showTarget?: boolean;
   readonly emptyText?: string;
+  /** Display name of an app id (falls back to the id). */
+  readonly appTitle?: (appId: string) => string | undefined;
 }
 
 /** Audit entries newest first, with "Load older" paging. */
@@ -43,6 +45,7 @@ export function LogTable({
   caption,
   showTarget = true,
   emptyText = 'No log entries match.',
+  appTitle = () => undefined,
 }: LogTableProps) {
   if (log.status === 'loading') return <Loading label="Loading log…" />;
   if (log.status === 'error') return <ErrorState error={log.error} onRetry={log.reload} />;
@@ -77,10 +80,12 @@ export function LogTable({
                       <Link
                         to={`/apps/${encodeURIComponent(e.appId)}/flags/${encodeURIComponent(e.flagKey)}`}
                       >
-                        {e.appId} / {e.flagKey}
+                        {appTitle(e.appId) ?? e.appId} / {e.flagKey}
                       </Link>
                     ) : e.appId !== null ? (
-                      <Link to={`/apps/${encodeURIComponent(e.appId)}`}>app {e.appId}</Link>
+                      <Link to={`/apps/${encodeURIComponent(e.appId)}`}>
+                        {appTitle(e.appId) ?? `app ${e.appId}`}
+                      </Link>
                     ) : (
                       <span className="muted">
                         {e.entityType} {e.entityId}

@@ -113,7 +113,11 @@ export function LogsPage() {
           </button>
         </div>
       </form>
-      <LogTable log={log} caption="Audit log" />
+      <LogTable
+        log={log}
+        caption="Audit log"
+        appTitle={(id) => apps.state.data?.find((a) => a.id === id)?.title}
+      />
     </section>
   );
 }
