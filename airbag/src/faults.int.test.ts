@@ -20,8 +20,9 @@ describe('faults', () => {
     cleanups.push(() => server.dispose());
     await server.start();
     const redis = await connectRedis(server.url);
-    cleanups.push(async () => {
+    cleanups.push(() => {
       redis.destroy();
+      return Promise.resolve();
     });
     const nats = await connectNats();
     cleanups.push(() => nats.close());
@@ -66,8 +67,9 @@ describe('faults', () => {
     const nats = await connectNats(server.url);
     cleanups.push(() => nats.close());
     const redis = await connectRedis();
-    cleanups.push(async () => {
+    cleanups.push(() => {
       redis.destroy();
+      return Promise.resolve();
     });
     const env = await Env.create(nats, redis);
     cleanups.push(() => env.cleanup());
