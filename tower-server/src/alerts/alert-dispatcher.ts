@@ -1,0 +1,166 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { TowerMetrics } from '../ops/metrics.js';
+import type { AlertDeliveryRow } from './alert-store.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  decideRetry,
+  type AttemptResult,
+  type RetryPolicy,
+} from './retry-policy.js';
+import { checkWebhookUrl } from './webhook-url.js';
+
+/** What {@link AlertDispatcher} needs. */
+export interface AlertDispatcherDeps {
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly allowedHosts: readonly string[];
+  readonly metrics?: TowerMetrics;
+  readonly policy?: RetryPolicy;
+  /** @default 5000 */
+  readonly timeoutMs?: number;
+  /** @default 1000 */
+  readonly pollMs?: number;
+  readonly now?: () => number;
+  readonly fetch?: typeof fetch;
+}
+
+const BATCH = 20;
+// A claimed delivery is invisible to other dispatchers for this long (a crash mid-send retries after it).
+const LEASE_MS = 60_000;
+
+/**
+ * Sends queued alert deliveries. Runs apart from the flag change (the delivery row was committed
+ * with it), so a slow or dead webhook never delays a flag. Each attempt's outcome is recorded.
+ */
+export class AlertDispatcher {
+  readonly #deps: AlertDispatcherDeps;
+  readonly #now: () => number;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+  #kicked = false;
+  #wake: (() => void) | null = null;
+
+  constructor(deps: AlertDispatcherDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Sends every delivery due at `nowMs`; returns how many were attempted. */
+  async tick(nowMs: number = this.#now()): Promise<number> {
+    const { pool } = this.#deps;
+    const { rows } = await pool.query<AlertDeliveryRow & { url: string }>(
+      `UPDATE alert_deliveries d SET next_attempt_at = $2
+         FROM webhooks w
+        WHERE w.id = d.webhook_id AND d.id IN (
+          SELECT id FROM alert_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+           ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING d.*, w.url`,
+      [new Date(nowMs), new Date(nowMs + LEASE_MS), BATCH],
+    );
+    await Promise.all(rows.map((r) => this.#deliver(r, nowMs)));
+    return rows.length;
+  }
+
+  async #deliver(row: AlertDeliveryRow & { url: string }, nowMs: number): Promise<void> {
+    const { pool, logger, metrics } = this.#deps;
+    const attempt = row.attempts + 1;
+    const check = checkWebhookUrl(row.url, this.#deps.allowedHosts);
+    let result: AttemptResult;
+    let error: string | null = null;
+    if (!check.ok) {
+      await pool.query(
+        `UPDATE alert_deliveries SET status = 'failed', attempts = $2, last_error = $3, completed_at = $4 WHERE id = $1`,
+        [row.id, attempt, `url not allowed: ${check.reason}`, new Date(nowMs)],
+      );
+      metrics?.alertDeliveries.inc({ outcome: 'rejected_url' });
+      return;
+    }
+    try {
+      const res = await (this.#deps.fetch ?? fetch)(check.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(row.payload),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.#deps.timeoutMs ?? 5_000),
+      });
+      await res.body?.cancel().catch(() => undefined);
+      result = { status: res.status, retryAfter: res.headers.get('retry-after') };
+      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    } catch (err) {
+      result = { status: null, retryAfter: null };
+      error = err instanceof Error ? err.message : String(err);
+    }
+    const verdict = decideRetry(result, attempt, nowMs, this.#deps.policy ?? DEFAULT_RETRY_POLICY);
+    metrics?.alertDeliveries.inc({ outcome: verdict.kind });
+    if (verdict.kind === 'delivered') {
+      await pool.query(
+        `UPDATE alert_deliveries SET status = 'delivered', attempts = $2, last_status_code = $3, last_error = NULL, completed_at = $4 WHERE id = $1`,
+        [row.id, attempt, result.status, new Date(nowMs)],
+      );
+    } else if (verdict.kind === 'retry') {
+      await pool.query(
+        `UPDATE alert_deliveries SET attempts = $2, last_status_code = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1`,
+        [row.id, attempt, result.status, error, new Date(nowMs + verdict.delayMs)],
+      );
+      this.#scheduleWake(verdict.delayMs);
+    } else {
+      logger.warn(
+        { deliveryId: row.id, webhookId: row.webhook_id, why: verdict.why },
+        'alert delivery failed',
+      );
+      await pool.query(
+        `UPDATE alert_deliveries SET status = 'failed', attempts = $2, last_status_code = $3, last_error = $4, completed_at = $5 WHERE id = $1`,
+        [row.id, attempt, result.status, error ?? verdict.why, new Date(nowMs)],
+      );
+    }
+  }
+
+  #scheduleWake(delayMs: number): void {
+    if (!this.#running) return;
+    setTimeout(() => this.kick(), delayMs + 5).unref();
+  }
+
+  /** Runs now instead of at the next poll. */
+  kick(): void {
+    this.#kicked = true;
+    this.#wake?.();
+  }
+
+  /** Starts the background loop. */
+  start(): void {
+    if (this.#running) return;
+    this.#stopped = false;
+    this.#running = this.#loop();
+  }
+
+  /** Stops the loop and waits for the sends in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#running;
+    this.#running = null;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopped) {
+      this.#kicked = false;
+      let failed = false;
+      try {
+        if ((await this.tick()) >= BATCH) continue;
+      } catch (err) {
+        failed = true;
+        this.#deps.logger.warn({ err }, 'alert dispatcher tick failed');
+      }
+      if ((this.#kicked && !failed) || this.#stopped) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#deps.pollMs ?? 1_000);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = null;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import type { AppDto, AuditEntryDto } from '@tailslide/contracts';
+import type pg from 'pg';
+import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
+import type { ChangeFeed } from '../change-feed.js';
+import { withTransaction } from '../db.js';
+import { NotFoundError } from '../errors.js';
+import { deleteFlagInTx } from '../flags/flag-service.js';
+import { listFlags } from '../flags/flag-store.js';
+import { parseId } from '../validation.js';
+import { deleteAppRow, findApp, insertApp, listApps, updateAppTitle } from './app-store.js';
+
+/** What {@link AppService} needs. */
+export interface AppServiceDeps {
+  readonly pool: pg.Pool;
+  readonly feed: ChangeFeed;
+}
+
+/** Apps: create, rename, delete (with every flag, each audited and removed from the KV). */
+export class AppService {
+  readonly #pool: pg.Pool;
+  readonly #feed: ChangeFeed;
+
+  constructor(deps: AppServiceDeps) {
+    this.#pool = deps.pool;
+    this.#feed = deps.feed;
+  }
+
+  list(): Promise<AppDto[]> {
+    return listApps(this.#pool);
+  }
+
+  async get(idRaw: string): Promise<AppDto> {
+    const app = await findApp(this.#pool, parseId(idRaw, 'app'));
+    if (!app) throw new NotFoundError('app');
+    return app;
+  }
+
+  async create(title: string, ctx: ChangeContext): Promise<AppDto> {
+    const { app, audit } = await withTransaction(this.#pool, async (tx) => {
+      const id = await insertApp(tx, title);
+      const app = (await findApp(tx, id))!;
+      const audit = await appendAudit(tx, ctx, {
+        action: AuditAction.appCreated,
+        entityType: 'app',
+        entityId: app.id,
+        appId: id,
+        flagKey: null,
+        before: null,
+        after: app,
+      });
+      return { app, audit };
+    });
+    this.#feed.appChanged(app);
+    this.#feed.auditAppended(audit);
+    return app;
+  }
+
+  async update(idRaw: string, title: string, ctx: ChangeContext): Promise<AppDto> {
+    const id = parseId(idRaw, 'app');
+    const { app, audit } = await withTransaction(this.#pool, async (tx) => {
+      const before = await findApp(tx, id, true);
+      if (!before) throw new NotFoundError('app');
+      if (before.title === title) return { app: before, audit: null };
+      await updateAppTitle(tx, id, title);
+      const app = (await findApp(tx, id))!;
+      const audit = await appendAudit(tx, ctx, {
+        action: AuditAction.appUpdated,
+        entityType: 'app',
+        entityId: app.id,
+        appId: id,
+        flagKey: null,
+        before,
+        after: app,
+      });
+      return { app, audit };
+    });
+    if (audit) {
+      this.#feed.appChanged(app);
+      this.#feed.auditAppended(audit);
+    }
+    return app;
+  }
+
+  async delete(idRaw: string, ctx: ChangeContext): Promise<void> {
+    const id = parseId(idRaw, 'app');
+    const { audits, flags } = await withTransaction(this.#pool, async (tx) => {
+      const before = await findApp(tx, id, true);
+      if (!before) throw new NotFoundError('app');
+      const flags = await listFlags(tx, id);
+      const audits: AuditEntryDto[] = [];
+      for (const flag of flags) {
+        await tx.query('SELECT 1 FROM flags WHERE id = $1 FOR UPDATE', [flag.id]);
+        audits.push(await deleteFlagInTx(tx, flag, ctx));
+      }
+      await deleteAppRow(tx, id);
+      audits.push(
+        await appendAudit(tx, ctx, {
+          action: AuditAction.appDeleted,
+          entityType: 'app',
+          entityId: before.id,
+          appId: id,
+          flagKey: null,
+          before: { ...before, flagKeys: flags.map((f) => f.key) },
+          after: null,
+        }),
+      );
+      return { audits, flags };
+    });
+    for (const f of flags)
+      this.#feed.flagDeleted({ appId: String(id), flagKey: f.key, id: String(f.id) });
+    this.#feed.appDeleted(String(id));
+    for (const a of audits) this.#feed.auditAppended(a);
+    if (flags.length > 0) this.#feed.outboxWritten();
+  }
+}

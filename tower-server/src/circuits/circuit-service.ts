@@ -1,0 +1,118 @@
+import { CircuitEventType, type CircuitEvent } from '@tailslide/contracts';
+import type pg from 'pg';
+import { queueAlerts } from '../alerts/alert-store.js';
+import { slackCircuitMessage } from '../alerts/slack-message.js';
+import { AIRBAG_ACTOR, appendAudit } from '../audit/audit-store.js';
+import type { ChangeFeed } from '../change-feed.js';
+import { withTransaction } from '../db.js';
+import { findFlag, insertOutbox, toFlagDto, updateFlag } from '../flags/flag-store.js';
+import { decideCircuitEvent } from './circuit-transitions.js';
+
+/** What applying an event did. `duplicate`: its id was handled before. */
+export type ApplyOutcome =
+  'applied' | 'duplicate' | 'stale' | 'unknown_flag' | 'invalid_transition';
+
+/** What {@link CircuitService} needs. */
+export interface CircuitServiceDeps {
+  readonly pool: pg.Pool;
+  readonly feed: ChangeFeed;
+  readonly now?: () => Date;
+}
+
+// Alerts go out when a circuit opens, starts recovering and closes; steps are too chatty.
+const ALERTED: ReadonlySet<string> = new Set([
+  CircuitEventType.opened,
+  CircuitEventType.recovering,
+  CircuitEventType.closed,
+]);
+
+/**
+ * Applies Airbag's circuit events. Idempotent: the event id is recorded in the same transaction
+ * as its effect, and an event decided on an older flag version is ignored. Each applied event
+ * changes the flag, appends an audit row (actor `airbag`), queues the outbox and any alerts —
+ * all in one transaction; notifications go out after commit.
+ */
+export class CircuitService {
+  readonly #pool: pg.Pool;
+  readonly #feed: ChangeFeed;
+  readonly #now: () => Date;
+
+  constructor(deps: CircuitServiceDeps) {
+    this.#pool = deps.pool;
+    this.#feed = deps.feed;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  async apply(event: CircuitEvent): Promise<ApplyOutcome> {
+    if (!/^[1-9]\d{0,14}$/.test(event.appId)) return 'unknown_flag';
+    const appId = Number(event.appId);
+    const result = await withTransaction(this.#pool, async (tx) => {
+      const claimed = await tx.query(
+        `INSERT INTO applied_circuit_events (event_id, app_id, flag_key, outcome) VALUES ($1, $2, $3, 'applied')
+         ON CONFLICT (event_id) DO NOTHING`,
+        [event.id, appId, event.flagKey],
+      );
+      if (!claimed.rowCount) return { outcome: 'duplicate' as const };
+      const setOutcome = (outcome: ApplyOutcome) =>
+        tx.query('UPDATE applied_circuit_events SET outcome = $2 WHERE event_id = $1', [
+          event.id,
+          outcome,
+        ]);
+      const flag = await findFlag(tx, appId, event.flagKey, true);
+      if (!flag) {
+        await setOutcome('unknown_flag');
+        return { outcome: 'unknown_flag' as const };
+      }
+      const decision = decideCircuitEvent(flag, event, this.#now());
+      if (decision.outcome !== 'applied') {
+        await setOutcome(decision.outcome);
+        return { outcome: decision.outcome };
+      }
+      const before = toFlagDto(flag);
+      await updateFlag(tx, flag.id, decision.values);
+      const after = toFlagDto((await findFlag(tx, appId, event.flagKey))!);
+      const audit = await appendAudit(
+        tx,
+        { actor: AIRBAG_ACTOR, requestId: event.id, reason: event.reason || null },
+        {
+          action: event.type,
+          entityType: 'flag',
+          entityId: after.id,
+          appId,
+          flagKey: event.flagKey,
+          before,
+          after,
+        },
+      );
+      await insertOutbox(tx, appId, event.flagKey);
+      let alerts = 0;
+      if (ALERTED.has(event.type) && flag.alertWebhookIds.length > 0) {
+        const app = await tx.query<{ title: string }>('SELECT title FROM apps WHERE id = $1', [
+          appId,
+        ]);
+        const payload = slackCircuitMessage(event, {
+          appId: event.appId,
+          appTitle: app.rows[0]?.title ?? event.appId,
+          flagKey: event.flagKey,
+          flagTitle: after.title,
+        });
+        alerts = await queueAlerts(tx, flag.id, {
+          eventId: event.id,
+          eventType: event.type,
+          appId,
+          flagKey: event.flagKey,
+          payload,
+        });
+      }
+      return { outcome: 'applied' as const, flag: after, audit, alerts };
+    });
+    if (result.outcome === 'applied') {
+      this.#feed.flagChanged(result.flag);
+      this.#feed.auditAppended(result.audit);
+      this.#feed.circuitEvent(event, result.flag);
+      this.#feed.outboxWritten();
+      if (result.alerts > 0) this.#feed.alertsQueued();
+    }
+    return result.outcome;
+  }
+}

@@ -1,0 +1,107 @@
+import type { KV, KvEntry } from '@nats-io/kv';
+import { encodeFlagRule, flagKvKey, parseFlagRule } from '@tailslide/contracts';
+import type { Queryable } from '../db.js';
+import type { FlagsBucket } from '../nats.js';
+import { findFlag, toFlagRule, type Flag } from './flag-store.js';
+
+/** What publishing one key did. */
+export type PublishOutcome = 'put' | 'deleted' | 'unchanged' | 'skipped_newer';
+
+const MAX_CAS_ATTEMPTS = 5;
+
+function kvVersion(entry: KvEntry | null): number | null {
+  if (!entry || entry.operation !== 'PUT') return null;
+  const parsed = parseFlagRule(entry.value);
+  return parsed.ok ? parsed.value.version : null;
+}
+
+/**
+ * Writes a flag's CURRENT database state to its KV key. Never regresses: the write is a
+ * compare-and-set on the entry's revision, and is skipped when the KV already holds the same or a
+ * newer version. So concurrent relays, retries and replays all converge on the latest state.
+ */
+export class FlagPublisher {
+  readonly #bucket: FlagsBucket;
+
+  constructor(bucket: FlagsBucket) {
+    this.#bucket = bucket;
+  }
+
+  /**
+   * Publishes the state of `appId`/`flagKey` as it is in `db` now (a missing flag → KV delete).
+   * Each attempt reads the KV entry first and the row second, then compare-and-sets: whatever
+   * reached the KV before our read came from a row state no newer than the one we then read, so
+   * even a forced write never regresses a key the relay published.
+   * `force` rewrites an entry whose content differs even at the same or a higher version
+   * (the reconciler repairing drift); the relay never forces.
+   */
+  async publish(
+    db: Queryable,
+    appId: number,
+    flagKey: string,
+    force = false,
+  ): Promise<PublishOutcome> {
+    const key = flagKvKey(String(appId), flagKey);
+    let kv: KV;
+    try {
+      kv = await this.#bucket.get();
+    } catch (err) {
+      this.#bucket.reset();
+      throw err;
+    }
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const entry = await kv.get(key);
+          const flag = await findFlag(db, appId, flagKey);
+          return await casOnce(kv, key, entry, flag, force);
+        } catch (err) {
+          if (attempt >= MAX_CAS_ATTEMPTS || !isWrongLastSequence(err)) throw err;
+        }
+      }
+    } catch (err) {
+      if (isStreamGone(err)) this.#bucket.reset();
+      throw err;
+    }
+  }
+}
+
+async function casOnce(
+  kv: KV,
+  key: string,
+  entry: KvEntry | null,
+  flag: Flag | null,
+  force: boolean,
+): Promise<PublishOutcome> {
+  if (!flag) {
+    if (!entry || entry.operation !== 'PUT') return 'unchanged';
+    await kv.delete(key, { previousSeq: entry.revision });
+    return 'deleted';
+  }
+  const value = encodeFlagRule(toFlagRule(flag));
+  const held = kvVersion(entry);
+  if (entry && held !== null) {
+    if (entry.string() === value) return 'unchanged';
+    if (!force && held > flag.version) return 'skipped_newer';
+    if (!force && held === flag.version) return 'unchanged';
+  }
+  if (!entry) await kv.create(key, value);
+  else await kv.update(key, value, entry.revision);
+  return 'put';
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? `${err.name} ${err.message}` : String(err);
+}
+
+/** The CAS lost a race (someone wrote the key in between): read again and retry. */
+function isWrongLastSequence(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 10071 || /wrong last sequence|key exists/i.test(errText(err));
+}
+
+/** The bucket's stream is gone (deleted bucket): reopen (recreate) on the next call. */
+function isStreamGone(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 10059 || /stream not found|no responders/i.test(errText(err));
+}

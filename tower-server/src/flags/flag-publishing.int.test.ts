@@ -1,0 +1,276 @@
+import {
+  CircuitEventType,
+  type AppDto,
+  type AuditEntryDto,
+  type FlagDto,
+  type Page,
+} from '@tailslide/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test-support/index.js';
+import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
+
+describe('flag publishing and circuit events (real Postgres + NATS)', () => {
+  let t: TestTower;
+  beforeAll(async () => {
+    t = await startTestTower();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function createFlag(
+    appId: string,
+    key: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<FlagDto> {
+    const res = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
+      key,
+      title: key,
+      active: true,
+      ...extra,
+    });
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+
+  it('walks the skeleton: create → KV, toggle → KV, circuit.opened from Airbag → applied', async () => {
+    const app = await t.api<AppDto>('POST', '/api/apps', { title: 'Checkout' });
+    expect(app.status).toBe(201);
+    const appId = app.body.id;
+
+    const created = await createFlag(appId, 'new-checkout', {
+      whitelist: ['alice'],
+      rolloutPercentage: 12.5,
+    });
+    expect(created).toMatchObject({
+      appId,
+      key: 'new-checkout',
+      active: true,
+      whitelist: ['alice'],
+      rolloutPercentage: 12.5,
+    });
+    expect(created.circuitStatus.state).toBe('closed');
+
+    const published = await eventually(() => t.kvRule(appId, 'new-checkout'), 1_000);
+    expect(published).toMatchObject({
+      appId,
+      flagKey: 'new-checkout',
+      version: created.version,
+      active: true,
+      whitelist: ['alice'],
+    });
+    expect(JSON.stringify(published)).not.toMatch(/title|webhook/i);
+
+    const off = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags/new-checkout/toggle`, {
+      active: false,
+    });
+    expect(off.status).toBe(200);
+    expect(off.body.active).toBe(false);
+    expect(off.body.version).toBeGreaterThan(created.version);
+    await eventually(async () => (await t.kvRule(appId, 'new-checkout'))?.active === false);
+
+    const on = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags/new-checkout/toggle`, {
+      active: true,
+    });
+    await eventually(
+      async () => (await t.kvRule(appId, 'new-checkout'))?.version === on.body.version,
+    );
+
+    await t.publishEvent({
+      type: CircuitEventType.opened,
+      appId,
+      flagKey: 'new-checkout',
+      ruleVersion: on.body.version,
+    });
+    const opened = await eventually(async () => {
+      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/new-checkout`);
+      return r.body.circuitStatus.state === 'open' ? r.body : null;
+    });
+    expect(opened.active).toBe(false);
+    expect(opened.circuitStatus.recoveryPercentage).toBe(0);
+    expect(opened.version).toBeGreaterThan(on.body.version);
+
+    const rule = await eventually(async () => {
+      const r = await t.kvRule(appId, 'new-checkout');
+      return r?.version === opened.version ? r : null;
+    });
+    expect(rule.active).toBe(false);
+    expect(rule.circuitStatus.state).toBe('open');
+
+    const logs = await t.api<Page<AuditEntryDto>>(
+      'GET',
+      `/api/apps/${appId}/flags/new-checkout/logs?action=circuit.opened`,
+    );
+    expect(logs.body.items).toHaveLength(1);
+    expect(logs.body.items[0]).toMatchObject({
+      actor: 'airbag',
+      action: 'circuit.opened',
+      flagKey: 'new-checkout',
+    });
+    expect((logs.body.items[0]!.before as FlagDto).circuitStatus.state).toBe('closed');
+    expect((logs.body.items[0]!.after as FlagDto).circuitStatus.state).toBe('open');
+  });
+
+  it('applies a redelivered event once and ignores events for an older version', async () => {
+    const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Idempotency' })).body.id;
+    const flag = await createFlag(appId, 'search');
+    const event = await t.publishEvent({
+      type: CircuitEventType.opened,
+      appId,
+      flagKey: 'search',
+      ruleVersion: flag.version,
+    });
+    const opened = await eventually(async () => {
+      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/search`);
+      return r.body.circuitStatus.state === 'open' ? r.body : null;
+    });
+    // The same event again under another message id (past JetStream's duplicate window check).
+    await t.publishEvent({ ...event }, `${event.id}-redelivery`);
+    // A stale event: decided on the version before the circuit opened.
+    await t.publishEvent({
+      type: CircuitEventType.closed,
+      appId,
+      flagKey: 'search',
+      ruleVersion: flag.version,
+      recoveryPercentage: 100,
+    });
+    // A marker event that is applied proves the two before it were consumed (the stream is ordered).
+    await t.publishEvent({
+      type: CircuitEventType.recovering,
+      appId,
+      flagKey: 'search',
+      ruleVersion: opened.version,
+      recoveryPercentage: 10,
+    });
+    const recovering = await eventually(async () => {
+      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/search`);
+      return r.body.circuitStatus.state === 'recovering' ? r.body : null;
+    });
+    expect(recovering.circuitStatus.recoveryPercentage).toBe(10);
+    expect(recovering.active).toBe(true);
+    const history = await t.api<Page<AuditEntryDto>>(
+      'GET',
+      `/api/apps/${appId}/flags/search/circuit/history`,
+    );
+    expect(history.body.items.map((e) => e.action)).toEqual([
+      'circuit.recovering',
+      'circuit.opened',
+    ]);
+  });
+
+  it('cancels a recovery on manual toggle off and closes an open circuit on manual toggle on', async () => {
+    const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Manual' })).body.id;
+    const flag = await createFlag(appId, 'banner');
+    await t.publishEvent({
+      type: CircuitEventType.opened,
+      appId,
+      flagKey: 'banner',
+      ruleVersion: flag.version,
+    });
+    const opened = await eventually(async () => {
+      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/banner`);
+      return r.body.circuitStatus.state === 'open' ? r.body : null;
+    });
+    const on = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags/banner/toggle`, {
+      active: true,
+    });
+    expect(on.body).toMatchObject({
+      active: true,
+      circuitStatus: { state: 'closed', recoveryPercentage: 100 },
+    });
+    // The open event Airbag had decided earlier is now stale and must not reopen it.
+    await t.publishEvent({
+      type: CircuitEventType.recovering,
+      appId,
+      flagKey: 'banner',
+      ruleVersion: opened.version,
+      recoveryPercentage: 10,
+    });
+
+    const flag2 = await createFlag(appId, 'banner2');
+    await t.publishEvent({
+      type: CircuitEventType.opened,
+      appId,
+      flagKey: 'banner2',
+      ruleVersion: flag2.version,
+    });
+    const opened2 = await eventually(async () => {
+      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/banner2`);
+      return r.body.circuitStatus.state === 'open' ? r.body : null;
+    });
+    await t.publishEvent({
+      type: CircuitEventType.recovering,
+      appId,
+      flagKey: 'banner2',
+      ruleVersion: opened2.version,
+      recoveryPercentage: 10,
+    });
+    await eventually(
+      async () =>
+        (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/banner2`)).body.circuitStatus
+          .state === 'recovering',
+    );
+    const off = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags/banner2/toggle`, {
+      active: false,
+    });
+    expect(off.body).toMatchObject({
+      active: false,
+      circuitStatus: { state: 'closed', recoveryPercentage: 100 },
+    });
+    await eventually(async () => (await t.kvRule(appId, 'banner2'))?.version === off.body.version);
+
+    const banner = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/banner`);
+    expect(banner.body.circuitStatus.state).toBe('closed');
+    expect(banner.body.version).toBe(on.body.version);
+  });
+
+  it('converges the KV on the database after 50 concurrent updates to one flag', async () => {
+    const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Concurrency' })).body.id;
+    await createFlag(appId, 'hot');
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        t.api<FlagDto>('PATCH', `/api/apps/${appId}/flags/hot`, {
+          rolloutPercentage: (i % 10) * 10 + 0.5,
+        }),
+      ),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const final = (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/hot`)).body;
+    const rule = await eventually(async () => {
+      const r = await t.kvRule(appId, 'hot');
+      return r?.version === final.version ? r : null;
+    });
+    expect(rule.rolloutPercentage).toBe(final.rolloutPercentage);
+    const { rows } = await import('pg').then(async ({ default: pg }) => {
+      const c = new pg.Client({ connectionString: t.db.url });
+      await c.connect();
+      try {
+        return await c.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+      } finally {
+        await c.end();
+      }
+    });
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('deletes the KV entry when a flag is deleted, and every flag of a deleted app', async () => {
+    const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Doomed' })).body.id;
+    await createFlag(appId, 'a');
+    await createFlag(appId, 'b');
+    await eventually(async () => (await t.kvRule(appId, 'a')) && (await t.kvRule(appId, 'b')));
+    expect((await t.api('DELETE', `/api/apps/${appId}/flags/a`)).status).toBe(204);
+    await eventually(async () => (await t.kvRule(appId, 'a')) === null);
+    expect((await t.api('DELETE', `/api/apps/${appId}`)).status).toBe(204);
+    await eventually(async () => (await t.kvRule(appId, 'b')) === null);
+    expect((await t.api('GET', `/api/apps/${appId}`)).status).toBe(404);
+    const logs = await t.api<Page<AuditEntryDto>>('GET', `/api/apps/${appId}/logs`);
+    expect(logs.body.items.map((e) => e.action)).toEqual([
+      'app.deleted',
+      'flag.deleted',
+      'flag.deleted',
+      'flag.created',
+      'flag.created',
+      'app.created',
+    ]);
+  });
+});

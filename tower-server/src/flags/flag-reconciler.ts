@@ -1,0 +1,112 @@
+import { ALL_FLAGS_KV_FILTER, parseFlagKvKey } from '@tailslide/contracts';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { FlagsBucket } from '../nats.js';
+import type { TowerMetrics } from '../ops/metrics.js';
+import type { FlagPublisher } from './flag-publisher.js';
+
+/** What one reconcile pass did. */
+export interface ReconcileReport {
+  readonly checked: number;
+  readonly rewritten: number;
+  readonly deleted: number;
+}
+
+/**
+ * Repairs drift between Postgres (truth) and the KV: a missing or different entry is rewritten,
+ * an entry without a flag is deleted, and a deleted bucket is recreated and refilled. Uses the
+ * publisher's read-KV-then-row compare-and-set, so it cannot undo a newer relay write.
+ */
+export class FlagReconciler {
+  readonly #deps: {
+    pool: pg.Pool;
+    bucket: FlagsBucket;
+    publisher: FlagPublisher;
+    logger: Logger;
+    metrics?: TowerMetrics;
+    intervalMs?: number;
+  };
+  #timer: NodeJS.Timeout | null = null;
+  #inFlight: Promise<unknown> | null = null;
+
+  constructor(deps: {
+    pool: pg.Pool;
+    bucket: FlagsBucket;
+    publisher: FlagPublisher;
+    logger: Logger;
+    metrics?: TowerMetrics;
+    intervalMs?: number;
+  }) {
+    this.#deps = deps;
+  }
+
+  async tick(): Promise<ReconcileReport> {
+    const { pool, bucket, publisher, metrics } = this.#deps;
+    const { rows } = await pool.query<{ app_id: number; key: string }>(
+      'SELECT app_id, key FROM flags',
+    );
+    const inDb = new Set(rows.map((r) => `${r.app_id}/${r.key}`));
+    let kvKeys: string[];
+    try {
+      kvKeys = await collectKeys(bucket);
+    } catch {
+      // The bucket may have been deleted: forget the handle and recreate it.
+      bucket.reset();
+      kvKeys = await collectKeys(bucket);
+    }
+    let rewritten = 0;
+    let deleted = 0;
+    for (const r of rows) {
+      const outcome = await publisher.publish(pool, r.app_id, r.key, true);
+      if (outcome === 'put') {
+        rewritten++;
+        metrics?.reconcilerRepairs.inc({ outcome: 'rewritten' });
+      }
+    }
+    for (const k of kvKeys) {
+      const parsed = parseFlagKvKey(k);
+      if (
+        !parsed ||
+        inDb.has(`${parsed.appId}/${parsed.flagKey}`) ||
+        !/^\d{1,15}$/.test(parsed.appId)
+      )
+        continue;
+      const outcome = await publisher.publish(pool, Number(parsed.appId), parsed.flagKey, true);
+      if (outcome === 'deleted') {
+        deleted++;
+        metrics?.reconcilerRepairs.inc({ outcome: 'deleted' });
+      }
+    }
+    if (rewritten + deleted > 0)
+      this.#deps.logger.warn({ rewritten, deleted }, 'reconciler repaired KV drift');
+    return { checked: rows.length, rewritten, deleted };
+  }
+
+  /** Runs {@link tick} every `intervalMs` (default 30 s). */
+  start(): void {
+    if (this.#timer) return;
+    const every = this.#deps.intervalMs ?? 30_000;
+    this.#timer = setInterval(() => {
+      if (this.#inFlight) return;
+      this.#inFlight = this.tick()
+        .catch((err: unknown) => this.#deps.logger.warn({ err }, 'reconcile pass failed'))
+        .finally(() => {
+          this.#inFlight = null;
+        });
+    }, every);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#inFlight;
+  }
+}
+
+async function collectKeys(bucket: FlagsBucket): Promise<string[]> {
+  const kv = await bucket.get();
+  const keys: string[] = [];
+  for await (const k of await kv.keys(ALL_FLAGS_KV_FILTER)) keys.push(k);
+  return keys;
+}

@@ -1,0 +1,306 @@
+import {
+  DEFAULT_CIRCUIT_SETTINGS,
+  CircuitState,
+  isValidToken,
+  type AuditEntryDto,
+  type FlagDto,
+} from '@tailslide/contracts';
+import type pg from 'pg';
+import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
+import type { ChangeFeed } from '../change-feed.js';
+import { toggleValues, valuesOf } from '../circuits/circuit-transitions.js';
+import { withTransaction, type Queryable } from '../db.js';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  VersionConflictError,
+  pgErrorCode,
+} from '../errors.js';
+import { parseId } from '../validation.js';
+import type { CreateFlagInput, UpdateFlagInput } from './flag-schemas.js';
+import {
+  deleteFlagRow,
+  existingWebhookIds,
+  findFlag,
+  insertFlag,
+  insertOutbox,
+  listFlags,
+  setFlagWebhooks,
+  toFlagDto,
+  updateFlag,
+  type Flag,
+  type FlagValues,
+} from './flag-store.js';
+
+/** What {@link FlagService} needs. */
+export interface FlagServiceDeps {
+  readonly pool: pg.Pool;
+  readonly feed: ChangeFeed;
+  readonly now?: () => Date;
+}
+
+/** Parses the flag key of a URL; a key that cannot exist is a 404. */
+export function parseFlagKey(raw: string | undefined): string {
+  if (raw === undefined || !isValidToken(raw)) throw new NotFoundError('flag');
+  return raw;
+}
+
+/** Throws 404 unless the app exists (and key-share locks it for the transaction). */
+export async function requireApp(db: Queryable, appId: number, lock = false): Promise<void> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM apps WHERE id = $1${lock ? ' FOR KEY SHARE' : ''}`,
+    [appId],
+  );
+  if (!rowCount) throw new NotFoundError('app');
+}
+
+function sameValues(a: FlagValues, b: FlagValues): boolean {
+  return (
+    JSON.stringify({
+      ...a,
+      circuitStatus: { ...a.circuitStatus, changedAt: a.circuitStatus.changedAt.getTime() },
+    }) ===
+    JSON.stringify({
+      ...b,
+      circuitStatus: { ...b.circuitStatus, changedAt: b.circuitStatus.changedAt.getTime() },
+    })
+  );
+}
+
+function uniq<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+async function resolveWebhookIds(db: Queryable, raw: readonly string[]): Promise<number[]> {
+  const ids = uniq(raw.map(Number));
+  const found = new Set(await existingWebhookIds(db, ids));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    throw new ValidationError(
+      'unknown alert webhook ids',
+      missing.map((id) => ({ path: 'alertWebhookIds', message: `webhook ${id} does not exist` })),
+    );
+  }
+  return ids;
+}
+
+/** Result of a committed flag change, for the after-commit notifications. */
+interface Committed {
+  readonly flag: FlagDto;
+  readonly audit: AuditEntryDto | null;
+}
+
+/** Flags of an app: every change commits row + audit + outbox in one transaction. */
+export class FlagService {
+  readonly #pool: pg.Pool;
+  readonly #feed: ChangeFeed;
+  readonly #now: () => Date;
+
+  constructor(deps: FlagServiceDeps) {
+    this.#pool = deps.pool;
+    this.#feed = deps.feed;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  async list(appIdRaw: string): Promise<FlagDto[]> {
+    const appId = parseId(appIdRaw, 'app');
+    await requireApp(this.#pool, appId);
+    return (await listFlags(this.#pool, appId)).map(toFlagDto);
+  }
+
+  async get(appIdRaw: string, keyRaw: string): Promise<FlagDto> {
+    const appId = parseId(appIdRaw, 'app');
+    const key = parseFlagKey(keyRaw);
+    const flag = await findFlag(this.#pool, appId, key);
+    if (!flag) {
+      await requireApp(this.#pool, appId);
+      throw new NotFoundError('flag');
+    }
+    return toFlagDto(flag);
+  }
+
+  async create(appIdRaw: string, input: CreateFlagInput, ctx: ChangeContext): Promise<FlagDto> {
+    const appId = parseId(appIdRaw, 'app');
+    const now = this.#now();
+    const result = await withTransaction(this.#pool, async (tx) => {
+      await requireApp(tx, appId, true);
+      const webhookIds = await resolveWebhookIds(tx, input.alertWebhookIds ?? []);
+      const values: FlagValues = {
+        title: input.title,
+        description: input.description ?? '',
+        active: input.active ?? false,
+        rolloutPercentage: input.rolloutPercentage ?? 100,
+        whitelist: uniq(input.whitelist ?? []),
+        circuit: { ...DEFAULT_CIRCUIT_SETTINGS, ...input.circuit },
+        circuitStatus: { state: CircuitState.closed, recoveryPercentage: 100, changedAt: now },
+      };
+      let id: number;
+      try {
+        id = await insertFlag(tx, appId, input.key, values);
+      } catch (err) {
+        if (pgErrorCode(err) === '23505')
+          throw new ConflictError(`a flag with key '${input.key}' already exists in this app`);
+        throw err;
+      }
+      await setFlagWebhooks(tx, id, webhookIds);
+      const flag = toFlagDto((await findFlag(tx, appId, input.key))!);
+      const audit = await appendAudit(tx, ctx, {
+        action: AuditAction.flagCreated,
+        entityType: 'flag',
+        entityId: flag.id,
+        appId,
+        flagKey: flag.key,
+        before: null,
+        after: flag,
+      });
+      await insertOutbox(tx, appId, flag.key);
+      return { flag, audit };
+    });
+    this.#afterCommit(result);
+    return result.flag;
+  }
+
+  async update(
+    appIdRaw: string,
+    keyRaw: string,
+    input: UpdateFlagInput,
+    ifMatch: number | undefined,
+    ctx: ChangeContext,
+  ): Promise<FlagDto> {
+    const { version, alertWebhookIds, circuit, ...rest } = input;
+    return this.#mutate(
+      appIdRaw,
+      keyRaw,
+      version ?? ifMatch,
+      ctx,
+      AuditAction.flagUpdated,
+      async (tx, flag) => {
+        const base = valuesOf(flag);
+        const values: FlagValues = {
+          ...base,
+          ...rest,
+          whitelist: rest.whitelist ? uniq(rest.whitelist) : base.whitelist,
+          circuit: { ...base.circuit, ...circuit },
+        };
+        const webhookIds =
+          alertWebhookIds === undefined ? undefined : await resolveWebhookIds(tx, alertWebhookIds);
+        return { values, webhookIds };
+      },
+    );
+  }
+
+  async toggle(
+    appIdRaw: string,
+    keyRaw: string,
+    active: boolean,
+    version: number | undefined,
+    ctx: ChangeContext,
+  ): Promise<FlagDto> {
+    return this.#mutate(
+      appIdRaw,
+      keyRaw,
+      version,
+      ctx,
+      active ? AuditAction.flagToggledOn : AuditAction.flagToggledOff,
+      (_tx, flag) => Promise.resolve({ values: toggleValues(flag, active, this.#now()) }),
+    );
+  }
+
+  async delete(
+    appIdRaw: string,
+    keyRaw: string,
+    version: number | undefined,
+    ctx: ChangeContext,
+  ): Promise<void> {
+    const appId = parseId(appIdRaw, 'app');
+    const key = parseFlagKey(keyRaw);
+    const audit = await withTransaction(this.#pool, async (tx) => {
+      const flag = await findFlag(tx, appId, key, true);
+      if (!flag) throw new NotFoundError('flag');
+      if (version !== undefined && version !== flag.version)
+        throw new VersionConflictError(version, flag.version);
+      return deleteFlagInTx(tx, flag, ctx);
+    });
+    this.#feed.flagDeleted({ appId: String(appId), flagKey: key, id: audit.entityId });
+    this.#feed.auditAppended(audit);
+    this.#feed.outboxWritten();
+  }
+
+  async #mutate(
+    appIdRaw: string,
+    keyRaw: string,
+    expectedVersion: number | undefined,
+    ctx: ChangeContext,
+    action: AuditAction,
+    change: (
+      tx: pg.PoolClient,
+      flag: Flag,
+    ) => Promise<{ values: FlagValues; webhookIds?: number[] | undefined }>,
+  ): Promise<FlagDto> {
+    const appId = parseId(appIdRaw, 'app');
+    const key = parseFlagKey(keyRaw);
+    const result = await withTransaction(this.#pool, async (tx): Promise<Committed> => {
+      const flag = await findFlag(tx, appId, key, true);
+      if (!flag) {
+        await requireApp(tx, appId);
+        throw new NotFoundError('flag');
+      }
+      if (expectedVersion !== undefined && expectedVersion !== flag.version) {
+        throw new VersionConflictError(expectedVersion, flag.version);
+      }
+      const { values, webhookIds } = await change(tx, flag);
+      const webhooksChanged =
+        webhookIds !== undefined &&
+        JSON.stringify([...webhookIds].sort((a, b) => a - b)) !==
+          JSON.stringify(flag.alertWebhookIds);
+      const before = toFlagDto(flag);
+      if (sameValues(values, valuesOf(flag)) && !webhooksChanged)
+        return { flag: before, audit: null };
+      await updateFlag(tx, flag.id, values);
+      if (webhookIds !== undefined) await setFlagWebhooks(tx, flag.id, webhookIds);
+      const after = toFlagDto((await findFlag(tx, appId, key))!);
+      const audit = await appendAudit(tx, ctx, {
+        action,
+        entityType: 'flag',
+        entityId: after.id,
+        appId,
+        flagKey: key,
+        before,
+        after,
+      });
+      await insertOutbox(tx, appId, key);
+      return { flag: after, audit };
+    });
+    this.#afterCommit(result);
+    return result.flag;
+  }
+
+  #afterCommit(result: Committed): void {
+    if (!result.audit) return;
+    this.#feed.flagChanged(result.flag);
+    this.#feed.auditAppended(result.audit);
+    this.#feed.outboxWritten();
+  }
+}
+
+/** Deletes a locked flag inside a transaction: row, audit entry and outbox entry (→ KV delete). */
+export async function deleteFlagInTx(
+  tx: Queryable,
+  flag: Flag,
+  ctx: ChangeContext,
+): Promise<AuditEntryDto> {
+  const before = toFlagDto(flag);
+  await deleteFlagRow(tx, flag.id);
+  const audit = await appendAudit(tx, ctx, {
+    action: AuditAction.flagDeleted,
+    entityType: 'flag',
+    entityId: before.id,
+    appId: flag.appId,
+    flagKey: flag.key,
+    before,
+    after: null,
+  });
+  await insertOutbox(tx, flag.appId, flag.key);
+  return audit;
+}

@@ -1,0 +1,120 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { withTransaction } from '../db.js';
+import type { TowerMetrics } from '../ops/metrics.js';
+import type { FlagPublisher } from './flag-publisher.js';
+
+/** What {@link OutboxRelay} needs. */
+export interface OutboxRelayDeps {
+  readonly pool: pg.Pool;
+  readonly publisher: FlagPublisher;
+  readonly logger: Logger;
+  readonly metrics?: TowerMetrics;
+  /** Rows per transaction. @default 100 */
+  readonly batchSize?: number;
+  /** Poll interval when idle (a commit in this process wakes it at once). @default 1000 */
+  readonly pollMs?: number;
+  /** Wait after a failed batch (NATS down). @default 250 */
+  readonly retryMs?: number;
+}
+
+/**
+ * Publishes committed flag changes to the KV. Rows are claimed with `FOR UPDATE SKIP LOCKED`
+ * (several Tower instances share the work), the flag's current state is published, and the rows
+ * are deleted in the same transaction only after NATS acknowledged — at-least-once, converging on
+ * the latest version. A failed batch rolls back and is retried; nothing is lost while NATS is down.
+ */
+export class OutboxRelay {
+  readonly #deps: OutboxRelayDeps;
+  readonly #batchSize: number;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+  #kicked = false;
+  #wake: (() => void) | null = null;
+
+  constructor(deps: OutboxRelayDeps) {
+    this.#deps = deps;
+    this.#batchSize = deps.batchSize ?? 100;
+  }
+
+  /** Relays one batch; returns the number of outbox rows done. Throws (rows kept) when publishing fails. */
+  async tick(): Promise<number> {
+    const { pool, publisher, metrics } = this.#deps;
+    return withTransaction(pool, async (tx) => {
+      const { rows } = await tx.query<{ id: number; app_id: number; flag_key: string }>(
+        'SELECT id, app_id, flag_key FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+        [this.#batchSize],
+      );
+      if (rows.length === 0) return 0;
+      const seen = new Set<string>();
+      for (const r of rows) {
+        const k = `${r.app_id}/${r.flag_key}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const outcome = await publisher.publish(tx, r.app_id, r.flag_key);
+        metrics?.relayPublished.inc({ outcome });
+      }
+      await tx.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  /** Number of rows waiting (for /metrics and tests). */
+  async pending(): Promise<number> {
+    const { rows } = await this.#deps.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM outbox',
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Runs now instead of at the next poll. */
+  kick(): void {
+    this.#kicked = true;
+    this.#wake?.();
+  }
+
+  /** Starts the background loop. */
+  start(): void {
+    if (this.#running) return;
+    this.#stopped = false;
+    this.#running = this.#loop();
+  }
+
+  /** Stops the loop and waits for the batch in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#running;
+    this.#running = null;
+  }
+
+  async #loop(): Promise<void> {
+    const { logger, metrics } = this.#deps;
+    let failures = 0;
+    while (!this.#stopped) {
+      this.#kicked = false;
+      let delay = this.#deps.pollMs ?? 1_000;
+      try {
+        const n = await this.tick();
+        if (failures > 0) logger.info({ afterFailures: failures }, 'outbox relay recovered');
+        failures = 0;
+        if (n >= this.#batchSize) continue;
+      } catch (err) {
+        failures++;
+        metrics?.relayFailures.inc();
+        if (failures === 1 || failures % 20 === 0)
+          logger.warn({ err, failures }, 'outbox relay batch failed; retrying');
+        delay = this.#deps.retryMs ?? 250;
+      }
+      if ((this.#kicked && failures === 0) || this.#stopped) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = null;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Tower's Prometheus metrics, on a registry of its own (no global state between instances). */
+export interface TowerMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly relayPublished: Counter<'outcome'>;
+  readonly relayFailures: Counter;
+  readonly circuitEvents: Counter<'type' | 'outcome'>;
+  readonly alertDeliveries: Counter<'outcome'>;
+  readonly reconcilerRepairs: Counter<'outcome'>;
+}
+
+/** Creates the registry and every metric. */
+export function createMetrics(): TowerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tower_' });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'tower_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'tower_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    relayPublished: new Counter({
+      name: 'tower_outbox_published_total',
+      help: 'Flag keys the outbox relay published, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    relayFailures: new Counter({
+      name: 'tower_outbox_failures_total',
+      help: 'Outbox relay batches that failed (and were retried)',
+      registers: [registry],
+    }),
+    circuitEvents: new Counter({
+      name: 'tower_circuit_events_total',
+      help: 'Circuit events consumed, by type and outcome',
+      labelNames: ['type', 'outcome'],
+      registers: [registry],
+    }),
+    alertDeliveries: new Counter({
+      name: 'tower_alert_deliveries_total',
+      help: 'Alert delivery attempts, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    reconcilerRepairs: new Counter({
+      name: 'tower_reconciler_repairs_total',
+      help: 'KV entries the reconciler rewrote or deleted',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,165 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  circuitEventId,
+  circuitEventSubject,
+  circuitEventTypeToken,
+  encodeCircuitEvent,
+  flagKvKey,
+  parseFlagRule,
+  CIRCUIT_EVENT_SCHEMA_VERSION,
+  type CircuitEvent,
+  type CircuitEventType,
+  type FlagRule,
+} from '@tailslide/contracts';
+import {
+  createTestDatabase,
+  services,
+  uniqueName,
+  type TestDatabase,
+} from '../../test-support/index.js';
+import { startTower, type RunningTower, type TowerOptions } from '../src/server.js';
+
+/** A response read as JSON. */
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** Options of a test Tower, with the unique names filled in. */
+export type TestTowerOptions = TowerOptions & {
+  flagsBucket: string;
+  circuitStream: string;
+  circuitSubjectRoot: string;
+  circuitConsumer: string;
+  redisPrefix: string;
+};
+
+/** A Tower started in-process on a fresh database with unique NATS / Redis names. */
+export interface TestTower {
+  readonly tower: RunningTower;
+  readonly db: TestDatabase;
+  readonly options: TestTowerOptions;
+  readonly nc: NatsConnection;
+  readonly kv: KV;
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<T>>;
+  kvRule(appId: string, flagKey: string): Promise<FlagRule | null>;
+  publishEvent(
+    e: Partial<CircuitEvent> & {
+      type: CircuitEventType;
+      appId: string;
+      flagKey: string;
+      ruleVersion: number;
+    },
+    msgId?: string,
+  ): Promise<CircuitEvent>;
+  close(): Promise<void>;
+}
+
+/** Unique names for one test Tower on `natsUrl`. */
+export function testTowerOptions(
+  databaseUrl: string,
+  extra: Partial<TowerOptions> = {},
+): TestTowerOptions {
+  const suffix = uniqueName('t');
+  return {
+    databaseUrl,
+    natsUrl: services.natsUrl,
+    redisUrl: services.redisUrl,
+    flagsBucket: `flags_${suffix}`,
+    circuitStream: `CIRCUITS_${suffix}`,
+    circuitSubjectRoot: `test.${suffix}.circuit`,
+    circuitConsumer: `tower_${suffix}`,
+    redisPrefix: `ts_${suffix}`,
+    logLevel: 'silent',
+    ...extra,
+  };
+}
+
+/** Starts Tower for a test file. `natsUrl` may point at a private server. */
+export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise<TestTower> {
+  const db = await createTestDatabase('tower');
+  const options = testTowerOptions(db.url, extra);
+  let tower: RunningTower;
+  try {
+    tower = await startTower(options);
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  const nc = await connect({
+    servers: options.natsUrl,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
+  });
+  const kv = await new Kvm(nc).open(options.flagsBucket);
+  const js = jetstream(nc);
+  return {
+    tower,
+    db,
+    options,
+    nc,
+    kv,
+    async api(method, path, body, headers = {}) {
+      const res = await fetch(`${tower.url}${path}`, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined
+          ? { body: typeof body === 'string' ? body : JSON.stringify(body) }
+          : {}),
+      });
+      const text = await res.text();
+      return {
+        status: res.status,
+        body: text ? JSON.parse(text) : undefined,
+        headers: res.headers,
+      };
+    },
+    async kvRule(appId, flagKey) {
+      const e = await kv.get(flagKvKey(appId, flagKey));
+      if (!e || e.operation !== 'PUT') return null;
+      const r = parseFlagRule(e.value);
+      return r.ok ? r.value : null;
+    },
+    async publishEvent(partial, msgId) {
+      const event: CircuitEvent = {
+        schemaVersion: CIRCUIT_EVENT_SCHEMA_VERSION,
+        id: circuitEventId(partial.appId, partial.flagKey, partial.ruleVersion, partial.type),
+        recoveryPercentage: 0,
+        occurredAt: new Date().toISOString(),
+        stats: { requests: 40, failures: 30, errorRatePercentage: 75, windowMs: 30_000 },
+        reason: 'error rate 75% ≥ 50%',
+        ...partial,
+      };
+      const subject = circuitEventSubject(
+        event.appId,
+        event.flagKey,
+        circuitEventTypeToken(event.type),
+        options.circuitSubjectRoot,
+      );
+      await js.publish(subject, encodeCircuitEvent(event), { msgID: msgId ?? event.id });
+      return event;
+    },
+    async close() {
+      await tower.close();
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.streams.delete(options.circuitStream).catch(() => undefined);
+        await kv.destroy().catch(() => undefined);
+      } finally {
+        await nc.close();
+        await db.drop();
+      }
+    },
+  };
+}
