@@ -24,7 +24,7 @@ export async function connectNats(url: string, name = 'tailslide-tower'): Promis
 }
 
 /** Timeout of one KV or JetStream API call; a dead server fails fast and the caller retries. */
-export const NATS_API_TIMEOUT_MS = 2_000;
+export const NATS_API_TIMEOUT_MS = 1_000;
 
 /**
  * The flags KV bucket, opened lazily and reopened after an error, so a bucket that was deleted

@@ -99,8 +99,9 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
     maxReconnectAttempts: -1,
     reconnectTimeWait: 100,
   });
-  const kv = await new Kvm(nc).open(options.flagsBucket);
-  const js = jetstream(nc);
+  // Short API timeout: a read issued while a test has NATS stopped fails fast and is retried.
+  const js = jetstream(nc, { timeout: 500 });
+  const kv = await new Kvm(js).open(options.flagsBucket);
   return {
     tower,
     db,

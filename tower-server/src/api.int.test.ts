@@ -1,0 +1,511 @@
+import {
+  bucketStart,
+  signalBucketKey,
+  signalField,
+  SocketEvent,
+  type AppDto,
+  type AuditEntryDto,
+  type FlagDto,
+  type Page,
+  type ServerToClientEvents,
+} from '@tailslide/contracts';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, services } from '../../test-support/index.js';
+import { startTestTower, type TestTower } from '../test/tower-fixture.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+describe('Tower REST API (real Postgres + NATS + Redis)', () => {
+  let t: TestTower;
+  let db: pg.Client;
+  let appId: string;
+
+  async function counts(): Promise<{ audit: number; outbox: number; flags: number; apps: number }> {
+    const { rows } = await db.query<{ audit: number; outbox: number; flags: number; apps: number }>(
+      `SELECT (SELECT count(*)::int FROM audit_log) AS audit, (SELECT count(*)::int FROM outbox) AS outbox,
+              (SELECT count(*)::int FROM flags) AS flags, (SELECT count(*)::int FROM apps) AS apps`,
+    );
+    return rows[0]!;
+  }
+
+  /** Counts once the relay has drained the outbox (so a pending relay does not race the comparison). */
+  async function settledCounts(): Promise<{
+    audit: number;
+    outbox: number;
+    flags: number;
+    apps: number;
+  }> {
+    return eventually(async () => {
+      const c = await counts();
+      return c.outbox === 0 ? c : null;
+    });
+  }
+
+  beforeAll(async () => {
+    t = await startTestTower();
+    db = new pg.Client({ connectionString: t.db.url });
+    await db.connect();
+    appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Store' })).body.id;
+    const flag = await t.api('POST', `/api/apps/${appId}/flags`, {
+      key: 'existing',
+      title: 'Existing',
+    });
+    expect(flag.status).toBe(201);
+  });
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+  });
+
+  describe('validation', () => {
+    const bad: [string, string, string, unknown][] = [
+      ['unknown field on create', 'POST', 'flags', { key: 'x1', title: 'X', colour: 'red' }],
+      ['rollout 101', 'POST', 'flags', { key: 'x2', title: 'X', rolloutPercentage: 101 }],
+      [
+        'rollout finer than 0.1',
+        'POST',
+        'flags',
+        { key: 'x3', title: 'X', rolloutPercentage: 12.34 },
+      ],
+      [
+        'negative recovery delay',
+        'POST',
+        'flags',
+        { key: 'x4', title: 'X', circuit: { recoveryDelayMs: -1 } },
+      ],
+      [
+        'non-numeric threshold',
+        'POST',
+        'flags',
+        { key: 'x5', title: 'X', circuit: { errorThresholdPercentage: 'fifty' } },
+      ],
+      [
+        'unknown circuit setting',
+        'POST',
+        'flags',
+        { key: 'x6', title: 'X', circuit: { tripAfter: 3 } },
+      ],
+      ['bad key', 'POST', 'flags', { key: 'has space', title: 'X' }],
+      ['missing title', 'POST', 'flags', { key: 'x7' }],
+      ['unknown webhook id', 'POST', 'flags', { key: 'x8', title: 'X', alertWebhookIds: ['999'] }],
+      ['active through PATCH', 'PATCH', 'flags/existing', { active: true }],
+      ['rollout as string', 'PATCH', 'flags/existing', { rolloutPercentage: '50' }],
+      ['toggle without active', 'POST', 'flags/existing/toggle', {}],
+      ['app id column in body', 'PATCH', 'flags/existing', { appId: '2' }],
+    ];
+    it.each(bad)('rejects %s with 400 and writes nothing', async (_name, method, path, body) => {
+      const before = await settledCounts();
+      const res = await t.api<ErrorBody>(method, `/api/apps/${appId}/${path}`, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(res.body.error.details).toBeInstanceOf(Array);
+      expect(await counts()).toEqual(before);
+    });
+
+    it('rejects malformed JSON with 400 and an oversized body with 413', async () => {
+      const malformed = await t.api<ErrorBody>('POST', '/api/apps', '{"title":');
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error.code).toBe('invalid_json');
+      const before = await settledCounts();
+      const huge = await t.api<ErrorBody>('POST', `/api/apps/${appId}/flags`, {
+        key: 'huge',
+        title: 'H',
+        description: 'x'.repeat(2_000_000),
+      });
+      expect(huge.status).toBe(413);
+      expect(huge.body.error.code).toBe('payload_too_large');
+      expect(await counts()).toEqual(before);
+    });
+
+    it('rejects unknown query parameters and bad filters', async () => {
+      expect((await t.api('GET', `/api/logs?colour=red`)).status).toBe(400);
+      expect((await t.api('GET', `/api/logs?limit=abc`)).status).toBe(400);
+      expect((await t.api('GET', `/api/logs?from=yesterday`)).status).toBe(400);
+      expect((await t.api('GET', `/api/logs?cursor=nonsense`)).status).toBe(400);
+      expect(
+        (await t.api('GET', `/api/apps/${appId}/flags/existing/timeseries?window=2h`)).status,
+      ).toBe(400);
+    });
+  });
+
+  describe('not found and conflicts', () => {
+    it('answers 404 for unknown apps, flags, ids and endpoints', async () => {
+      for (const path of [
+        '/api/apps/999999',
+        '/api/apps/abc',
+        `/api/apps/${appId}/flags/nope`,
+        '/api/apps/999999/flags',
+        '/api/nothing-here',
+      ]) {
+        const res = await t.api<ErrorBody>('GET', path);
+        expect(res.status, path).toBe(404);
+        expect(res.body.error.code).toBe('not_found');
+      }
+      expect((await t.api('POST', `/api/apps/999999/flags`, { key: 'k', title: 'K' })).status).toBe(
+        404,
+      );
+      expect((await t.api('DELETE', '/api/sdk-keys/424242')).status).toBe(404);
+    });
+
+    it('answers 409 for a duplicate key, writing nothing', async () => {
+      const before = await settledCounts();
+      const res = await t.api<ErrorBody>('POST', `/api/apps/${appId}/flags`, {
+        key: 'existing',
+        title: 'Again',
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('conflict');
+      expect(await counts()).toEqual(before);
+    });
+
+    it('enforces optimistic concurrency with a version field or If-Match', async () => {
+      const created = (
+        await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, { key: 'occ', title: 'OCC' })
+      ).body;
+      const first = await t.api<FlagDto>('PATCH', `/api/apps/${appId}/flags/occ`, {
+        title: 'One',
+        version: created.version,
+      });
+      expect(first.status).toBe(200);
+      expect(first.headers.get('etag')).toBe(`"${first.body.version}"`);
+      const before = await settledCounts();
+      const stale = await t.api<ErrorBody>('PATCH', `/api/apps/${appId}/flags/occ`, {
+        title: 'Two',
+        version: created.version,
+      });
+      expect(stale.status).toBe(409);
+      expect(stale.body.error.code).toBe('version_conflict');
+      const staleHeader = await t.api<ErrorBody>(
+        'POST',
+        `/api/apps/${appId}/flags/occ/toggle`,
+        { active: true },
+        { 'If-Match': `"${created.version}"` },
+      );
+      expect(staleHeader.status).toBe(409);
+      expect(await counts()).toEqual(before);
+      const ok = await t.api<FlagDto>(
+        'POST',
+        `/api/apps/${appId}/flags/occ/toggle`,
+        { active: true },
+        { 'If-Match': `"${first.body.version}"` },
+      );
+      expect(ok.status).toBe(200);
+      expect(ok.body.active).toBe(true);
+    });
+  });
+
+  describe('flags', () => {
+    it('fills every circuit setting with the documented defaults and merges partial updates', async () => {
+      const created = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
+        key: 'defaults',
+        title: 'D',
+        circuit: { windowMs: 60_000 },
+      });
+      expect(created.body.circuit).toEqual({
+        enabled: true,
+        errorThresholdPercentage: 50,
+        minimumRequests: 20,
+        windowMs: 60_000,
+        recoveryDelayMs: 30_000,
+        recoveryProfile: 'linear',
+        initialRecoveryPercentage: 10,
+        recoveryIncrementPercentage: 10,
+        recoveryStepMs: 30_000,
+        slowCallMs: null,
+      });
+      expect(created.body).toMatchObject({
+        active: false,
+        rolloutPercentage: 100,
+        whitelist: [],
+        description: '',
+      });
+      const patched = await t.api<FlagDto>('PATCH', `/api/apps/${appId}/flags/defaults`, {
+        circuit: { recoveryProfile: 'exponential', errorThresholdPercentage: 25.5 },
+        whitelist: ['u1', 'u1', 'u2'],
+      });
+      expect(patched.body.circuit).toMatchObject({
+        windowMs: 60_000,
+        recoveryProfile: 'exponential',
+        errorThresholdPercentage: 25.5,
+      });
+      expect(patched.body.whitelist).toEqual(['u1', 'u2']);
+      const rule = await eventually(async () => {
+        const r = await t.kvRule(appId, 'defaults');
+        return r?.version === patched.body.version ? r : null;
+      });
+      expect(rule.circuit.recoveryProfile).toBe('exponential');
+    });
+
+    it('records the actor from X-Tailslide-User and before/after in the audit log', async () => {
+      await t.api(
+        'POST',
+        `/api/apps/${appId}/flags`,
+        { key: 'audited', title: 'A' },
+        { 'X-Tailslide-User': 'maria' },
+      );
+      await t.api(
+        'PATCH',
+        `/api/apps/${appId}/flags/audited`,
+        { title: 'B' },
+        { 'X-Tailslide-User': 'maria', 'X-Request-Id': 'req-123' },
+      );
+      const logs = await t.api<Page<AuditEntryDto>>('GET', `/api/apps/${appId}/flags/audited/logs`);
+      expect(logs.body.items.map((e) => [e.action, e.actor])).toEqual([
+        ['flag.updated', 'maria'],
+        ['flag.created', 'maria'],
+      ]);
+      const upd = logs.body.items[0]!;
+      expect((upd.before as FlagDto).title).toBe('A');
+      expect((upd.after as FlagDto).title).toBe('B');
+      expect(upd.requestId).toBe('req-123');
+      expect(
+        (await t.api('POST', '/api/apps', { title: 'x' }, { 'X-Tailslide-User': 'airbag' })).status,
+      ).toBe(400);
+    });
+
+    it('does not write or audit a change that changes nothing', async () => {
+      await t.api('POST', `/api/apps/${appId}/flags`, { key: 'same', title: 'Same' });
+      const before = await settledCounts();
+      const res = await t.api<FlagDto>('PATCH', `/api/apps/${appId}/flags/same`, { title: 'Same' });
+      expect(res.status).toBe(200);
+      expect(await counts()).toEqual(before);
+    });
+  });
+
+  describe('logs', () => {
+    it('pages newest first and filters by action, actor and time', async () => {
+      const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Logs' })).body;
+      for (let i = 0; i < 5; i++) {
+        await t.api(
+          'POST',
+          `/api/apps/${app.id}/flags`,
+          { key: `f${i}`, title: `F${i}` },
+          { 'X-Tailslide-User': i % 2 ? 'odd' : 'even' },
+        );
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q: string = cursor ? `&cursor=${cursor}` : '';
+        const page: Page<AuditEntryDto> = (
+          await t.api<Page<AuditEntryDto>>('GET', `/api/apps/${app.id}/logs?limit=2${q}`)
+        ).body;
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((e) => e.action + ':' + (e.flagKey ?? '')));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual([
+        'flag.created:f4',
+        'flag.created:f3',
+        'flag.created:f2',
+        'flag.created:f1',
+        'flag.created:f0',
+        'app.created:',
+      ]);
+      const odd = await t.api<Page<AuditEntryDto>>('GET', `/api/apps/${app.id}/logs?actor=odd`);
+      expect(odd.body.items.map((e) => e.flagKey)).toEqual(['f3', 'f1']);
+      const created = await t.api<Page<AuditEntryDto>>(
+        'GET',
+        `/api/logs?appId=${app.id}&action=app.created`,
+      );
+      expect(created.body.items).toHaveLength(1);
+      const wildcard = await t.api<Page<AuditEntryDto>>(
+        'GET',
+        `/api/logs?appId=${app.id}&action=flag.*&flagKey=f2`,
+      );
+      expect(wildcard.body.items).toHaveLength(1);
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      expect(
+        (await t.api<Page<AuditEntryDto>>('GET', `/api/apps/${app.id}/logs?from=${future}`)).body
+          .items,
+      ).toEqual([]);
+      expect(
+        (await t.api<Page<AuditEntryDto>>('GET', `/api/apps/${app.id}/logs?to=${future}`)).body
+          .items,
+      ).toHaveLength(6);
+    });
+  });
+
+  describe('SDK keys', () => {
+    it('shows the key once, stores only a hash, lists and revokes', async () => {
+      const created = await t.api<{ id: string; key: string; prefix: string }>(
+        'POST',
+        '/api/sdk-keys',
+        { name: 'backend' },
+      );
+      expect(created.status).toBe(201);
+      expect(created.body.key).toMatch(/^tsk_[A-Za-z0-9_-]{43}$/);
+      expect(created.body.key.startsWith(created.body.prefix)).toBe(true);
+      const { rows } = await db.query<{ key_hash: string }>(
+        'SELECT key_hash FROM sdk_keys WHERE id = $1',
+        [created.body.id],
+      );
+      expect(rows[0]!.key_hash).not.toContain(created.body.key);
+      const list = await t.api<{ id: string; revokedAt: string | null }[]>('GET', '/api/sdk-keys');
+      expect(JSON.stringify(list.body)).not.toContain(created.body.key);
+      expect(list.body.find((k) => k.id === created.body.id)?.revokedAt).toBeNull();
+      expect((await t.api('DELETE', `/api/sdk-keys/${created.body.id}`)).status).toBe(204);
+      const after = await t.api<{ id: string; revokedAt: string | null }[]>('GET', '/api/sdk-keys');
+      expect(after.body.find((k) => k.id === created.body.id)?.revokedAt).not.toBeNull();
+      const logs = await t.api<Page<AuditEntryDto>>(
+        'GET',
+        '/api/logs?action=sdk_key.created,sdk_key.revoked',
+      );
+      expect(logs.body.items.map((e) => e.action)).toEqual(['sdk_key.revoked', 'sdk_key.created']);
+    });
+  });
+
+  describe('webhooks', () => {
+    it('accepts Slack URLs, rejects others, masks the URL and keeps it out of the KV', async () => {
+      const bad = await t.api<ErrorBody>('POST', '/api/webhooks', {
+        name: 'x',
+        url: 'https://example.com/hook',
+      });
+      expect(bad.status).toBe(400);
+      const plain = await t.api<ErrorBody>('POST', '/api/webhooks', {
+        name: 'x',
+        url: 'http://hooks.slack.com/services/T/B/c',
+      });
+      expect(plain.status).toBe(400);
+      const ok = await t.api<{ id: string; urlMasked: string }>('POST', '/api/webhooks', {
+        name: 'ops',
+        url: 'https://hooks.slack.com/services/T000/B000/verysecretXYZW',
+      });
+      expect(ok.status).toBe(201);
+      expect(ok.body.urlMasked).toBe('https://hooks.slack.com/****XYZW');
+      const flag = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
+        key: 'alerted',
+        title: 'A',
+        alertWebhookIds: [ok.body.id],
+      });
+      expect(flag.body.alertWebhookIds).toEqual([ok.body.id]);
+      const rule = await eventually(() => t.kvRule(appId, 'alerted'));
+      expect(JSON.stringify(rule)).not.toContain('verysecret');
+      expect(JSON.stringify((await t.api('GET', '/api/webhooks')).body)).not.toContain(
+        'verysecret',
+      );
+      expect((await t.api('DELETE', `/api/webhooks/${ok.body.id}`)).status).toBe(204);
+      expect(
+        (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/alerted`)).body.alertWebhookIds,
+      ).toEqual([]);
+      expect((await t.api('GET', `/api/webhooks/${ok.body.id}/deliveries`)).status).toBe(404);
+    });
+  });
+
+  describe('time series', () => {
+    it("reads a flag's counts from the Redis signal buckets", async () => {
+      const redis = createClient({ url: services.redisUrl });
+      await redis.connect();
+      const t0 = bucketStart(Date.now() - 5_000, 1_000);
+      const m0 = bucketStart(Date.now() - 5_000, 60_000);
+      const keys = [
+        signalBucketKey(t.options.redisPrefix, appId, 1_000, t0),
+        signalBucketKey(t.options.redisPrefix, appId, 60_000, m0),
+      ];
+      try {
+        for (const k of keys) {
+          await redis.hSet(k, {
+            [signalField('existing', 'success')]: '30',
+            [signalField('existing', 'failure')]: '10',
+            [signalField('other', 'failure')]: '99',
+          });
+        }
+        const res = await t.api<{
+          window: string;
+          resolutionMs: number;
+          thresholdPercentage: number;
+          points: {
+            t: number;
+            requests: number;
+            failures: number;
+            errorRatePercentage: number | null;
+          }[];
+        }>('GET', `/api/apps/${appId}/flags/existing/timeseries?window=30s`);
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({
+          window: '30s',
+          resolutionMs: 1_000,
+          thresholdPercentage: 50,
+        });
+        expect(res.body.points).toHaveLength(30);
+        expect(res.body.points.find((p) => p.t === t0)).toEqual({
+          t: t0,
+          requests: 40,
+          failures: 10,
+          errorRatePercentage: 25,
+        });
+        expect(res.body.points.filter((p) => p.requests > 0)).toHaveLength(1);
+        expect(res.body.points[0]!.errorRatePercentage).toBeNull();
+        const day = await t.api<{
+          resolutionMs: number;
+          points: { t: number; requests: number }[];
+        }>('GET', `/api/apps/${appId}/flags/existing/timeseries?window=24h`);
+        expect(day.body.resolutionMs).toBe(60_000);
+        expect(day.body.points).toHaveLength(1440);
+        expect(day.body.points.find((p) => p.t === m0)?.requests).toBe(40);
+      } finally {
+        await redis.del(keys);
+        await redis.close();
+      }
+    });
+  });
+
+  describe('live updates', () => {
+    it('pushes flag changes and audit entries over socket.io', async () => {
+      const socket: Socket<ServerToClientEvents> = ioClient(t.tower.url, {
+        path: '/socket.io',
+        transports: ['websocket'],
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('connect', () => resolve());
+          socket.once('connect_error', reject);
+        });
+        const changed = new Promise<FlagDto>((resolve) =>
+          socket.on(SocketEvent.flagChanged, ({ flag }) => flag.key === 'live' && resolve(flag)),
+        );
+        const audited = new Promise<AuditEntryDto>((resolve) =>
+          socket.on(
+            SocketEvent.auditAppended,
+            ({ entry }) => entry.flagKey === 'live' && resolve(entry),
+          ),
+        );
+        const created = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
+          key: 'live',
+          title: 'Live',
+        });
+        expect((await changed).version).toBe(created.body.version);
+        expect((await audited).action).toBe('flag.created');
+      } finally {
+        socket.close();
+      }
+    });
+  });
+
+  describe('operations', () => {
+    it('serves /healthz, /readyz, /metrics and request ids', async () => {
+      expect((await t.api('GET', '/healthz')).status).toBe(200);
+      const ready = await t.api<{ status: string; checks: Record<string, { ok: boolean }> }>(
+        'GET',
+        '/readyz',
+      );
+      expect(ready.status).toBe(200);
+      expect(ready.body.checks).toMatchObject({ postgres: { ok: true }, nats: { ok: true } });
+      const res = await fetch(`${t.tower.url}/metrics`);
+      const text = await res.text();
+      expect(text).toContain('tower_http_requests_total');
+      expect(text).toContain('tower_outbox_published_total');
+      const withId = await t.api('GET', '/api/apps', undefined, { 'X-Request-Id': 'abc-123' });
+      expect(withId.headers.get('x-request-id')).toBe('abc-123');
+      expect((await t.api('GET', '/api/apps')).headers.get('x-request-id')).toMatch(
+        /^[0-9a-f-]{36}$/,
+      );
+      expect(withId.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+  });
+});

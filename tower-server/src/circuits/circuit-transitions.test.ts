@@ -1,0 +1,140 @@
+import {
+  CircuitEventType,
+  DEFAULT_CIRCUIT_SETTINGS,
+  type CircuitEvent,
+} from '@tailslide/contracts';
+import { describe, expect, it } from 'vitest';
+import type { Flag } from '../flags/flag-store.js';
+import { decideCircuitEvent, toggleValues } from './circuit-transitions.js';
+
+const now = new Date('2026-01-01T00:00:00Z');
+
+function flag(over: Partial<Flag> = {}): Flag {
+  return {
+    id: 1,
+    appId: 7,
+    key: 'f',
+    title: 'F',
+    description: '',
+    active: true,
+    rolloutPercentage: 100,
+    whitelist: [],
+    salt: 'f',
+    circuit: DEFAULT_CIRCUIT_SETTINGS,
+    circuitStatus: {
+      state: 'closed',
+      recoveryPercentage: 100,
+      changedAt: '2025-12-31T00:00:00.000Z',
+    },
+    alertWebhookIds: [],
+    version: 5,
+    createdAt: now,
+    updatedAt: now,
+    ...over,
+  };
+}
+
+function event(type: CircuitEvent['type'], ruleVersion = 5, recoveryPercentage = 0): CircuitEvent {
+  return {
+    schemaVersion: 1,
+    id: `7.f.${ruleVersion}.${type}`,
+    type,
+    appId: '7',
+    flagKey: 'f',
+    ruleVersion,
+    recoveryPercentage,
+    occurredAt: now.toISOString(),
+    stats: null,
+    reason: '',
+  };
+}
+
+describe('decideCircuitEvent', () => {
+  it('opens a closed circuit: flag off, recovery 0', () => {
+    const d = decideCircuitEvent(flag(), event(CircuitEventType.opened), now);
+    expect(d.outcome).toBe('applied');
+    if (d.outcome === 'applied') {
+      expect(d.values.active).toBe(false);
+      expect(d.values.circuitStatus).toEqual({
+        state: 'open',
+        recoveryPercentage: 0,
+        changedAt: now,
+      });
+    }
+  });
+
+  it('ignores an event decided on another version as stale', () => {
+    expect(
+      decideCircuitEvent(flag({ version: 6 }), event(CircuitEventType.opened, 5), now).outcome,
+    ).toBe('stale');
+  });
+
+  it('moves open → recovering → step → closed, flag back on', () => {
+    const open = flag({
+      active: false,
+      circuitStatus: { state: 'open', recoveryPercentage: 0, changedAt: '' },
+    });
+    const rec = decideCircuitEvent(open, event(CircuitEventType.recovering, 5, 10), now);
+    expect(rec.outcome === 'applied' && rec.values).toMatchObject({
+      active: true,
+      circuitStatus: { state: 'recovering', recoveryPercentage: 10 },
+    });
+    const recovering = flag({
+      circuitStatus: { state: 'recovering', recoveryPercentage: 10, changedAt: '' },
+    });
+    const step = decideCircuitEvent(recovering, event(CircuitEventType.step, 5, 20), now);
+    expect(step.outcome === 'applied' && step.values.circuitStatus.recoveryPercentage).toBe(20);
+    const closed = decideCircuitEvent(recovering, event(CircuitEventType.closed, 5, 100), now);
+    expect(closed.outcome === 'applied' && closed.values).toMatchObject({
+      active: true,
+      circuitStatus: { state: 'closed', recoveryPercentage: 100 },
+    });
+  });
+
+  it('rejects transitions that do not start from the right state', () => {
+    expect(decideCircuitEvent(flag(), event(CircuitEventType.recovering), now).outcome).toBe(
+      'invalid_transition',
+    );
+    expect(decideCircuitEvent(flag(), event(CircuitEventType.step), now).outcome).toBe(
+      'invalid_transition',
+    );
+    expect(decideCircuitEvent(flag(), event(CircuitEventType.closed), now).outcome).toBe(
+      'invalid_transition',
+    );
+    expect(
+      decideCircuitEvent(flag({ active: false }), event(CircuitEventType.opened), now).outcome,
+    ).toBe('invalid_transition');
+  });
+});
+
+describe('toggleValues', () => {
+  it('cancels a recovery when turned off', () => {
+    const v = toggleValues(
+      flag({ circuitStatus: { state: 'recovering', recoveryPercentage: 30, changedAt: '' } }),
+      false,
+      now,
+    );
+    expect(v.active).toBe(false);
+    expect(v.circuitStatus).toEqual({ state: 'closed', recoveryPercentage: 100, changedAt: now });
+  });
+
+  it('closes an open circuit when turned on', () => {
+    const v = toggleValues(
+      flag({
+        active: false,
+        circuitStatus: { state: 'open', recoveryPercentage: 0, changedAt: '' },
+      }),
+      true,
+      now,
+    );
+    expect(v.active).toBe(true);
+    expect(v.circuitStatus.state).toBe('closed');
+  });
+
+  it('leaves a closed circuit alone', () => {
+    const f = flag();
+    expect(toggleValues(f, false, now).circuitStatus.changedAt).toEqual(
+      new Date(f.circuitStatus.changedAt),
+    );
+  });
+});

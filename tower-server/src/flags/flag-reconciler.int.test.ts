@@ -1,0 +1,88 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { encodeFlagRule, flagKvKey, type AppDto, type FlagDto } from '@tailslide/contracts';
+import { pino } from 'pino';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test-support/index.js';
+import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
+import { createPool } from '../db.js';
+import { FlagsBucket } from '../nats.js';
+import { FlagPublisher } from './flag-publisher.js';
+import { FlagReconciler } from './flag-reconciler.js';
+
+describe('FlagReconciler (real Postgres + NATS)', () => {
+  let t: TestTower;
+  let nc: NatsConnection;
+  let pool: pg.Pool;
+  let reconciler: FlagReconciler;
+  let appId: string;
+  let flags: FlagDto[];
+
+  beforeAll(async () => {
+    t = await startTestTower();
+    nc = await connect({ servers: t.options.natsUrl });
+    pool = createPool(t.db.url, 2);
+    const bucket = new FlagsBucket(nc, t.options.flagsBucket);
+    reconciler = new FlagReconciler({
+      pool,
+      bucket,
+      publisher: new FlagPublisher(bucket),
+      logger: pino({ level: 'silent' }),
+    });
+    appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Drift' })).body.id;
+    flags = [];
+    for (const key of ['one', 'two', 'three']) {
+      flags.push(
+        (
+          await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
+            key,
+            title: key,
+            active: true,
+          })
+        ).body,
+      );
+    }
+    await eventually(async () =>
+      (await Promise.all(flags.map((f) => t.kvRule(appId, f.key)))).every(Boolean),
+    );
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await nc?.close();
+    await t?.close();
+  });
+
+  it('reports nothing to do when the KV matches the database', async () => {
+    expect(await reconciler.tick()).toMatchObject({ rewritten: 0, deleted: 0 });
+  });
+
+  it('rewrites a tampered entry, restores a purged key and deletes an entry without a flag', async () => {
+    const tampered = (await t.kvRule(appId, 'one'))!;
+    await t.kv.put(
+      flagKvKey(appId, 'one'),
+      encodeFlagRule({ ...tampered, active: false, whitelist: ['mallory'] }),
+    );
+    await t.kv.purge(flagKvKey(appId, 'two'));
+    await t.kv.put(flagKvKey(appId, 'ghost'), encodeFlagRule({ ...tampered, flagKey: 'ghost' }));
+
+    expect(await reconciler.tick()).toMatchObject({ checked: 3, rewritten: 2, deleted: 1 });
+    expect(await t.kvRule(appId, 'one')).toMatchObject({
+      active: true,
+      whitelist: [],
+      version: flags[0]!.version,
+    });
+    expect(await t.kvRule(appId, 'two')).toMatchObject({ version: flags[1]!.version });
+    expect(await t.kvRule(appId, 'ghost')).toBeNull();
+  });
+
+  it('recreates and refills a deleted bucket, after which the relay publishes again', async () => {
+    await t.kv.destroy();
+    const report = await reconciler.tick();
+    expect(report.rewritten).toBe(3);
+    for (const f of flags) expect((await t.kvRule(appId, f.key))?.version).toBe(f.version);
+    const toggled = (
+      await t.api<FlagDto>('POST', `/api/apps/${appId}/flags/three/toggle`, { active: false })
+    ).body;
+    await eventually(async () => (await t.kvRule(appId, 'three'))?.version === toggled.version);
+  });
+});
