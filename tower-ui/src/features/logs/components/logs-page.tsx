@@ -5,6 +5,7 @@ import { listApps } from '../../apps/api/apps-api.js';
 import { listLogs, type LogFilters } from '../api/logs-api.js';
 import { useAuditLog } from '../hooks/use-audit-log.js';
 import {
+  AUDIT_ACTION_GROUPS,
   AUDIT_ACTIONS,
   filtersFromSearch,
   filtersToSearch,
@@ -80,11 +81,20 @@ export function LogsPage() {
           <label htmlFor="log-action">Action</label>
           <select id="log-action" value={draft.action} onChange={set('action')}>
             <option value="">All actions</option>
-            {AUDIT_ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
+            <optgroup label="Groups">
+              {AUDIT_ACTION_GROUPS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </optgroup>
+            <optgroup label="Actions">
+              {AUDIT_ACTIONS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </optgroup>
           </select>
         </div>
         <div className="field">

@@ -42,6 +42,17 @@ describe('matchesLogFilters', () => {
     expect(matchesLogFilters(entry(), { actor: 'airbag' })).toBe(false);
     expect(matchesLogFilters(entry(), { action: 'circuit.opened' })).toBe(false);
   });
+  it('understands wildcards and comma lists in the action filter', () => {
+    expect(matchesLogFilters(entry({ action: 'circuit.opened' }), { action: 'circuit.*' })).toBe(
+      true,
+    );
+    expect(matchesLogFilters(entry({ action: 'flag.updated' }), { action: 'circuit.*' })).toBe(
+      false,
+    );
+    expect(
+      matchesLogFilters(entry({ action: 'flag.updated' }), { action: 'circuit.*, flag.updated' }),
+    ).toBe(true);
+  });
   it('honours the time range inclusively', () => {
     expect(
       matchesLogFilters(entry(), {

@@ -43,11 +43,29 @@ export function filtersToSearch(filters: LogFilters): URLSearchParams {
   return q;
 }
 
+/** Action groups offered besides single actions (Tower accepts `prefix.*` wildcards). */
+export const AUDIT_ACTION_GROUPS = [
+  'flag.*',
+  'circuit.*',
+  'app.*',
+  'sdk_key.*',
+  'webhook.*',
+] as const;
+
+/** Tower's action filter: a comma list whose items are exact names or `prefix.*` wildcards. */
+export function matchesAction(action: string, filter: string): boolean {
+  return filter
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .some((f) => (f.endsWith('.*') ? action.startsWith(f.slice(0, -1)) : action === f));
+}
+
 /** Whether a live entry belongs in a view with these filters (same rules as the server's). */
 export function matchesLogFilters(e: AuditEntryDto, f: LogFilters): boolean {
   if (f.appId !== undefined && e.appId !== f.appId) return false;
   if (f.flagKey !== undefined && e.flagKey !== f.flagKey) return false;
-  if (f.action !== undefined && e.action !== f.action) return false;
+  if (f.action !== undefined && !matchesAction(e.action, f.action)) return false;
   if (f.actor !== undefined && e.actor !== f.actor) return false;
   const at = Date.parse(e.at);
   if (f.from !== undefined && at < Date.parse(f.from)) return false;

@@ -1,0 +1,180 @@
+/**
+ * Browser-test harness: builds the dashboard with Vite into a temporary directory, starts a real
+ * Tower in-process against the shared Postgres / NATS / Redis under unique names, and drives
+ * Debian's Chromium through playwright-core. Everything created is removed in `close()`.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { createClient } from 'redis';
+import { build } from 'vite';
+import {
+  createTestDatabase,
+  eventually,
+  services,
+  uniqueName,
+  type TestDatabase,
+} from '../../test-support/index.js';
+import { startTower, type RunningTower } from '../../tower-server/src/server.js';
+
+const uiRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const screenshotDir = join(uiRoot, 'e2e', 'screenshots');
+
+/** Builds the UI exactly as `npm run build -w tower-ui` does, into a fresh temporary directory. */
+export async function buildUi(): Promise<{ dir: string; dispose: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tailslide-ui-'));
+  // Vitest runs with NODE_ENV=test, which makes Vite and the React plugin build for development;
+  // the dashboard under test must be the production build Tower serves.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: join(uiRoot, 'vite.config.ts'),
+      logLevel: 'warn',
+      mode: 'production',
+      build: { outDir: dir, emptyOutDir: true, sourcemap: false },
+    });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Unique names of one test stack (nothing shared with other test files or runs). */
+export interface StackNames {
+  readonly flagsBucket: string;
+  readonly airbagBucket: string;
+  readonly circuitStream: string;
+  readonly circuitSubjectRoot: string;
+  readonly circuitConsumer: string;
+  readonly redisPrefix: string;
+}
+
+const createRedis = () => createClient({ url: services.redisUrl });
+export type TestRedis = ReturnType<typeof createRedis>;
+
+/** A Tower serving the built UI, plus connections for the test's own SDK / Airbag. */
+export interface Stack {
+  readonly tower: RunningTower;
+  readonly names: StackNames;
+  readonly nats: NatsConnection;
+  readonly redis: TestRedis;
+  /** Calls Tower's API like another client would (another browser, a script, curl). */
+  api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+export async function startStack(uiDir: string): Promise<Stack> {
+  const id = uniqueName('e2e');
+  const names: StackNames = {
+    flagsBucket: `${id}_flags`,
+    airbagBucket: `${id}_lease`,
+    circuitStream: `${id}_circuits`.toUpperCase(),
+    circuitSubjectRoot: `${id}.circuit`,
+    circuitConsumer: `${id}_tower`,
+    redisPrefix: id,
+  };
+  const db: TestDatabase = await createTestDatabase('tailslide_e2e');
+  const nats = await connect({ servers: services.natsUrl });
+  const redis = createRedis();
+  redis.on('error', () => undefined);
+  await redis.connect();
+  let tower: RunningTower;
+  try {
+    tower = await startTower({
+      databaseUrl: db.url,
+      natsUrl: services.natsUrl,
+      redisUrl: services.redisUrl,
+      port: 0,
+      uiDir,
+      logLevel: 'silent',
+      ...names,
+    });
+  } catch (err) {
+    await nats.close();
+    await redis.close();
+    await db.drop();
+    throw err;
+  }
+  return {
+    tower,
+    names,
+    nats,
+    redis,
+    async api<T>(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${tower.url}/api${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-tailslide-user': 'e2e-script' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+    },
+    async close() {
+      await tower.close();
+      const jsm = await jetstreamManager(nats);
+      for (const stream of [
+        names.circuitStream,
+        `KV_${names.flagsBucket}`,
+        `KV_${names.airbagBucket}`,
+      ]) {
+        await jsm.streams.delete(stream).catch(() => false);
+      }
+      for await (const key of redis.scanIterator({ MATCH: `${names.redisPrefix}*`, COUNT: 500 })) {
+        const keys = Array.isArray(key) ? key : [key];
+        if (keys.length > 0) await redis.del(keys);
+      }
+      await nats.close();
+      await redis.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Launches Debian's Chromium headless; playwright gives every launch a fresh temporary profile. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Saves a full-page screenshot under `tower-ui/e2e/screenshots/` (git-ignored). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** Waits until `locator`'s attribute has `value` (live updates arrive asynchronously). */
+export async function waitForAttribute(
+  locator: Locator,
+  name: string,
+  value: string,
+  timeoutMs = 5_000,
+): Promise<void> {
+  await eventually(
+    async () => (await locator.getAttribute(name, { timeout: 500 })) === value,
+    timeoutMs,
+    50,
+  );
+}
+
+/** Collects page errors so a test can assert the page never crashed. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  return errors;
+}
