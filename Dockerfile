@@ -1,0 +1,20 @@
+# One image for Tower (with the built UI) and Airbag; docker-compose picks the command.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY contracts/package.json contracts/
+COPY sdk-node/package.json sdk-node/
+COPY tower-server/package.json tower-server/
+COPY airbag/package.json airbag/
+COPY tower-ui/package.json tower-ui/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app /app
+USER node
+EXPOSE 3000
+CMD ["node", "tower-server/dist/main.js"]
