@@ -89,8 +89,10 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const c of cleanups.reverse()) {
+      const started = Date.now();
       try {
         await c();
+        logger.debug({ step: c.name || 'cleanup', ms: Date.now() - started }, 'closed');
       } catch (err) {
         logger.warn({ err }, 'error while shutting down');
       }
