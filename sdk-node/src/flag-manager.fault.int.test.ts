@@ -89,6 +89,27 @@ describe('FlagManager when NATS fails', () => {
     }
   }, 60_000);
 
+  it('keeps reconnecting past the nats.js default of 10 attempts (reconnects forever)', async () => {
+    const appId = uniqueName('app');
+    await put(testFlagRule({ appId, flagKey: 'f' }));
+    // 100 ms between attempts: 10 attempts are spent in ~1 s, so a 2.5 s outage would close a
+    // default-configured connection for good.
+    const m = manager({ appId, natsOptions: { reconnectTimeWait: 100, reconnectJitter: 0 } });
+    try {
+      expect((await m.initialize()).status).toBe('ready');
+      await natsServer.stop();
+      await eventually(() => m.status === 'stale', 10_000);
+      await new Promise((r) => setTimeout(r, 2500)); // outage length, not a wait for our timers
+      await natsServer.start();
+      await eventually(() => m.status === 'ready', 15_000);
+      await put(testFlagRule({ appId, flagKey: 'f', version: 2, active: false }));
+      await eventually(() => !m.newToggler({ flagName: 'f' }).isFlagActive('u'), 10_000);
+    } finally {
+      await m.close();
+      await natsServer.start();
+    }
+  }, 60_000);
+
   it('starts from the snapshot file when NATS is unreachable, and goes live when it returns', async () => {
     const appId = uniqueName('app');
     const file = join(dir, `${appId}.json`);

@@ -1,0 +1,95 @@
+/**
+ * The SDK works with the least-privilege NATS user of the repo's nats.conf: it may only create
+ * (and delete) ordered consumers on the flags stream, read stream info and receive on _INBOX.>.
+ * (Debian's nats-server 2.9.10 rejects nats.conf's `sync_interval`, so the users block is
+ * restated here on a private server.)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import { DEFAULT_FLAGS_BUCKET, encodeFlagRule, flagKvKey } from '@tailslide/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  freePort,
+  services,
+  uniqueName,
+  waitForPort,
+} from '../../test-support/index.js';
+import { FlagManager } from './flag-manager.js';
+import { testFlagRule } from './testing.js';
+
+const stream = `KV_${DEFAULT_FLAGS_BUCKET}`;
+let dir: string;
+let port: number;
+let server: ChildProcess;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tailslide-nats-auth-'));
+  port = await freePort();
+  const conf = `
+listen: "127.0.0.1:${port}"
+jetstream { store_dir: "${join(dir, 'js')}" }
+authorization {
+  users = [
+    { user: admin, password: admin }
+    { user: sdk, password: sdkpw, permissions: {
+        publish: { allow: [
+          "$JS.API.INFO", "$JS.API.STREAM.INFO.${stream}",
+          "$JS.API.CONSUMER.CREATE.${stream}.>", "$JS.API.CONSUMER.DELETE.${stream}.>",
+          "$JS.FC.${stream}.>"
+        ] }
+        subscribe: { allow: ["_INBOX.>"] }
+    } }
+  ]
+}
+`;
+  writeFileSync(join(dir, 'nats.conf'), conf);
+  server = spawn('/usr/sbin/nats-server', ['-c', join(dir, 'nats.conf')], { stdio: 'ignore' });
+  await waitForPort(port);
+});
+
+afterAll(async () => {
+  if (server.exitCode === null) {
+    await new Promise<void>((resolve) => {
+      server.once('exit', () => resolve());
+      server.kill('SIGKILL');
+    });
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('FlagManager with the least-privilege SDK NATS user', () => {
+  it('loads and follows the ruleset with watch-only permissions', async () => {
+    const admin = await connect({ servers: `127.0.0.1:${port}`, user: 'admin', pass: 'admin' });
+    const kv = await new Kvm(admin).create(DEFAULT_FLAGS_BUCKET, { history: 1 });
+    const appId = uniqueName('app');
+    await kv.put(flagKvKey(appId, 'f'), encodeFlagRule(testFlagRule({ appId, flagKey: 'f' })));
+    const m = new FlagManager({
+      appId,
+      nats: `nats://127.0.0.1:${port}`,
+      natsOptions: { user: 'sdk', pass: 'sdkpw' },
+      redis: services.redisUrl,
+      redisPrefix: uniqueName('tsdk'),
+    });
+    const errors: string[] = [];
+    m.on('error', (e) => errors.push(e.message));
+    try {
+      expect(await m.initialize()).toEqual({ status: 'ready', flags: 1 });
+      const t = m.newToggler({ flagName: 'f' });
+      expect(t.isFlagActive('u')).toBe(true);
+      await kv.put(
+        flagKvKey(appId, 'f'),
+        encodeFlagRule(testFlagRule({ appId, flagKey: 'f', version: 2, active: false })),
+      );
+      await eventually(() => !t.isFlagActive('u'));
+      expect(errors).toEqual([]);
+    } finally {
+      await m.close();
+      await admin.close();
+    }
+  }, 30_000);
+});
