@@ -1,0 +1,144 @@
+import type { AppDto, FlagDto } from '@tailslide/contracts';
+import type { Browser } from 'playwright-core';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAirbag, type Airbag } from '../../airbag/src/index.js';
+import { FlagManager } from '../../sdk-node/src/index.js';
+import { eventually, services } from '../../test-support/index.js';
+import {
+  buildUi,
+  collectPageErrors,
+  launchBrowser,
+  screenshot,
+  startStack,
+  waitForAttribute,
+  type Stack,
+} from './harness.js';
+
+// The vitest project has the default 5 s test timeout; a browser scenario needs more.
+describe('circuit health in Chromium', { timeout: 30_000 }, () => {
+  let ui: Awaited<ReturnType<typeof buildUi>>;
+  let stack: Stack;
+  let browser: Browser;
+  let airbag: Airbag | undefined;
+  let manager: FlagManager | undefined;
+  // Airbag's clock: real time plus an offset the test moves forward instead of sleeping.
+  let clockOffsetMs = 0;
+
+  beforeAll(async () => {
+    ui = await buildUi();
+    stack = await startStack(ui.dir);
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await manager?.close();
+    await airbag?.close();
+    await browser?.close();
+    await stack?.close();
+    ui?.dispose();
+  }, 30_000);
+
+  it('shows a trip injected through Airbag live on the flag page and the flag list, then the recovery ramp', async () => {
+    const app = await stack.api<AppDto>('POST', '/apps', { title: 'Recommendations' });
+    const created = await stack.api<FlagDto>('POST', `/apps/${app.body.id}/flags`, {
+      key: 'recs-v2',
+      title: 'Recs v2',
+      active: true,
+      rolloutPercentage: 100,
+      circuit: {
+        minimumRequests: 5,
+        errorThresholdPercentage: 50,
+        windowMs: 30_000,
+        recoveryDelayMs: 60_000,
+        initialRecoveryPercentage: 10,
+      },
+    });
+    expect(created.status).toBe(201);
+    const appId = app.body.id;
+
+    airbag = await startAirbag({
+      nats: stack.nats,
+      redis: stack.redis,
+      flagsBucket: stack.names.flagsBucket,
+      airbagBucket: stack.names.airbagBucket,
+      circuitStream: stack.names.circuitStream,
+      circuitSubjectRoot: stack.names.circuitSubjectRoot,
+      redisPrefix: stack.names.redisPrefix,
+      autoPoll: false,
+      now: () => Date.now() + clockOffsetMs,
+      logger: pino({ level: 'silent' }),
+    });
+    await airbag.waitForRule(appId, 'recs-v2', created.body.version, 5_000);
+
+    manager = new FlagManager({
+      appId,
+      nats: services.natsUrl,
+      redis: services.redisUrl,
+      flagsBucket: stack.names.flagsBucket,
+      redisPrefix: stack.names.redisPrefix,
+      logger: { warn: () => undefined, error: () => undefined },
+    });
+    await manager.initialize();
+    const toggler = manager.newToggler({ flagName: 'recs-v2' });
+    await eventually(() => toggler.isFlagActive('user-1'));
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(10_000);
+    const flagPage = await context.newPage();
+    const listPage = await context.newPage();
+    const errors = [...collectPageErrors(flagPage), ...collectPageErrors(listPage)];
+    await listPage.goto(`${stack.tower.url}/apps/${appId}`);
+    await flagPage.goto(`${stack.tower.url}/apps/${appId}/flags/recs-v2?tab=circuit`);
+    await flagPage.getByRole('radio', { name: '30 s' }).check();
+    const state = flagPage.getByTestId('circuit-state').locator('[data-circuit-state]');
+    await waitForAttribute(state, 'data-circuit-state', 'closed');
+    await flagPage.getByText('This circuit has never tripped.').waitFor();
+
+    // The service starts failing: the SDK records it in Redis, Airbag reads it and trips.
+    for (let i = 0; i < 3; i++) toggler.emitSuccess();
+    for (let i = 0; i < 17; i++) toggler.emitFailure();
+    await manager.flush();
+    const tick = await airbag.tick();
+    expect(tick).toBeDefined();
+
+    await waitForAttribute(state, 'data-circuit-state', 'open');
+    await waitForAttribute(
+      flagPage.getByRole('switch', { name: 'Recs v2 active' }),
+      'aria-checked',
+      'false',
+    );
+    await flagPage
+      .getByRole('list', { name: 'Circuit transitions' })
+      .getByText('circuit.opened')
+      .waitFor();
+    await waitForAttribute(
+      listPage.locator('[data-flag-key="recs-v2"] [data-circuit-state]'),
+      'data-circuit-state',
+      'open',
+    );
+    await eventually(() => !toggler.isFlagActive('user-1'));
+    // The 30 s chart picks up the failures from Redis on its next refresh.
+    await flagPage.getByTestId('ts-totals').getByText('17', { exact: true }).waitFor();
+    await screenshot(flagPage, 'circuit-open-1280');
+    await screenshot(listPage, 'flags-circuit-open-1280');
+
+    // The recovery delay passes (on Airbag's clock): recovery starts at 10 %, shown as it ramps.
+    await eventually(() => airbag?.rule(appId, 'recs-v2')?.circuitStatus.state === 'open');
+    clockOffsetMs = 61_000;
+    await airbag.tick();
+    await waitForAttribute(state, 'data-circuit-state', 'recovering');
+    await waitForAttribute(
+      flagPage.getByRole('progressbar', { name: 'Recovery' }),
+      'aria-valuenow',
+      '10',
+    );
+    await flagPage
+      .getByRole('list', { name: 'Circuit transitions' })
+      .getByText('circuit.recovering')
+      .waitFor();
+    await listPage.locator('[data-flag-key="recs-v2"]').getByText('Recovering 10 %').waitFor();
+    await screenshot(flagPage, 'circuit-recovering-1280');
+    expect(errors).toEqual([]);
+  });
+});
