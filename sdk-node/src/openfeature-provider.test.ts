@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TailslideProvider } from './openfeature-provider.js';
 import { createTestFlagManager, testFlagRule, InMemoryRulesetSource } from './testing.js';
 import { FlagManager } from './flag-manager.js';
+import { TailslideError } from './errors.js';
+import type { RulesetListener } from './ruleset-source.js';
 
 afterAll(async () => {
   await OpenFeature.close();
@@ -58,6 +60,36 @@ describe('TailslideProvider', () => {
     client.track('page-view', { targetingKey: 'u' }, { flagKey: 'checkout' });
     await manager.flush();
     expect(writer.totals('checkout')).toEqual({ successes: 2, failures: 1 });
+  });
+
+  it('maps stale to PROVIDER_STALE and resolves with reason STALE while stale', async () => {
+    let listener: RulesetListener | null = null;
+    const manager = new FlagManager({
+      appId: 'shop',
+      signalWriter: { write: () => Promise.resolve() },
+      rulesetSource: {
+        start: (l) => {
+          listener = l;
+          l.onResync();
+          l.onEntry('f', testFlagRule({ appId: 'shop', flagKey: 'f' }), 1);
+          l.onSynced();
+        },
+        close: () => Promise.resolve(),
+      },
+    });
+    manager.on('error', () => undefined);
+    await OpenFeature.setProviderAndWait('of-stale', new TailslideProvider(manager));
+    const client = OpenFeature.getClient('of-stale');
+    const stale: string[] = [];
+    client.addHandler(ProviderEvents.Stale, (e) => stale.push(e?.message ?? ''));
+    listener!.onStale(new TailslideError('nats_unavailable', 'NATS connection lost'));
+    await Promise.resolve();
+    expect(stale).toEqual(['NATS connection lost']);
+    expect(client.providerStatus).toBe(ProviderStatus.STALE);
+    expect(await client.getBooleanDetails('f', false, { targetingKey: 'u' })).toMatchObject({
+      value: true,
+      reason: 'STALE',
+    });
   });
 
   it('reports ERROR while no ruleset is available, then READY once rules arrive', async () => {
