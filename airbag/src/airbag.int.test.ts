@@ -144,8 +144,8 @@ describe('airbag against real NATS and Redis', () => {
     const idle = await airbag.tick();
     expect(idle).toMatchObject({ published: [], noData: 1 });
 
-    await e.record('app1', 'flag1', changedAt + 2000, 20, 1);
     now += 1000;
+    await e.record('app1', 'flag1', now, 20, 1);
     const resumed = await airbag.tick();
     expect(resumed.published).toMatchObject([
       { type: CircuitEventType.step, recoveryPercentage: 40, ruleVersion: 12 },

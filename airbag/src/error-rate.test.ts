@@ -1,10 +1,31 @@
 import fc from 'fast-check';
+import type { SignalCounts } from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
-import { evidenceSpan, windowErrorRate, type FlagSignalSeries } from './error-rate.js';
+import {
+  evidenceSpan,
+  windowErrorRate,
+  type BucketCounts,
+  type EvidenceSpan,
+} from './error-rate.js';
 
 const RES = 1000;
+const FLAG = 'f';
 
 const countsArb = fc.record({ successes: fc.nat(1000), failures: fc.nat(1000) });
+
+/** An app's buckets (start → flag → counts) aligned with a span, as the poller builds them. */
+function align(
+  app: ReadonlyMap<number, BucketCounts>,
+  span: EvidenceSpan,
+): (BucketCounts | undefined)[] {
+  return span.bucketStarts.map((s) => app.get(s));
+}
+
+function bucket(counts: SignalCounts, other?: SignalCounts): BucketCounts {
+  const m = new Map<string, SignalCounts>([[FLAG, counts]]);
+  if (other) m.set('other', other);
+  return m;
+}
 
 describe('evidenceSpan', () => {
   it('covers ceil(window / resolution) aligned buckets ending with the one holding now', () => {
@@ -44,41 +65,45 @@ describe('evidenceSpan', () => {
 
 describe('windowErrorRate', () => {
   it('is "no data" (null) when the read failed', () => {
-    const span = evidenceSpan(10_500, 5000, 0, RES);
-    expect(windowErrorRate(null, span)).toBeNull();
+    expect(windowErrorRate(null, FLAG, 5000)).toBeNull();
   });
 
-  it('is "no data" (null), never 0 %, when the window holds no request', () => {
+  it('is "no data" (null), never 0 %, when the window holds no request for the flag', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 20 }), (zeroBuckets) => {
-        const series: FlagSignalSeries = new Map(
-          zeroBuckets.map((b) => [b * RES, { successes: 0, failures: 0 }]),
-        );
-        const span = evidenceSpan(100 * RES, 100 * RES, 0, RES);
-        expect(windowErrorRate(series, span)).toBeNull();
-      }),
+      fc.property(
+        fc.array(fc.option(countsArb, { nil: undefined }), { maxLength: 30 }),
+        (others) => {
+          const buckets = others.map((o) =>
+            o === undefined ? undefined : new Map([['other', o]]),
+          );
+          const zero = [...buckets, bucket({ successes: 0, failures: 0 })];
+          expect(windowErrorRate(zero, FLAG, 30_000)).toBeNull();
+        },
+      ),
     );
   });
 
-  it('sums exactly the buckets in the span, whatever else the series holds', () => {
+  it('sums exactly the buckets in the span for its own flag, whatever else the app holds', () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.integer({ min: 0, max: 199 }).map(String), countsArb),
+        fc.dictionary(fc.integer({ min: 0, max: 199 }).map(String), fc.tuple(countsArb, countsArb)),
         fc.integer({ min: 1, max: 200 }),
         fc.integer({ min: 1, max: 60 }),
         (raw, nowBucket, windowBuckets) => {
-          const series = new Map(Object.entries(raw).map(([k, v]) => [Number(k) * RES, v]));
+          const app = new Map(
+            Object.entries(raw).map(([k, [mine, other]]) => [Number(k) * RES, bucket(mine, other)]),
+          );
           const now = nowBucket * RES + 345;
           const span = evidenceSpan(now, windowBuckets * RES, Number.NEGATIVE_INFINITY, RES);
           let s = 0;
           let f = 0;
-          for (const [start, c] of series) {
+          for (const [start, b] of app) {
             if (start > now - windowBuckets * RES && start <= now) {
-              s += c.successes;
-              f += c.failures;
+              s += b.get(FLAG)!.successes;
+              f += b.get(FLAG)!.failures;
             }
           }
-          const stats = windowErrorRate(series, span);
+          const stats = windowErrorRate(align(app, span), FLAG, span.windowMs);
           if (s + f === 0) {
             expect(stats).toBeNull();
           } else {
@@ -88,18 +113,30 @@ describe('windowErrorRate', () => {
             expect(stats!.errorRatePercentage).toBeCloseTo((f / (s + f)) * 100, 9);
             expect(stats!.errorRatePercentage).toBeGreaterThanOrEqual(0);
             expect(stats!.errorRatePercentage).toBeLessThanOrEqual(100);
+            expect(stats!.windowMs).toBe(span.windowMs);
           }
         },
       ),
     );
   });
 
+  it('is order-independent: summing the buckets in any order gives the same stats', () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(countsArb, { nil: undefined }), { maxLength: 40 }), (cs) => {
+        const buckets = cs.map((c) => (c === undefined ? undefined : bucket(c)));
+        const a = windowErrorRate(buckets, FLAG, 1000);
+        const b = windowErrorRate([...buckets].reverse(), FLAG, 1000);
+        expect(b).toEqual(a);
+      }),
+    );
+  });
+
   it('ignores negative and non-finite counts instead of letting them cancel real traffic', () => {
-    const series: FlagSignalSeries = new Map([
-      [0, { successes: -50, failures: 10 }],
-      [RES, { successes: Number.NaN, failures: 10 }],
-    ]);
-    const stats = windowErrorRate(series, evidenceSpan(RES + 1, 2 * RES, 0, RES));
+    const stats = windowErrorRate(
+      [bucket({ successes: -50, failures: 10 }), bucket({ successes: Number.NaN, failures: 10 })],
+      FLAG,
+      2000,
+    );
     expect(stats).toMatchObject({ requests: 20, failures: 20, errorRatePercentage: 100 });
   });
 });

@@ -1,7 +1,7 @@
 import type { CircuitWindowStats, SignalCounts } from '@tailslide/contracts';
 
-/** One flag's counts per bucket: bucket start (ms) → counts. Buckets without traffic are absent. */
-export type FlagSignalSeries = ReadonlyMap<number, SignalCounts>;
+/** One bucket of one app, as stored in Redis: flag key → counts. */
+export type BucketCounts = ReadonlyMap<string, SignalCounts>;
 
 /** The span of signals a decision looks at: the window's buckets that end after `sinceMs`. */
 export interface EvidenceSpan {
@@ -35,31 +35,28 @@ export function evidenceSpan(
 }
 
 /**
- * Error rate of one flag over the given buckets. Returns `null` ("no data") when the read failed
- * (`series === null`) or when the buckets hold no request at all: an empty window is never
- * "0 % errors", so it can neither open nor heal a circuit.
+ * Error rate of one flag over a window, given the app's buckets in that window (`undefined` for
+ * a bucket with no traffic). Returns `null` ("no data") when the read failed (`buckets === null`)
+ * or when the buckets hold no request for the flag: an empty window is never "0 % errors", so it
+ * can neither open nor heal a circuit.
  */
 export function windowErrorRate(
-  series: FlagSignalSeries | null,
-  span: EvidenceSpan,
+  buckets: readonly (BucketCounts | undefined)[] | null,
+  flagKey: string,
+  windowMs: number,
 ): CircuitWindowStats | null {
-  if (series === null) return null;
+  if (buckets === null) return null;
   let successes = 0;
   let failures = 0;
-  for (const start of span.bucketStarts) {
-    const c = series.get(start);
+  for (const bucket of buckets) {
+    const c = bucket?.get(flagKey);
     if (c === undefined) continue;
     successes += sanitize(c.successes);
     failures += sanitize(c.failures);
   }
   const requests = successes + failures;
   if (requests === 0) return null;
-  return {
-    requests,
-    failures,
-    errorRatePercentage: (failures / requests) * 100,
-    windowMs: span.windowMs,
-  };
+  return { requests, failures, errorRatePercentage: (failures / requests) * 100, windowMs };
 }
 
 /** Counts come from Redis strings; anything negative or not finite is treated as 0. */

@@ -15,4 +15,4 @@ export {
 } from './circuit.js';
 export type { CircuitDecision, CircuitInput, EvidenceRequest } from './circuit.js';
 export { evidenceSpan, windowErrorRate } from './error-rate.js';
-export type { EvidenceSpan, FlagSignalSeries } from './error-rate.js';
+export type { BucketCounts, EvidenceSpan } from './error-rate.js';

@@ -6,8 +6,8 @@ import { decide, evidenceRequest, isEvaluated } from './circuit.js';
 import {
   evidenceSpan,
   windowErrorRate,
+  type BucketCounts,
   type EvidenceSpan,
-  type FlagSignalSeries,
 } from './error-rate.js';
 import type { AppReadPlan, SignalReadResult } from './signal-reader.js';
 
@@ -29,7 +29,9 @@ export interface TickResult {
 
 export interface PollerDeps {
   readonly rules: { rules(): Iterable<FlagRule> };
-  readonly reader: { read(plan: ReadonlyMap<string, AppReadPlan>): Promise<SignalReadResult> };
+  readonly reader: {
+    read(plan: ReadonlyMap<string, AppReadPlan>, now: number): Promise<SignalReadResult>;
+  };
   readonly publisher: { publish(event: CircuitEvent): Promise<unknown> };
   readonly lease: { acquire(now: number): Promise<boolean> };
   readonly now: () => number;
@@ -41,8 +43,6 @@ interface Pending {
   readonly event: CircuitEvent;
   acked: boolean;
 }
-
-const EMPTY_SERIES: FlagSignalSeries = new Map();
 
 function circuitId(appId: string, flagKey: string): string {
   return `${appId}.${flagKey}`;
@@ -100,7 +100,8 @@ export class Poller {
       }
 
       const due: CircuitEvent[] = [];
-      const plan = new Map<string, { bucketStarts: Set<number>; flagKeys: Set<string> }>();
+      const plan = new Map<string, { bucketStarts: Set<number>; spans: Set<EvidenceSpan> }>();
+      const spans = new Map<string, EvidenceSpan>();
       const toDecide: { rule: FlagRule; span: EvidenceSpan | null }[] = [];
       const counts: Record<CircuitState, number> = { closed: 0, open: 0, recovering: 0 };
       const live = new Set<string>();
@@ -126,31 +127,51 @@ export class Poller {
           toDecide.push({ rule, span: null });
           continue;
         }
-        const span = evidenceSpan(now, req.windowMs, req.sinceMs, FINE_RESOLUTION_MS);
+        // Most circuits share a window and reach back less than it: one span object per distinct
+        // (window, cut-off) and one plan update per app and span keep a 10,000-circuit tick cheap.
+        const windowStart = now - req.windowMs;
+        const since = req.sinceMs > windowStart ? req.sinceMs : Number.NEGATIVE_INFINITY;
+        const spanKey = `${req.windowMs}:${since}`;
+        let span = spans.get(spanKey);
+        if (span === undefined) {
+          span = evidenceSpan(now, req.windowMs, since, FINE_RESOLUTION_MS);
+          spans.set(spanKey, span);
+        }
         let p = plan.get(rule.appId);
         if (p === undefined) {
-          p = { bucketStarts: new Set(), flagKeys: new Set() };
+          p = { bucketStarts: new Set(), spans: new Set() };
           plan.set(rule.appId, p);
         }
-        for (const s of span.bucketStarts) p.bucketStarts.add(s);
-        p.flagKeys.add(rule.flagKey);
+        if (!p.spans.has(span)) {
+          p.spans.add(span);
+          for (const b of span.bucketStarts) p.bucketStarts.add(b);
+        }
         toDecide.push({ rule, span });
       }
       for (const id of this.#pending.keys()) if (!live.has(id)) this.#pending.delete(id);
       metrics.setCircuitCounts(counts);
 
-      const read = await this.#deps.reader.read(plan);
+      const read = await this.#deps.reader.read(plan, now);
       redisUnavailable = read.unavailable;
       this.#noteRedis(read);
 
       if (!redisUnavailable) {
+        const aligned = new Map<string, (BucketCounts | undefined)[]>();
         for (const { rule, span } of toDecide) {
           let window = null;
           if (span !== null) {
             const app = read.apps.get(rule.appId);
-            const series =
-              app === null || app === undefined ? null : (app.get(rule.flagKey) ?? EMPTY_SERIES);
-            window = windowErrorRate(series, span);
+            let buckets: (BucketCounts | undefined)[] | null = null;
+            if (app !== null && app !== undefined) {
+              // Align the app's buckets with the span once per (app, span), not once per flag.
+              const key = `${rule.appId}\u0000${span.windowMs}:${span.bucketStarts[0] ?? ''}:${span.bucketStarts.length}`;
+              buckets = aligned.get(key) ?? null;
+              if (buckets === null) {
+                buckets = span.bucketStarts.map((b) => app.get(b));
+                aligned.set(key, buckets);
+              }
+            }
+            window = windowErrorRate(buckets, rule.flagKey, span.windowMs);
             if (window === null) noData++;
           }
           const decision = decide({ rule, window, now });

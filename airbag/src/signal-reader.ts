@@ -1,5 +1,5 @@
 import { FINE_RESOLUTION_MS, parseSignalField, signalBucketKey } from '@tailslide/contracts';
-import type { FlagSignalSeries } from './error-rate.js';
+import type { BucketCounts } from './error-rate.js';
 
 /**
  * The part of a node-redis v6 client the reader uses. Structural, so any `createClient()` result
@@ -10,14 +10,15 @@ export interface SignalRedis {
   hGetAll(key: string): Promise<unknown>;
 }
 
-/** What to read for one app: the buckets and the flags whose counts matter. */
+/** What to read for one app: the bucket starts its evaluated circuits need. */
 export interface AppReadPlan {
   readonly bucketStarts: ReadonlySet<number>;
-  readonly flagKeys: ReadonlySet<string>;
 }
 
-/** One app's signals per flag, or `null` when the read failed ("no data", never "0 %"). */
-export type AppSignals = ReadonlyMap<string, FlagSignalSeries> | null;
+export type { BucketCounts };
+
+/** One app's buckets (bucket start → counts per flag), or `null` when the read failed. */
+export type AppSignals = ReadonlyMap<number, BucketCounts> | null;
 
 /** The outcome of one read across all apps. */
 export interface SignalReadResult {
@@ -26,7 +27,7 @@ export interface SignalReadResult {
   readonly unavailable: boolean;
   /** The first error seen, for the log. */
   readonly error: unknown;
-  /** Number of HGETALL commands sent (all in one pipelined batch). */
+  /** `HGETALL` commands sent this time (all in one pipelined batch). */
   readonly commands: number;
 }
 
@@ -35,99 +36,123 @@ export interface SignalReaderDeps {
   readonly prefix: string;
   /** A read slower than this counts as failed. @default 1000 */
   readonly timeoutMs?: number;
+  /**
+   * A bucket that ended more than this long ago is "sealed": read once more, then served from
+   * memory. Covers the SDK flush interval (250 ms) plus clock skew; later writes are not seen
+   * (an under-count, which can only delay a decision). @default 1000
+   */
+  readonly sealLagMs?: number;
 }
 
 class ReadTimeoutError extends Error {
   override readonly name = 'ReadTimeoutError';
 }
 
+type MutableBucket = Map<string, { successes: number; failures: number }>;
+
 /**
- * Reads signal buckets from Redis: one `HGETALL` per (app, bucket), every command issued in the
- * same event-loop turn so node-redis writes them as one pipeline — one round trip per tick however
- * many flags there are.
+ * Reads signal buckets from Redis: one `HGETALL` per (app, bucket), all issued in the same
+ * event-loop turn so node-redis writes them as one pipeline — one round trip per tick, however
+ * many flags. Sealed buckets are kept in memory, so a steady-state tick reads only the two or
+ * three newest buckets of each app instead of the whole window. The cache is dropped whenever
+ * Redis cannot be read (it may come back empty) and trimmed to the buckets still planned.
  */
 export class SignalReader {
   readonly #redis: SignalRedis;
   readonly #prefix: string;
   readonly #timeoutMs: number;
+  readonly #sealLagMs: number;
+  /** appId → bucket start → counts, sealed buckets only. */
+  readonly #sealed = new Map<string, Map<number, BucketCounts>>();
 
   constructor(deps: SignalReaderDeps) {
     this.#redis = deps.redis;
     this.#prefix = deps.prefix;
     this.#timeoutMs = deps.timeoutMs ?? 1000;
+    this.#sealLagMs = deps.sealLagMs ?? 1000;
   }
 
-  async read(plan: ReadonlyMap<string, AppReadPlan>): Promise<SignalReadResult> {
+  /** Reads what `plan` asks for at time `now`. Never rejects. */
+  async read(plan: ReadonlyMap<string, AppReadPlan>, now: number): Promise<SignalReadResult> {
     const apps = new Map<string, AppSignals>();
-    if (!this.#redis.isReady) {
+    const fail = (error: unknown, commands: number): SignalReadResult => {
+      this.#sealed.clear();
       for (const appId of plan.keys()) apps.set(appId, null);
-      return { apps, unavailable: true, error: new Error('redis is not connected'), commands: 0 };
-    }
-    if (plan.size === 0) return { apps, unavailable: false, error: undefined, commands: 0 };
+      return { apps, unavailable: true, error, commands };
+    };
+    if (!this.#redis.isReady) return fail(new Error('redis is not connected'), 0);
+
+    for (const appId of [...this.#sealed.keys()]) if (!plan.has(appId)) this.#sealed.delete(appId);
 
     const jobs: { appId: string; start: number; reply: Promise<unknown> }[] = [];
+    const result = new Map<string, Map<number, BucketCounts>>();
     for (const [appId, p] of plan) {
+      const buckets = new Map<number, BucketCounts>();
+      result.set(appId, buckets);
+      let cache = this.#sealed.get(appId);
+      if (cache !== undefined) {
+        for (const start of [...cache.keys()]) if (!p.bucketStarts.has(start)) cache.delete(start);
+      } else {
+        cache = new Map();
+        this.#sealed.set(appId, cache);
+      }
       for (const start of p.bucketStarts) {
+        const hit = cache.get(start);
+        if (hit !== undefined) {
+          buckets.set(start, hit);
+          continue;
+        }
         const key = signalBucketKey(this.#prefix, appId, FINE_RESOLUTION_MS, start);
         // Issued synchronously one after another: node-redis pipelines them in one write.
         jobs.push({ appId, start, reply: this.#redis.hGetAll(key) });
       }
+    }
+    if (jobs.length === 0) {
+      for (const [appId, b] of result) apps.set(appId, b);
+      return { apps, unavailable: false, error: undefined, commands: 0 };
     }
 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.#timeoutMs);
     });
-    const settledOrTimeout = await Promise.race([
-      Promise.allSettled(jobs.map((j) => j.reply)),
-      timeout,
-    ]);
+    const settled = await Promise.race([Promise.allSettled(jobs.map((j) => j.reply)), timeout]);
     clearTimeout(timer);
-    if (settledOrTimeout === 'timeout') {
+    if (settled === 'timeout') {
       for (const j of jobs) j.reply.catch(() => undefined);
-      for (const appId of plan.keys()) apps.set(appId, null);
-      return {
-        apps,
-        unavailable: true,
-        error: new ReadTimeoutError(`redis read timed out after ${this.#timeoutMs} ms`),
-        commands: jobs.length,
-      };
+      return fail(
+        new ReadTimeoutError(`redis read timed out after ${this.#timeoutMs} ms`),
+        jobs.length,
+      );
     }
 
-    const perApp = new Map<
-      string,
-      Map<string, Map<number, { successes: number; failures: number }>> | null
-    >();
+    const failedApps = new Set<string>();
     let firstError: unknown;
-    let failed = 0;
-    settledOrTimeout.forEach((outcome, i) => {
+    let failures = 0;
+    settled.forEach((outcome, i) => {
       const job = jobs[i];
       if (job === undefined) return;
-      if (perApp.get(job.appId) === null) return;
       if (outcome.status === 'rejected') {
-        failed++;
+        failures++;
         firstError ??= outcome.reason;
-        perApp.set(job.appId, null);
+        failedApps.add(job.appId);
         return;
       }
-      let flags = perApp.get(job.appId) ?? undefined;
-      if (flags === undefined) {
-        flags = new Map();
-        perApp.set(job.appId, flags);
-      }
-      const wanted = plan.get(job.appId)?.flagKeys;
-      addHash(flags, job.start, outcome.value, wanted);
+      const bucket = parseBucket(outcome.value);
+      result.get(job.appId)?.set(job.start, bucket);
+      if (job.start + FINE_RESOLUTION_MS + this.#sealLagMs <= now)
+        this.#sealed.get(job.appId)?.set(job.start, bucket);
     });
-    for (const appId of plan.keys()) {
-      const flags = perApp.get(appId);
-      apps.set(appId, flags === undefined ? new Map() : flags);
+    if (failures === jobs.length) return fail(firstError, jobs.length);
+    for (const [appId, b] of result) {
+      if (failedApps.has(appId)) {
+        this.#sealed.delete(appId);
+        apps.set(appId, null);
+      } else {
+        apps.set(appId, b);
+      }
     }
-    return {
-      apps,
-      unavailable: failed > 0 && failed === jobs.length,
-      error: firstError,
-      commands: jobs.length,
-    };
+    return { apps, unavailable: false, error: firstError, commands: jobs.length };
   }
 }
 
@@ -137,30 +162,26 @@ function entriesOf(reply: unknown): Iterable<[unknown, unknown]> {
   return [];
 }
 
-function addHash(
-  flags: Map<string, Map<number, { successes: number; failures: number }>>,
-  start: number,
-  reply: unknown,
-  wanted: ReadonlySet<string> | undefined,
-): void {
+function parseBucket(reply: unknown): BucketCounts {
+  const bucket: MutableBucket = new Map();
   for (const [rawField, rawValue] of entriesOf(reply)) {
-    const field = typeof rawField === 'string' ? rawField : String(rawField);
-    const parsed = parseSignalField(field);
+    if (typeof rawField !== 'string') continue;
+    const parsed = parseSignalField(rawField);
     if (parsed === null) continue;
-    if (wanted !== undefined && !wanted.has(parsed.flagKey)) continue;
-    const n = Number(typeof rawValue === 'string' ? rawValue : String(rawValue));
+    const n =
+      typeof rawValue === 'string'
+        ? Number(rawValue)
+        : typeof rawValue === 'number'
+          ? rawValue
+          : Number.NaN;
     if (!Number.isFinite(n) || n <= 0) continue;
-    let series = flags.get(parsed.flagKey);
-    if (series === undefined) {
-      series = new Map();
-      flags.set(parsed.flagKey, series);
-    }
-    let counts = series.get(start);
+    let counts = bucket.get(parsed.flagKey);
     if (counts === undefined) {
       counts = { successes: 0, failures: 0 };
-      series.set(start, counts);
+      bucket.set(parsed.flagKey, counts);
     }
     if (parsed.kind === 'success') counts.successes += n;
     else counts.failures += n;
   }
+  return bucket;
 }
