@@ -4,7 +4,7 @@
 // Usage: node bench/sdk/run.mjs [--rounds N]   (not part of `npm test`)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,6 +57,9 @@ for (let r = 0; r < ROUNDS; r++) {
 process.stdout.write('emitSuccess … ');
 const emit = node([resolve(here, 'emit.mjs')]);
 console.log(`${fmt(emit.amortisedNs, 2)} ns amortised`);
+process.stdout.write('OpenFeature layer … ');
+const of = node([resolve(here, 'openfeature.mjs')]);
+console.log(`${fmt(of.provider, 0)} ns`);
 process.stdout.write('propagation (100 SDK instances) … ');
 const prop = node([resolve(here, 'propagation.mjs'), '100', '100']);
 console.log(`p99 ${fmt(prop.p99, 2)} ms`);
