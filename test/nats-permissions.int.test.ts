@@ -1,0 +1,124 @@
+/**
+ * nats.conf grants least privilege: Tower owns the flags bucket and the circuit stream, Airbag
+ * may publish circuit events but not write flags, and SDKs (no credentials) may only watch.
+ * Runs a private nats-server with the repository's nats.conf.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_CIRCUIT_STREAM,
+  DEFAULT_FLAGS_BUCKET,
+  circuitEventSubject,
+  circuitStreamSubjects,
+  flagKvKey,
+} from '@tailslide/contracts';
+import { freePort, waitForPort } from '../test-support/index.js';
+
+const passwords = {
+  TOWER_NATS_PASSWORD: 'tower-secret',
+  AIRBAG_NATS_PASSWORD: 'airbag-secret',
+  SDK_NATS_PASSWORD: 'sdk-secret',
+};
+
+let dir: string;
+let port: number;
+let server: ChildProcess;
+const open: NatsConnection[] = [];
+
+async function as(user?: 'tower' | 'airbag'): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: `nats://127.0.0.1:${port}`,
+    ...(user
+      ? { user, pass: passwords[`${user.toUpperCase() as 'TOWER' | 'AIRBAG'}_NATS_PASSWORD`] }
+      : {}),
+    timeout: 2_000,
+  });
+  open.push(nc);
+  return nc;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tailslide-natsconf-'));
+  port = await freePort();
+  // The repository's config, minus what this machine's nats-server 2.9 lacks (sync_interval) and
+  // the fixed ports and paths.
+  const conf = readFileSync(new URL('../nats.conf', import.meta.url), 'utf8')
+    .replace(/^\s*sync_interval:.*$/m, '')
+    .replace(/^port:.*$/m, `port: ${port}`)
+    .replace(/^http_port:.*$/m, '')
+    .replace(/store_dir:.*$/m, `store_dir: ${join(dir, 'js')}`);
+  const confPath = join(dir, 'nats.conf');
+  writeFileSync(confPath, conf);
+  server = spawn('/usr/sbin/nats-server', ['-c', confPath, '-a', '127.0.0.1'], {
+    env: { ...process.env, ...passwords },
+    stdio: 'ignore',
+  });
+  await waitForPort(port);
+
+  const tower = await as('tower');
+  const kv = await new Kvm(tower).create(DEFAULT_FLAGS_BUCKET, { history: 1 });
+  await kv.put(flagKvKey('1', 'f'), '{"v":1}');
+  await (
+    await jetstreamManager(tower)
+  ).streams.add({ name: DEFAULT_CIRCUIT_STREAM, subjects: circuitStreamSubjects() });
+});
+
+afterAll(async () => {
+  for (const nc of open) await nc.close().catch(() => undefined);
+  if (server && server.exitCode === null) {
+    await new Promise<void>((resolve) => {
+      server.once('exit', () => resolve());
+      server.kill('SIGKILL');
+    });
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('nats.conf permissions', () => {
+  it('lets an SDK without credentials watch the flags bucket', async () => {
+    const sdk = await as();
+    const kv = await new Kvm(sdk).open(DEFAULT_FLAGS_BUCKET);
+    const watch = await kv.watch({ key: 'apps.1.flags.>' });
+    for await (const e of watch) {
+      expect(e.key).toBe(flagKvKey('1', 'f'));
+      expect(e.string()).toBe('{"v":1}');
+      break;
+    }
+  });
+
+  it('denies an SDK writing a flag', async () => {
+    const sdk = await as();
+    const kv = await new Kvm(sdk).open(DEFAULT_FLAGS_BUCKET);
+    await expect(
+      kv.put(flagKvKey('1', 'f'), '{"hacked":true}', { timeout: 1_000 }),
+    ).rejects.toThrow(/permission/i);
+  });
+
+  it('lets Airbag publish circuit events but not write flags', async () => {
+    const airbag = await as('airbag');
+    const js = jetstream(airbag, { timeout: 2_000 });
+    const ack = await js.publish(circuitEventSubject('1', 'f', 'opened'), '{}', { msgID: 'x' });
+    expect(ack.stream).toBe(DEFAULT_CIRCUIT_STREAM);
+    const kv = await new Kvm(airbag).open(DEFAULT_FLAGS_BUCKET);
+    await expect(
+      kv.put(flagKvKey('1', 'f'), '{"hacked":true}', { timeout: 1_000 }),
+    ).rejects.toThrow(/permission/i);
+  });
+
+  it('rejects a wrong password', async () => {
+    await expect(
+      connect({
+        servers: `nats://127.0.0.1:${port}`,
+        user: 'tower',
+        pass: 'wrong',
+        timeout: 2_000,
+      }),
+    ).rejects.toThrow();
+  });
+});
