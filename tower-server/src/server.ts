@@ -24,7 +24,7 @@ import { FlagReconciler } from './flags/flag-reconciler.js';
 import { FlagService } from './flags/flag-service.js';
 import { OutboxRelay } from './flags/outbox-relay.js';
 import { connectNats, ensureCircuitStream, FlagsBucket } from './nats.js';
-import { createMetrics } from './ops/metrics.js';
+import { createMetrics, registerOutboxGauge } from './ops/metrics.js';
 import { attachRealtime } from './realtime.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
 
@@ -140,6 +140,7 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     }
 
     const metrics = createMetrics();
+    registerOutboxGauge(metrics, pool);
     const feed = new ChangeFeed();
     const allowedHosts = options.webhookAllowedHosts ?? [];
     const publisher = new FlagPublisher(bucket);
@@ -199,9 +200,11 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     const addr = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     cleanups.push(async () => {
       await realtime.close();
+      // Let requests in flight finish (up to 5 s); idle keep-alive connections go at once.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
     });
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

@@ -1,10 +1,16 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import {
   CircuitEventType,
+  SocketEvent,
   type AppDto,
   type AuditEntryDto,
+  type CircuitEvent,
   type FlagDto,
   type Page,
+  type ServerToClientEvents,
 } from '@tailslide/contracts';
+import pg from 'pg';
+import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test-support/index.js';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
@@ -241,16 +247,18 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
       return r?.version === final.version ? r : null;
     });
     expect(rule.rolloutPercentage).toBe(final.rolloutPercentage);
-    const { rows } = await import('pg').then(async ({ default: pg }) => {
-      const c = new pg.Client({ connectionString: t.db.url });
-      await c.connect();
-      try {
-        return await c.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
-      } finally {
-        await c.end();
-      }
-    });
-    expect(rows[0]!.n).toBe(0);
+    // Every outbox row is eventually consumed (the relay deletes them in its publishing transaction).
+    const c = new pg.Client({ connectionString: t.db.url });
+    await c.connect();
+    try {
+      await eventually(async () => {
+        const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+        return rows[0]!.n === 0;
+      });
+    } finally {
+      await c.end();
+    }
+    expect(await t.kvRule(appId, 'hot')).toEqual(rule);
   });
 
   it('deletes the KV entry when a flag is deleted, and every flag of a deleted app', async () => {
@@ -272,5 +280,67 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
       'flag.created',
       'app.created',
     ]);
+  });
+
+  it('acks a circuit event only after its transaction committed', async () => {
+    const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Ack' })).body.id;
+    const flag = await createFlag(appId, 'locked');
+    const jsm = await jetstreamManager(t.nc);
+    const consumerInfo = () =>
+      jsm.consumers.info(t.options.circuitStream, t.options.circuitConsumer);
+    await eventually(async () => (await consumerInfo()).num_ack_pending === 0);
+    const blocker = new pg.Client({ connectionString: t.db.url });
+    await blocker.connect();
+    try {
+      // Hold the flag's row lock: Tower's apply transaction waits behind it.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM flags WHERE id = $1 FOR UPDATE', [flag.id]);
+      await t.publishEvent({
+        type: CircuitEventType.opened,
+        appId,
+        flagKey: 'locked',
+        ruleVersion: flag.version,
+      });
+      await eventually(async () => (await consumerInfo()).num_ack_pending === 1);
+      expect(
+        (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/locked`)).body.circuitStatus.state,
+      ).toBe('closed');
+      await blocker.query('ROLLBACK');
+      await eventually(async () => (await consumerInfo()).num_ack_pending === 0);
+      expect(
+        (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/locked`)).body.circuitStatus.state,
+      ).toBe('open');
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  it('pushes an applied circuit event with the new flag to dashboards', async () => {
+    const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Live circuit' })).body.id;
+    const flag = await createFlag(appId, 'pushed');
+    const socket: Socket<ServerToClientEvents> = ioClient(t.tower.url, {
+      path: '/socket.io',
+      transports: ['websocket'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      const received = new Promise<{ event: CircuitEvent; flag: FlagDto }>((resolve) =>
+        socket.on(SocketEvent.circuitEvent, (p) => p.flag.key === 'pushed' && resolve(p)),
+      );
+      const sent = await t.publishEvent({
+        type: CircuitEventType.opened,
+        appId,
+        flagKey: 'pushed',
+        ruleVersion: flag.version,
+      });
+      const got = await received;
+      expect(got.event.id).toBe(sent.id);
+      expect(got.flag).toMatchObject({ active: false, circuitStatus: { state: 'open' } });
+    } finally {
+      socket.close();
+    }
   });
 });

@@ -18,6 +18,7 @@ import {
   pgErrorCode,
 } from '../errors.js';
 import { parseId } from '../validation.js';
+import { findApp } from '../apps/app-store.js';
 import type { CreateFlagInput, UpdateFlagInput } from './flag-schemas.js';
 import {
   deleteFlagRow,
@@ -158,6 +159,7 @@ export class FlagService {
       return { flag, audit };
     });
     this.#afterCommit(result);
+    await this.#appCountChanged(appId);
     return result.flag;
   }
 
@@ -225,6 +227,17 @@ export class FlagService {
     this.#feed.flagDeleted({ appId: String(appId), flagKey: key, id: audit.entityId });
     this.#feed.auditAppended(audit);
     this.#feed.outboxWritten();
+    await this.#appCountChanged(appId);
+  }
+
+  /** Pushes the app with its new flag count (best effort: the change is committed already). */
+  async #appCountChanged(appId: number): Promise<void> {
+    try {
+      const app = await findApp(this.#pool, appId);
+      if (app) this.#feed.appChanged(app);
+    } catch {
+      // Only a dashboard counter; the flag events went out.
+    }
   }
 
   async #mutate(
