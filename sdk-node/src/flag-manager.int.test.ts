@@ -183,6 +183,18 @@ describe('FlagManager against NATS KV and Redis', () => {
     expect(m.stats().signalsWritten).toBe(1);
   });
 
+  it('reports stale and keeps the last rules when a connection it was given is closed', async () => {
+    const appId = uniqueName('app');
+    await put(testFlagRule({ appId, flagKey: 'f' }));
+    const own = await connect({ servers: services.natsUrl });
+    const m = manager(appId, { nats: own });
+    await m.initialize();
+    await own.close();
+    await eventually(() => m.status === 'stale');
+    expect(m.newToggler({ flagName: 'f' }).isFlagActive('u')).toBe(true);
+    await m.close();
+  });
+
   it('stays not-ready (and keeps retrying) while the bucket is missing, then becomes ready when it appears', async () => {
     const appId = uniqueName('app');
     const missing = uniqueName('sdk_missing');

@@ -155,28 +155,36 @@ export class NatsRulesetSource implements RulesetSource {
   }
 
   async #run(listener: RulesetListener): Promise<void> {
-    const nc = await this.#connect(listener);
-    if (!nc) return;
-    this.#nc = nc;
-    this.#watchStatus(nc, listener);
-    const closedForGood = nc.closed().then(() => true);
     while (!this.#closed) {
-      if (nc.isClosed()) {
-        listener.onStale(
-          toTailslideError(TailslideErrorCode.natsUnavailable, 'NATS connection closed', 'closed'),
-        );
-        return;
-      }
+      const nc = await this.#connect(listener);
+      if (!nc) return;
+      this.#nc = nc;
+      this.#watchStatus(nc, listener);
+      await this.#watchUntilClosed(nc, listener);
+      if (this.#closed) return;
+      listener.onStale(
+        toTailslideError(TailslideErrorCode.natsUnavailable, 'NATS connection closed', 'closed'),
+      );
+      // A connection we were given is the caller's to replace; one we opened (closed for good
+      // by, e.g., repeated auth errors) is opened again.
+      if (!this.#owned) return;
+      await this.#pause();
+    }
+  }
+
+  async #watchUntilClosed(nc: NatsConnection, listener: RulesetListener): Promise<void> {
+    const closedForGood = nc.closed().then(() => true);
+    while (!this.#closed && !nc.isClosed()) {
       try {
         const kv: KV = await new Kvm(nc).open(this.#opts.bucket);
         await this.#consume(kv, listener);
-        if (!this.#closed) {
+        if (!this.#closed && !nc.isClosed()) {
           listener.onStale(
             toTailslideError(TailslideErrorCode.natsUnavailable, 'KV watch ended', 'restarting'),
           );
         }
       } catch (err) {
-        if (this.#closed) return;
+        if (this.#closed || nc.isClosed()) return;
         listener.onStale(
           toTailslideError(
             TailslideErrorCode.natsUnavailable,
@@ -186,7 +194,7 @@ export class NatsRulesetSource implements RulesetSource {
         );
       }
       if (this.#closed) return;
-      if (await Promise.race([closedForGood, this.#pause().then(() => false)])) continue;
+      await Promise.race([closedForGood, this.#pause()]);
     }
   }
 
