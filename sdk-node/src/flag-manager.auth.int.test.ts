@@ -53,17 +53,51 @@ authorization {
 });
 
 afterAll(async () => {
-  if (server.exitCode === null) {
-    await new Promise<void>((resolve) => {
-      server.once('exit', () => resolve());
-      server.kill('SIGKILL');
-    });
-  }
+  await stop(server);
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('FlagManager with the least-privilege SDK NATS user', () => {
-  it('loads and follows the ruleset with watch-only permissions', async () => {
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('FlagManager NATS authentication', () => {
+  it('sends sdkKey as the NATS token (the original Tailslide deployment: nats-server --auth <key>)', async () => {
+    const tokenPort = await freePort();
+    const store = join(dir, 'token-js');
+    const child = spawn(
+      '/usr/sbin/nats-server',
+      ['-a', '127.0.0.1', '-p', String(tokenPort), '-js', '-sd', store, '--auth', 's3cret'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await waitForPort(tokenPort);
+    const admin = await connect({ servers: `127.0.0.1:${tokenPort}`, token: 's3cret' });
+    const appId = uniqueName('app');
+    const m = new FlagManager({
+      appId,
+      sdkKey: 's3cret',
+      nats: `nats://127.0.0.1:${tokenPort}`,
+      redis: services.redisUrl,
+      redisPrefix: uniqueName('tsdk'),
+    });
+    try {
+      const kv = await new Kvm(admin).create(DEFAULT_FLAGS_BUCKET, { history: 1 });
+      await kv.put(flagKvKey(appId, 'f'), encodeFlagRule(testFlagRule({ appId, flagKey: 'f' })));
+      expect(await m.initialize()).toEqual({ status: 'ready', flags: 1 });
+    } finally {
+      await m.close();
+      await admin.close();
+      await stop(child);
+    }
+  }, 30_000);
+
+  it('loads and follows the ruleset with the least-privilege SDK user (watch-only permissions)', async () => {
     const admin = await connect({ servers: `127.0.0.1:${port}`, user: 'admin', pass: 'admin' });
     const kv = await new Kvm(admin).create(DEFAULT_FLAGS_BUCKET, { history: 1 });
     const appId = uniqueName('app');
