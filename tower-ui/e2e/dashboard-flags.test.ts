@@ -1,12 +1,12 @@
 import type { AppDto, FlagDto } from '@tailslide/contracts';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlagManager } from '../../sdk-node/src/index.js';
 import { eventually, services } from '../../test-support/index.js';
 import {
   buildUi,
-  collectPageErrors,
   launchBrowser,
+  openPage,
   screenshot,
   startStack,
   waitForAttribute,
@@ -33,12 +33,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     ui?.dispose();
   }, 30_000);
 
-  async function newPage(width = 1280, height = 800): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width, height } });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    return { page, errors: collectPageErrors(page) };
-  }
+  const newPage = (width?: number, height?: number) => openPage(browser, width, height);
 
   function sdk(appId: string): FlagManager {
     const m = new FlagManager({

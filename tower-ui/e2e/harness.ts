@@ -172,6 +172,18 @@ export async function waitForAttribute(
   );
 }
 
+/** A page in a fresh browser context of the given size, with page errors collected. */
+export async function openPage(
+  browser: Browser,
+  width = 1280,
+  height = 800,
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  return { page, errors: collectPageErrors(page) };
+}
+
 /** Collects page errors so a test can assert the page never crashed. */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];

@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { useResource } from '../../../lib/use-resource.js';
 import { listApps } from '../../apps/api/apps-api.js';
@@ -15,6 +15,17 @@ import {
 } from '../utils/log-filters.js';
 import { LogTable } from './log-table.js';
 
+function draftFrom(filters: LogFilters) {
+  return {
+    appId: filters.appId ?? '',
+    flagKey: filters.flagKey ?? '',
+    action: filters.action ?? '',
+    actor: filters.actor ?? '',
+    from: isoToLocalInput(filters.from),
+    to: isoToLocalInput(filters.to),
+  };
+}
+
 /** The global audit log with filters kept in the URL. New entries appear live. */
 export function LogsPage() {
   const [search, setSearch] = useSearchParams();
@@ -26,14 +37,9 @@ export function LogsPage() {
     (e) => matchesLogFilters(e, filters),
   );
   const apps = useResource('apps', (signal) => listApps(signal));
-  const [draft, setDraft] = useState(() => ({
-    appId: filters.appId ?? '',
-    flagKey: filters.flagKey ?? '',
-    action: filters.action ?? '',
-    actor: filters.actor ?? '',
-    from: isoToLocalInput(filters.from),
-    to: isoToLocalInput(filters.to),
-  }));
+  const [draft, setDraft] = useState(() => draftFrom(filters));
+  // Back/forward or a link changes the URL: show the filters actually applied.
+  useEffect(() => setDraft(draftFrom(filtersFromSearch(new URLSearchParams(key)))), [key]);
   const apply = (e: FormEvent) => {
     e.preventDefault();
     const next: LogFilters = {

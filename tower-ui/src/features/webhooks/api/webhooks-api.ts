@@ -8,19 +8,21 @@ export interface WebhookDto {
   readonly createdAt: string;
 }
 
-/** One delivery attempt; Tower's shape is open, so every field is optional here. */
+/** One alert delivery to a webhook (retried with backoff until delivered or given up). */
 export interface WebhookDeliveryDto {
-  readonly id?: string;
-  readonly event?: string;
-  readonly eventType?: string;
-  readonly status?: string;
-  readonly statusCode?: number | null;
-  readonly ok?: boolean;
-  readonly error?: string | null;
-  readonly attempts?: number;
-  readonly at?: string;
-  readonly createdAt?: string;
-  readonly deliveredAt?: string | null;
+  readonly id: string;
+  readonly webhookId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly appId: string;
+  readonly flagKey: string;
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  readonly nextAttemptAt: string | null;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
 }
 
 export const listWebhooks = (signal?: AbortSignal) => api.get<WebhookDto[]>('/webhooks', signal);
@@ -28,7 +30,4 @@ export const createWebhook = (name: string, url: string) =>
   api.post<WebhookDto>('/webhooks', { name, url });
 export const deleteWebhook = (id: string) => api.delete(`/webhooks/${seg(id)}`);
 export const listDeliveries = (id: string, signal?: AbortSignal) =>
-  api.get<WebhookDeliveryDto[] | { items: WebhookDeliveryDto[] }>(
-    `/webhooks/${seg(id)}/deliveries`,
-    signal,
-  );
+  api.get<WebhookDeliveryDto[]>(`/webhooks/${seg(id)}/deliveries`, signal);

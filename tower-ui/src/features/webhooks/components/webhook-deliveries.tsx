@@ -1,50 +1,59 @@
+import { Link } from 'react-router';
 import { ErrorState, Loading } from '../../../components/ui/states.js';
 import { formatDateTime } from '../../../lib/format.js';
 import { useResource } from '../../../lib/use-resource.js';
-import { listDeliveries, type WebhookDeliveryDto } from '../api/webhooks-api.js';
+import { listDeliveries } from '../api/webhooks-api.js';
 
-function outcome(d: WebhookDeliveryDto): string {
-  if (d.status) return d.status;
-  if (d.ok === true) return 'delivered';
-  if (d.ok === false) return 'failed';
-  return '–';
-}
+const STATUS_CLASS = {
+  delivered: 'badge--closed',
+  pending: 'badge--recovering',
+  failed: 'badge--open',
+} as const;
 
-/** Recent delivery attempts of one webhook. */
+/** Recent alert deliveries of one webhook, newest first. */
 export function WebhookDeliveries({ id }: { readonly id: string }) {
-  const { state, reload } = useResource(`deliveries:${id}`, async (signal) => {
-    const r = await listDeliveries(id, signal);
-    return Array.isArray(r) ? r : r.items;
-  });
+  const { state, reload } = useResource(`deliveries:${id}`, (signal) => listDeliveries(id, signal));
   if (state.status === 'loading') return <Loading label="Loading deliveries…" />;
   if (state.status === 'error') return <ErrorState error={state.error} onRetry={reload} />;
-  if (state.data.length === 0) return <p className="muted">No deliveries yet.</p>;
+  if (state.data.length === 0) return <p className="muted">No alerts sent to this webhook yet.</p>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap deliveries">
       <table className="table">
         <caption className="visually-hidden">Deliveries</caption>
         <thead>
           <tr>
             <th scope="col">Time</th>
-            <th scope="col">Event</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">HTTP</th>
-            <th scope="col">Error</th>
+            <th scope="col">Alert</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Last answer</th>
           </tr>
         </thead>
         <tbody>
-          {state.data.map((d, i) => {
-            const at = d.deliveredAt ?? d.at ?? d.createdAt;
-            return (
-              <tr key={d.id ?? i}>
-                <td className="nowrap">{at ? formatDateTime(at) : '–'}</td>
-                <td>{d.eventType ?? d.event ?? '–'}</td>
-                <td>{outcome(d)}</td>
-                <td>{d.statusCode ?? '–'}</td>
-                <td className="details">{d.error ?? ''}</td>
-              </tr>
-            );
-          })}
+          {state.data.map((d) => (
+            <tr key={d.id}>
+              <td className="nowrap">{formatDateTime(d.createdAt)}</td>
+              <td>
+                <span className="action">{d.eventType}</span>{' '}
+                <Link
+                  to={`/apps/${encodeURIComponent(d.appId)}/flags/${encodeURIComponent(d.flagKey)}`}
+                >
+                  {d.flagKey}
+                </Link>
+              </td>
+              <td>
+                <span className={`badge ${STATUS_CLASS[d.status]}`}>{d.status}</span>
+                {d.status === 'pending' && d.nextAttemptAt && (
+                  <span className="muted"> retry {formatDateTime(d.nextAttemptAt)}</span>
+                )}
+              </td>
+              <td>{d.attempts}</td>
+              <td className="details">
+                {d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : ''}
+                {d.lastError ? ` ${d.lastError}` : ''}
+              </td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>
