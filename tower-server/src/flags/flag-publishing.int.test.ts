@@ -14,6 +14,12 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test-support/index.js';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
+import { connect } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { createPool } from '../db.js';
+import { FlagsBucket } from '../nats.js';
+import { FlagPublisher } from './flag-publisher.js';
+import { OutboxRelay } from './outbox-relay.js';
 
 describe('flag publishing and circuit events (real Postgres + NATS)', () => {
   let t: TestTower;
@@ -341,6 +347,38 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
       expect(got.flag).toMatchObject({ active: false, circuitStatus: { state: 'open' } });
     } finally {
       socket.close();
+    }
+  });
+
+  it('never regresses the KV with two relays (two Tower instances) racing on 50 updates', async () => {
+    const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Two relays' })).body.id;
+    await createFlag(appId, 'contended');
+    const nc = await connect({ servers: t.options.natsUrl });
+    const pool = createPool(t.db.url, 4);
+    const second = new OutboxRelay({
+      pool,
+      publisher: new FlagPublisher(new FlagsBucket(nc, t.options.flagsBucket)),
+      logger: pino({ level: 'silent' }),
+      batchSize: 3,
+      pollMs: 5,
+    });
+    second.start();
+    try {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          t.api('PATCH', `/api/apps/${appId}/flags/contended`, { whitelist: [`user-${i}`] }),
+        ),
+      );
+      const final = (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/contended`)).body;
+      const rule = await eventually(async () => {
+        const r = await t.kvRule(appId, 'contended');
+        return r?.version === final.version ? r : null;
+      });
+      expect(rule.whitelist).toEqual(final.whitelist);
+    } finally {
+      await second.stop();
+      await pool.end();
+      await nc.close();
     }
   });
 });

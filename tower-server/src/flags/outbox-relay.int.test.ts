@@ -1,4 +1,4 @@
-import type { AppDto, FlagDto } from '@tailslide/contracts';
+import { CircuitEventType, type AppDto, type FlagDto } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, privateNatsServer, type ManagedServer } from '../../../test-support/index.js';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
@@ -46,5 +46,33 @@ describe('outbox relay while NATS is down (private nats-server)', () => {
     }, 2_000);
     expect(rule).toMatchObject({ active: false, rolloutPercentage: 42.5 });
     await eventually(async () => (await t.api('GET', '/readyz')).status === 200);
+  }, 30_000);
+
+  it('keeps consuming circuit events after NATS restarts', async () => {
+    const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Restart' })).body.id;
+    const flag = (
+      await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
+        key: 'after',
+        title: 'A',
+        active: true,
+      })
+    ).body;
+    await nats.stop();
+    await nats.start();
+    await eventually(async () => (await t.api('GET', '/readyz')).status === 200);
+    await eventually(async () => {
+      await t.publishEvent({
+        type: CircuitEventType.opened,
+        appId,
+        flagKey: 'after',
+        ruleVersion: flag.version,
+      });
+      return true;
+    });
+    const opened = await eventually(async () => {
+      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/after`);
+      return r.body.circuitStatus.state === 'open' ? r.body : null;
+    }, 10_000);
+    expect(opened.active).toBe(false);
   }, 30_000);
 });
