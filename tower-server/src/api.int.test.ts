@@ -277,6 +277,34 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
     });
   });
 
+  describe('apps', () => {
+    it('renames an app, audits it and counts its flags', async () => {
+      const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Old name' })).body;
+      expect(app.flagCount).toBe(0);
+      await t.api('POST', `/api/apps/${app.id}/flags`, { key: 'k', title: 'K' });
+      const renamed = await t.api<AppDto>('PATCH', `/api/apps/${app.id}`, { title: 'New name' });
+      expect(renamed.body).toMatchObject({ id: app.id, title: 'New name', flagCount: 1 });
+      expect(
+        (await t.api<AppDto[]>('GET', '/api/apps')).body.find((a) => a.id === app.id)?.title,
+      ).toBe('New name');
+      const logs = await t.api<Page<AuditEntryDto>>(
+        'GET',
+        `/api/apps/${app.id}/logs?action=app.updated`,
+      );
+      expect(logs.body.items[0]).toMatchObject({
+        before: { title: 'Old name' },
+        after: { title: 'New name' },
+      });
+    });
+
+    it('keeps the audit log append-only in the database itself', async () => {
+      await expect(db.query(`UPDATE audit_log SET actor = 'someone-else'`)).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(db.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+    });
+  });
+
   describe('logs', () => {
     it('pages newest first and filters by action, actor and time', async () => {
       const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Logs' })).body;
