@@ -59,13 +59,30 @@ describe('SignalSink', () => {
     expect(w.batches.at(-1)?.entries).toEqual([{ flagKey: 'a', successes: 0, failures: 1 }]);
   });
 
-  it('gives up on a flush that never settles after flushTimeoutMs and counts it as dropped', async () => {
-    const w = new Recorder();
-    w.hang = true;
-    const sink = new SignalSink({ appId: 'shop', writer: w, flushTimeoutMs: 20 });
-    sink.counter('a').successes = 5;
+  it('gives up on a flush that never settles after flushTimeoutMs, and drops new batches while it is stuck', async () => {
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const stuck: SignalWriter = {
+      write: () => {
+        calls++;
+        return new Promise<void>((r) => (release = r));
+      },
+    };
+    const sink = new SignalSink({ appId: 'shop', writer: stuck, flushTimeoutMs: 20 });
+    const c = sink.counter('a');
+    c.successes = 5;
     await sink.flush();
     expect(sink.stats).toMatchObject({ failedFlushes: 1, signalsDropped: 5 });
+    c.successes = 3;
+    await sink.flush();
+    expect(calls).toBe(1); // nothing more piled up behind the stuck write
+    expect(sink.stats).toMatchObject({ failedFlushes: 2, signalsDropped: 8 });
+    release();
+    await Promise.resolve();
+    await Promise.resolve();
+    c.failures = 1;
+    await sink.flush();
+    expect(calls).toBe(2);
   });
 
   it('keeps aggregating while a flush is in flight (tick skips) so at most one write is pending', async () => {

@@ -70,6 +70,9 @@ export class SignalSink {
   readonly #list: SignalCounter[] = [];
   #timer: NodeJS.Timeout | null = null;
   #inFlight: Promise<void> | null = null;
+  // A write that timed out but has not settled yet: while it is stuck in the client, new
+  // batches are dropped at once, so a hung Redis never accumulates pipelines in the client.
+  #stuckWrite: Promise<void> | null = null;
   #lastCollectAt: number;
   #stats = { flushes: 0, failedFlushes: 0, signalsWritten: 0, signalsDropped: 0 };
 
@@ -173,13 +176,30 @@ export class SignalSink {
       );
       timer.unref();
     });
+    if (this.#stuckWrite) {
+      clearTimeout(timer);
+      return Promise.reject(new Error('the previous flush is still pending'));
+    }
     let write: Promise<void>;
     try {
       write = this.#writer.write(batch);
     } catch (err) {
       write = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    write.catch(() => undefined); // a late rejection after the timeout must not go unhandled
-    return Promise.race([write, timeout]).finally(() => clearTimeout(timer));
+    let settled = false;
+    const tracked = write.then(
+      () => {
+        settled = true;
+        if (this.#stuckWrite === tracked) this.#stuckWrite = null;
+      },
+      () => {
+        settled = true; // a late rejection after the timeout must not go unhandled
+        if (this.#stuckWrite === tracked) this.#stuckWrite = null;
+      },
+    );
+    return Promise.race([write, timeout]).finally(() => {
+      clearTimeout(timer);
+      if (!settled) this.#stuckWrite = tracked;
+    });
   }
 }
