@@ -212,6 +212,29 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
       await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
     ).toBeLessThanOrEqual(0);
     await screenshot(page, 'circuit-health-390');
+
+    const noOverflow = async () =>
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+      ).toBeLessThanOrEqual(0);
+    await page.getByRole('tab', { name: 'Info' }).click();
+    await page.getByRole('heading', { name: 'Circuit breaker' }).waitFor();
+    await noOverflow();
+    await screenshot(page, 'flag-info-390');
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Edit dark mode' }).getByLabel('Window').waitFor();
+    await noOverflow();
+    await screenshot(page, 'flag-dialog-390');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await page.goto(`${stack.tower.url}/apps`);
+    await page.getByRole('link', { name: 'Mobile API' }).waitFor();
+    await noOverflow();
+    await screenshot(page, 'apps-390');
+    await page.goto(`${stack.tower.url}/logs`);
+    await page.getByRole('cell', { name: 'flag.created' }).first().waitFor();
+    await noOverflow();
+    await screenshot(page, 'logs-390');
     expect(errors).toEqual([]);
   });
 });

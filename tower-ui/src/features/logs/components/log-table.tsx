@@ -53,7 +53,7 @@ export function LogTable({
   return (
     <>
       <div className="table-wrap">
-        <table className="table">
+        <table className="table table--stack">
           <caption className="visually-hidden">{caption}</caption>
           <thead>
             <tr>
@@ -67,15 +67,15 @@ export function LogTable({
           <tbody>
             {log.entries.map((e) => (
               <tr key={e.id}>
-                <td className="nowrap">
+                <td className="nowrap" data-label="Time">
                   <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                 </td>
-                <td>{e.actor}</td>
-                <td>
+                <td data-label="Actor">{e.actor}</td>
+                <td data-label="Action">
                   <span className={actionClass(e.action)}>{e.action}</span>
                 </td>
                 {showTarget && (
-                  <td>
+                  <td data-label="Target">
                     {e.appId !== null && e.flagKey !== null ? (
                       <Link
                         to={`/apps/${encodeURIComponent(e.appId)}/flags/${encodeURIComponent(e.flagKey)}`}
@@ -93,7 +93,9 @@ export function LogTable({
                     )}
                   </td>
                 )}
-                <td className="details">{details(e)}</td>
+                <td className="details" data-label="Details">
+                  {details(e)}
+                </td>
               </tr>
             ))}
           </tbody>

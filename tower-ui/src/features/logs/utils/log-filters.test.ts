@@ -104,5 +104,11 @@ describe('changedFields', () => {
       ),
     ).toEqual(['rolloutPercentage']);
     expect(changedFields(null, { a: 1 })).toEqual([]);
+    expect(
+      changedFields(
+        { circuit: { windowMs: 1, enabled: true }, whitelist: ['a'] },
+        { circuit: { windowMs: 2, enabled: true }, whitelist: [] },
+      ),
+    ).toEqual(['circuit.windowMs', 'whitelist']);
   });
 });

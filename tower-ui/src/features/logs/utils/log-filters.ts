@@ -108,15 +108,27 @@ export function isoToLocalInput(iso: string | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** Top-level fields that differ between `before` and `after` (what an update changed). */
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Fields that differ between `before` and `after` (what an update changed), one level deep for
+ * nested settings: `['circuit.windowMs', 'rolloutPercentage']`.
+ */
 export function changedFields(before: unknown, after: unknown): string[] {
-  if (typeof before !== 'object' || before === null || typeof after !== 'object' || after === null)
-    return [];
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
+  if (!isPlainObject(before) || !isPlainObject(after)) return [];
   const ignore = new Set(['version', 'updatedAt', 'createdAt', 'id']);
-  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
-  return [...keys]
-    .filter((k) => !ignore.has(k) && JSON.stringify(b[k]) !== JSON.stringify(a[k]))
-    .sort();
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (ignore.has(k)) continue;
+    const b = before[k];
+    const a = after[k];
+    if (JSON.stringify(b) === JSON.stringify(a)) continue;
+    if (isPlainObject(b) && isPlainObject(a)) {
+      for (const sub of new Set([...Object.keys(b), ...Object.keys(a)])) {
+        if (JSON.stringify(b[sub]) !== JSON.stringify(a[sub])) out.push(`${k}.${sub}`);
+      }
+    } else out.push(k);
+  }
+  return out.sort();
 }

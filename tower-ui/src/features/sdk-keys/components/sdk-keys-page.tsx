@@ -91,7 +91,7 @@ export function SdkKeysPage() {
       )}
       {state.status === 'success' && state.data.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table--stack">
             <caption className="visually-hidden">SDK keys</caption>
             <thead>
               <tr>
@@ -107,12 +107,14 @@ export function SdkKeysPage() {
             <tbody>
               {state.data.map((k) => (
                 <tr key={k.id} className={k.revokedAt ? 'row--revoked' : undefined}>
-                  <td>{k.name}</td>
-                  <td>
+                  <td data-label="Name">{k.name}</td>
+                  <td data-label="Key">
                     <code>{k.prefix}…</code>
                   </td>
-                  <td className="nowrap">{formatDateTime(k.createdAt)}</td>
-                  <td>
+                  <td className="nowrap" data-label="Created">
+                    {formatDateTime(k.createdAt)}
+                  </td>
+                  <td data-label="Status">
                     {k.revokedAt ? (
                       <span className="badge badge--muted">
                         Revoked {formatDateTime(k.revokedAt)}

@@ -18,7 +18,7 @@ export function WebhookDeliveries({ id }: { readonly id: string }) {
   if (state.data.length === 0) return <p className="muted">No alerts sent to this webhook yet.</p>;
   return (
     <div className="table-wrap deliveries">
-      <table className="table">
+      <table className="table table--stack">
         <caption className="visually-hidden">Deliveries</caption>
         <thead>
           <tr>
@@ -32,8 +32,10 @@ export function WebhookDeliveries({ id }: { readonly id: string }) {
         <tbody>
           {state.data.map((d) => (
             <tr key={d.id}>
-              <td className="nowrap">{formatDateTime(d.createdAt)}</td>
-              <td>
+              <td className="nowrap" data-label="Time">
+                {formatDateTime(d.createdAt)}
+              </td>
+              <td data-label="Alert">
                 <span className="action">{d.eventType}</span>{' '}
                 <Link
                   to={`/apps/${encodeURIComponent(d.appId)}/flags/${encodeURIComponent(d.flagKey)}`}
@@ -41,14 +43,14 @@ export function WebhookDeliveries({ id }: { readonly id: string }) {
                   {d.flagKey}
                 </Link>
               </td>
-              <td>
+              <td data-label="Status">
                 <span className={`badge ${STATUS_CLASS[d.status]}`}>{d.status}</span>
                 {d.status === 'pending' && d.nextAttemptAt && (
                   <span className="muted"> retry {formatDateTime(d.nextAttemptAt)}</span>
                 )}
               </td>
-              <td>{d.attempts}</td>
-              <td className="details">
+              <td data-label="Attempts">{d.attempts}</td>
+              <td className="details" data-label="Last answer">
                 {d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : ''}
                 {d.lastError ? ` ${d.lastError}` : ''}
               </td>
