@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -136,7 +137,7 @@ describe('FlagManager when NATS fails', () => {
     }
   }, 60_000);
 
-  it('initialize() settles within initTimeoutMs and close() returns when NATS never answers', async () => {
+  it('initialize() settles within initTimeoutMs and close() returns when nothing listens on the NATS port', async () => {
     const port = await freePort();
     const m = manager({
       appId: uniqueName('app'),
@@ -149,6 +150,28 @@ describe('FlagManager when NATS fails', () => {
     expect(m.newToggler({ flagName: 'f', defaultValue: true }).isFlagActive('u')).toBe(true);
     await m.close();
     expect(m.status).toBe('closed');
+  });
+
+  it('initialize() settles within initTimeoutMs when NATS accepts TCP but never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    const m = manager({
+      appId: uniqueName('app'),
+      nats: `nats://127.0.0.1:${port}`,
+      natsOptions: { timeout: 500 },
+      initTimeoutMs: 200,
+    });
+    try {
+      expect(await m.initialize()).toEqual({ status: 'not_ready', flags: 0 });
+      expect(m.newToggler({ flagName: 'f' }).isFlagActive('u')).toBe(false);
+      await eventually(() => sockets.length > 0);
+    } finally {
+      await m.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });
 
