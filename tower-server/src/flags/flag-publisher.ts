@@ -32,8 +32,10 @@ export class FlagPublisher {
    * Each attempt reads the KV entry first and the row second, then compare-and-sets: whatever
    * reached the KV before our read came from a row state no newer than the one we then read, so
    * even a forced write never regresses a key the relay published.
-   * `force` rewrites an entry whose content differs even at the same or a higher version
-   * (the reconciler repairing drift); the relay never forces.
+   * `force` rewrites an entry whose content differs at the same version (the reconciler
+   * repairing drift); the relay never forces. An entry with a HIGHER version than the row is never
+   * overwritten here (readers would ignore the lower version anyway): the reconciler first moves
+   * the row's version past it.
    */
   async publish(
     db: Queryable,
@@ -82,7 +84,7 @@ async function casOnce(
   const held = kvVersion(entry);
   if (entry && held !== null) {
     if (entry.string() === value) return 'unchanged';
-    if (!force && held > flag.version) return 'skipped_newer';
+    if (held > flag.version) return 'skipped_newer';
     if (!force && held === flag.version) return 'unchanged';
   }
   if (!entry) await kv.create(key, value);

@@ -85,4 +85,17 @@ describe('FlagReconciler (real Postgres + NATS)', () => {
     ).body;
     await eventually(async () => (await t.kvRule(appId, 'three'))?.version === toggled.version);
   });
+
+  it('moves the database version past a KV entry that is ahead of it, so readers accept the repair', async () => {
+    const current = (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/one`)).body;
+    const held = (await t.kvRule(appId, 'one'))!;
+    await t.kv.put(
+      flagKvKey(appId, 'one'),
+      encodeFlagRule({ ...held, version: current.version + 1_000, active: false }),
+    );
+    await reconciler.tick();
+    const after = (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/one`)).body;
+    expect(after.version).toBeGreaterThan(current.version + 1_000);
+    expect(await t.kvRule(appId, 'one')).toMatchObject({ version: after.version, active: true });
+  });
 });

@@ -1,6 +1,12 @@
-import { ALL_FLAGS_KV_FILTER, parseFlagKvKey } from '@tailslide/contracts';
+import {
+  ALL_FLAGS_KV_FILTER,
+  flagKvKey,
+  parseFlagKvKey,
+  parseFlagRule,
+} from '@tailslide/contracts';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { withTransaction } from '../db.js';
 import type { FlagsBucket } from '../nats.js';
 import type { TowerMetrics } from '../ops/metrics.js';
 import type { FlagPublisher } from './flag-publisher.js';
@@ -57,7 +63,13 @@ export class FlagReconciler {
     let rewritten = 0;
     let deleted = 0;
     for (const r of rows) {
-      const outcome = await publisher.publish(pool, r.app_id, r.key, true);
+      let outcome = await publisher.publish(pool, r.app_id, r.key, true);
+      if (outcome === 'skipped_newer') {
+        // The KV holds a version the database never issued (a restored backup, a foreign
+        // writer): move the row's version past it so every reader accepts the repair.
+        await this.#versionPast(r.app_id, r.key);
+        outcome = await publisher.publish(pool, r.app_id, r.key, true);
+      }
       if (outcome === 'put') {
         rewritten++;
         metrics?.reconcilerRepairs.inc({ outcome: 'rewritten' });
@@ -80,6 +92,27 @@ export class FlagReconciler {
     if (rewritten + deleted > 0)
       this.#deps.logger.warn({ rewritten, deleted }, 'reconciler repaired KV drift');
     return { checked: rows.length, rewritten, deleted };
+  }
+
+  async #versionPast(appId: number, key: string): Promise<void> {
+    const kv = await this.#deps.bucket.get();
+    const entry = await kv.get(flagKvKey(String(appId), key));
+    const parsed = entry && entry.operation === 'PUT' ? parseFlagRule(entry.value) : null;
+    if (!parsed?.ok) return;
+    await withTransaction(this.#deps.pool, async (tx) => {
+      await tx.query(
+        `SELECT setval('flag_version_seq', GREATEST($1::bigint, (SELECT last_value FROM flag_version_seq)))`,
+        [parsed.value.version],
+      );
+      await tx.query(
+        `UPDATE flags SET version = nextval('flag_version_seq') WHERE app_id = $1 AND key = $2`,
+        [appId, key],
+      );
+    });
+    this.#deps.logger.warn(
+      { appId, key, kvVersion: parsed.value.version },
+      'KV was ahead of the database; version moved past it',
+    );
   }
 
   /** Runs {@link tick} every `intervalMs` (default 30 s). */

@@ -232,11 +232,6 @@ export async function updateFlag(db: Queryable, id: number, v: FlagValues): Prom
   );
 }
 
-/** Takes a new version without changing anything else (the reconciler's repair of a KV ahead of the database). */
-export async function bumpFlagVersion(db: Queryable, id: number): Promise<void> {
-  await db.query(`UPDATE flags SET version = nextval('flag_version_seq') WHERE id = $1`, [id]);
-}
-
 /** Replaces the webhooks subscribed to a flag's alerts. */
 export async function setFlagWebhooks(
   db: Queryable,
