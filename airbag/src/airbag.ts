@@ -19,6 +19,9 @@ import { Poller, type TickResult } from './poller.js';
 import { RuleWatcher } from './rule-watcher.js';
 import { SignalReader, type SignalRedis } from './signal-reader.js';
 
+/** Buckets that ended this long ago are final (SDK flush interval 250 ms + clock skew). */
+const SEAL_LAG_MS = 1000;
+
 /** A connected node-redis v6 client (only `isReady` and `hGetAll` are used). */
 export type RedisClient = SignalRedis;
 
@@ -122,7 +125,9 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
       redis: options.redis,
       prefix: options.redisPrefix ?? DEFAULT_REDIS_PREFIX,
       timeoutMs: options.redisTimeoutMs ?? 1000,
+      sealLagMs: SEAL_LAG_MS,
     }),
+    sealLagMs: SEAL_LAG_MS,
     publisher: new EventPublisher({ js, subjectRoot, timeoutMs: natsTimeoutMs }),
     lease,
     now,

@@ -34,6 +34,8 @@ export interface CircuitInput {
   readonly window: CircuitWindowStats | null;
   /** Decision time, ms since the epoch. */
   readonly now: number;
+  /** `Date.parse(rule.circuitStatus.changedAt)`, when the caller already has it. */
+  readonly changedAtMs?: number;
 }
 
 /** Either nothing to do (with the reason, for logs and tests) or one event to publish. */
@@ -61,10 +63,13 @@ export function isEvaluated(rule: FlagRule): boolean {
  * only the interval since the last step. While recovering the span is the longer of the window
  * and the step interval, so a slow ramp still sees its whole interval.
  */
-export function evidenceRequest(rule: FlagRule): EvidenceRequest | null {
+export function evidenceRequest(
+  rule: FlagRule,
+  changedAtMs: number = Date.parse(rule.circuitStatus.changedAt),
+): EvidenceRequest | null {
   const state = rule.circuitStatus.state;
   if (state === CircuitState.open) return null;
-  const changedAt = Date.parse(rule.circuitStatus.changedAt);
+  const changedAt = changedAtMs;
   const sinceMs = Number.isNaN(changedAt) ? Number.NEGATIVE_INFINITY : changedAt;
   const windowMs =
     state === CircuitState.recovering
@@ -161,7 +166,7 @@ export function decide(input: CircuitInput): CircuitDecision {
   if (!isEvaluated(rule)) return none('not evaluated');
   const c = rule.circuit;
   const status = rule.circuitStatus;
-  const changedAt = Date.parse(status.changedAt);
+  const changedAt = input.changedAtMs ?? Date.parse(status.changedAt);
 
   switch (status.state) {
     case CircuitState.closed: {

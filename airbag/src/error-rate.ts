@@ -54,6 +54,15 @@ export function windowErrorRate(
     successes += sanitize(c.successes);
     failures += sanitize(c.failures);
   }
+  return windowStats(successes, failures, windowMs);
+}
+
+/** Stats from window totals; `null` ("no data") when there was no request. */
+export function windowStats(
+  successes: number,
+  failures: number,
+  windowMs: number,
+): CircuitWindowStats | null {
   const requests = successes + failures;
   if (requests === 0) return null;
   return { requests, failures, errorRatePercentage: (failures / requests) * 100, windowMs };

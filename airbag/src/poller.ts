@@ -1,15 +1,23 @@
 import type { CircuitState } from '@tailslide/contracts';
-import { FINE_RESOLUTION_MS, type CircuitEvent, type FlagRule } from '@tailslide/contracts';
+import {
+  FINE_RESOLUTION_MS,
+  type CircuitEvent,
+  type CircuitWindowStats,
+  type FlagRule,
+  type SignalCounts,
+} from '@tailslide/contracts';
 import type { Logger } from 'pino';
 import type { AirbagMetrics } from './airbag-metrics.js';
 import { decide, evidenceRequest, isEvaluated } from './circuit.js';
 import {
   evidenceSpan,
   windowErrorRate,
+  windowStats,
   type BucketCounts,
   type EvidenceSpan,
 } from './error-rate.js';
 import type { AppReadPlan, SignalReadResult } from './signal-reader.js';
+import { SlidingWindowSums } from './window-sums.js';
 
 /** What one tick did. */
 export interface TickResult {
@@ -37,11 +45,51 @@ export interface PollerDeps {
   readonly now: () => number;
   readonly logger: Logger;
   readonly metrics: AirbagMetrics;
+  /** Must match the reader's: buckets that ended this long ago no longer change. @default 1000 */
+  readonly sealLagMs?: number;
 }
 
 interface Pending {
   readonly event: CircuitEvent;
   acked: boolean;
+}
+
+interface Work {
+  readonly rule: FlagRule;
+  readonly changedAtMs: number;
+  readonly span: EvidenceSpan | null;
+  /** The span is the whole sliding window (no cut-off at changedAt): use the running sums. */
+  readonly full: boolean;
+}
+
+interface AppWork extends AppReadPlan {
+  readonly bucketStarts: Set<number>;
+  readonly spans: Set<EvidenceSpan>;
+  readonly work: Work[];
+}
+
+interface SealedHead {
+  readonly totals: ReadonlyMap<string, SignalCounts>;
+  readonly sealed: number;
+}
+
+/** Window stats from the running sums of the sealed head plus the buckets still filling. */
+function fullWindowStats(
+  head: SealedHead,
+  buckets: readonly (BucketCounts | undefined)[],
+  flagKey: string,
+  windowMs: number,
+): CircuitWindowStats | null {
+  const t = head.totals.get(flagKey);
+  let successes = t?.successes ?? 0;
+  let failures = t?.failures ?? 0;
+  for (let i = head.sealed; i < buckets.length; i++) {
+    const c = buckets[i]?.get(flagKey);
+    if (c === undefined) continue;
+    if (c.successes > 0) successes += c.successes;
+    if (c.failures > 0) failures += c.failures;
+  }
+  return windowStats(successes, failures, windowMs);
 }
 
 function circuitId(appId: string, flagKey: string): string {
@@ -59,10 +107,30 @@ export class Poller {
   readonly #pending = new Map<string, Pending>();
   #running: Promise<unknown> = Promise.resolve();
   #redisDown = false;
+  readonly #changedAtCache = new WeakMap<FlagRule, number>();
+  readonly #sums = new SlidingWindowSums(FINE_RESOLUTION_MS);
   #lastRead: 'up' | 'down' | 'unknown' = 'unknown';
 
   constructor(deps: PollerDeps) {
     this.#deps = deps;
+  }
+
+  /** `changedAt` parsed once per rule object (the watcher replaces the object on every change). */
+  #changedAt(rule: FlagRule): number {
+    let ms = this.#changedAtCache.get(rule);
+    if (ms === undefined) {
+      ms = Date.parse(rule.circuitStatus.changedAt);
+      this.#changedAtCache.set(rule, ms);
+    }
+    return ms;
+  }
+
+  /** How many leading buckets of a window are sealed at `now`. */
+  #sealedCount(starts: readonly number[], now: number): number {
+    const lag = this.#deps.sealLagMs ?? 1000;
+    let n = 0;
+    while (n < starts.length && (starts[n] as number) + FINE_RESOLUTION_MS + lag <= now) n++;
+    return n;
   }
 
   /** Outcome of the last Redis read, for `/healthz`. */
@@ -100,10 +168,10 @@ export class Poller {
       }
 
       const due: CircuitEvent[] = [];
-      const plan = new Map<string, { bucketStarts: Set<number>; spans: Set<EvidenceSpan> }>();
+      const byApp = new Map<string, AppWork>();
       const spans = new Map<string, EvidenceSpan>();
-      const toDecide: { rule: FlagRule; span: EvidenceSpan | null }[] = [];
       const counts: Record<CircuitState, number> = { closed: 0, open: 0, recovering: 0 };
+      const trackPending = this.#pending.size > 0;
       const live = new Set<string>();
 
       for (const rule of this.#deps.rules.rules()) {
@@ -111,81 +179,102 @@ export class Poller {
         counts[rule.circuitStatus.state]++;
         if (!isEvaluated(rule)) continue;
         evaluated++;
-        const id = circuitId(rule.appId, rule.flagKey);
-        live.add(id);
-        const pending = this.#pending.get(id);
-        if (pending !== undefined) {
-          if (pending.event.ruleVersion === rule.version) {
-            if (!pending.acked) due.push(pending.event);
-            continue;
+        if (trackPending) {
+          const id = circuitId(rule.appId, rule.flagKey);
+          live.add(id);
+          const pending = this.#pending.get(id);
+          if (pending !== undefined) {
+            if (pending.event.ruleVersion === rule.version) {
+              if (!pending.acked) due.push(pending.event);
+              continue;
+            }
+            // The rule moved on (Tower applied our event, or a human changed the flag): forget it.
+            this.#pending.delete(id);
           }
-          // The rule moved on (Tower applied our event, or a human changed the flag): forget it.
-          this.#pending.delete(id);
         }
-        const req = evidenceRequest(rule);
+        let app = byApp.get(rule.appId);
+        if (app === undefined) {
+          app = { bucketStarts: new Set(), spans: new Set(), work: [] };
+          byApp.set(rule.appId, app);
+        }
+        const changedAtMs = this.#changedAt(rule);
+        const req = evidenceRequest(rule, changedAtMs);
         if (req === null) {
-          toDecide.push({ rule, span: null });
+          app.work.push({ rule, changedAtMs, span: null, full: false });
           continue;
         }
         // Most circuits share a window and reach back less than it: one span object per distinct
         // (window, cut-off) and one plan update per app and span keep a 10,000-circuit tick cheap.
-        const windowStart = now - req.windowMs;
-        const since = req.sinceMs > windowStart ? req.sinceMs : Number.NEGATIVE_INFINITY;
+        const since = req.sinceMs > now - req.windowMs ? req.sinceMs : Number.NEGATIVE_INFINITY;
         const spanKey = `${req.windowMs}:${since}`;
         let span = spans.get(spanKey);
         if (span === undefined) {
           span = evidenceSpan(now, req.windowMs, since, FINE_RESOLUTION_MS);
           spans.set(spanKey, span);
         }
-        let p = plan.get(rule.appId);
-        if (p === undefined) {
-          p = { bucketStarts: new Set(), spans: new Set() };
-          plan.set(rule.appId, p);
+        if (!app.spans.has(span)) {
+          app.spans.add(span);
+          for (const b of span.bucketStarts) app.bucketStarts.add(b);
         }
-        if (!p.spans.has(span)) {
-          p.spans.add(span);
-          for (const b of span.bucketStarts) p.bucketStarts.add(b);
-        }
-        toDecide.push({ rule, span });
+        app.work.push({ rule, changedAtMs, span, full: since === Number.NEGATIVE_INFINITY });
       }
-      for (const id of this.#pending.keys()) if (!live.has(id)) this.#pending.delete(id);
+      if (trackPending)
+        for (const id of this.#pending.keys()) if (!live.has(id)) this.#pending.delete(id);
       metrics.setCircuitCounts(counts);
 
-      const read = await this.#deps.reader.read(plan, now);
+      const read = await this.#deps.reader.read(byApp, now);
       redisUnavailable = read.unavailable;
       this.#noteRedis(read);
 
       if (!redisUnavailable) {
-        const aligned = new Map<string, (BucketCounts | undefined)[]>();
-        for (const { rule, span } of toDecide) {
-          let window = null;
-          if (span !== null) {
-            const app = read.apps.get(rule.appId);
-            let buckets: (BucketCounts | undefined)[] | null = null;
-            if (app !== null && app !== undefined) {
-              // Align the app's buckets with the span once per (app, span), not once per flag.
-              const key = `${rule.appId}\u0000${span.windowMs}:${span.bucketStarts[0] ?? ''}:${span.bucketStarts.length}`;
-              buckets = aligned.get(key) ?? null;
-              if (buckets === null) {
-                buckets = span.bucketStarts.map((b) => app.get(b));
-                aligned.set(key, buckets);
+        const usedSums = new Set<string>();
+        for (const [appId, app] of byApp) {
+          const signals = read.apps.get(appId) ?? null;
+          const aligned = new Map<EvidenceSpan, (BucketCounts | undefined)[]>();
+          const heads = new Map<EvidenceSpan, SealedHead>();
+          for (const { rule, changedAtMs, span, full } of app.work) {
+            let window: CircuitWindowStats | null = null;
+            if (span !== null) {
+              if (signals !== null) {
+                let buckets = aligned.get(span);
+                if (buckets === undefined) {
+                  buckets = span.bucketStarts.map((b) => signals.get(b));
+                  aligned.set(span, buckets);
+                }
+                if (full) {
+                  let head = heads.get(span);
+                  if (head === undefined) {
+                    const key = `${appId}\u0000${span.windowMs}`;
+                    usedSums.add(key);
+                    const sealed = this.#sealedCount(span.bucketStarts, now);
+                    head = {
+                      totals: this.#sums.sealedTotals(key, span.bucketStarts, buckets, sealed),
+                      sealed,
+                    };
+                    heads.set(span, head);
+                  }
+                  window = fullWindowStats(head, buckets, rule.flagKey, span.windowMs);
+                } else {
+                  window = windowErrorRate(buckets, rule.flagKey, span.windowMs);
+                }
               }
+              if (window === null) noData++;
             }
-            window = windowErrorRate(buckets, rule.flagKey, span.windowMs);
-            if (window === null) noData++;
-          }
-          const decision = decide({ rule, window, now });
-          if (decision.kind === 'publish') {
-            this.#pending.set(circuitId(rule.appId, rule.flagKey), {
-              event: decision.event,
-              acked: false,
-            });
-            due.push(decision.event);
-            logger.info({ event: decision.event }, 'circuit decision');
+            const decision = decide({ rule, window, now, changedAtMs });
+            if (decision.kind === 'publish') {
+              this.#pending.set(circuitId(rule.appId, rule.flagKey), {
+                event: decision.event,
+                acked: false,
+              });
+              due.push(decision.event);
+              logger.info({ event: decision.event }, 'circuit decision');
+            }
           }
         }
+        this.#sums.retain(usedSums);
       } else {
-        noData += toDecide.filter((d) => d.span !== null).length;
+        this.#sums.retain();
+        for (const app of byApp.values()) for (const w of app.work) if (w.span !== null) noData++;
       }
       metrics.noData.inc(noData);
 
