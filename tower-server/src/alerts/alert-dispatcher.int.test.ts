@@ -193,8 +193,47 @@ describe('Slack alerts from circuit events (Tower in-process)', () => {
       'section',
       'context',
     ]);
-    expect(
-      (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/pay`)).body.circuitStatus.state,
-    ).toBe('open');
+    const opened = (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/pay`)).body;
+    expect(opened.circuitStatus.state).toBe('open');
+
+    // recovering and closed alert too; a recovery step does not.
+    await t.publishEvent({
+      type: CircuitEventType.recovering,
+      appId,
+      flagKey: 'pay',
+      ruleVersion: opened.version,
+      recoveryPercentage: 10,
+    });
+    const recovering = await eventually(async () => {
+      const r = (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/pay`)).body;
+      return r.circuitStatus.state === 'recovering' ? r : null;
+    });
+    await t.publishEvent({
+      type: CircuitEventType.step,
+      appId,
+      flagKey: 'pay',
+      ruleVersion: recovering.version,
+      recoveryPercentage: 20,
+    });
+    const stepped = await eventually(async () => {
+      const r = (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/pay`)).body;
+      return r.circuitStatus.recoveryPercentage === 20 ? r : null;
+    });
+    await t.publishEvent({
+      type: CircuitEventType.closed,
+      appId,
+      flagKey: 'pay',
+      ruleVersion: stepped.version,
+      recoveryPercentage: 100,
+    });
+    const all = await eventually(async () => {
+      const r = await t.api<AlertDeliveryDto[]>('GET', `/api/webhooks/${hook.body.id}/deliveries`);
+      return r.body.length === 3 && r.body.every((d) => d.status === 'delivered') ? r.body : null;
+    });
+    expect(all.map((d) => d.eventType)).toEqual([
+      'circuit.closed',
+      'circuit.recovering',
+      'circuit.opened',
+    ]);
   });
 });
