@@ -81,8 +81,15 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     await eventually(() => manager.rules().some((r) => r.flagKey === 'new-checkout'));
     expect(toggler.isFlagActive('user-1')).toBe(false);
 
+    // A second browser (its own context: no shared storage) watches the same app.
+    const { page: other } = await newPage();
+    await other.goto(page.url());
+    const otherToggle = other.getByRole('switch', { name: 'New checkout active' });
+    await waitForAttribute(otherToggle, 'aria-checked', 'false');
+
     await toggle.click();
     await waitForAttribute(toggle, 'aria-checked', 'true');
+    await waitForAttribute(otherToggle, 'aria-checked', 'true');
     await eventually(() => toggler.isFlagActive('user-1'));
     await screenshot(page, 'flags-after-toggle-1280');
 
@@ -153,6 +160,14 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
 
     await page.getByRole('button', { name: 'Edit', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit Semantic search' });
+    // Someone else edits the flag meanwhile: the form says so instead of overwriting their change.
+    const other = await stack.api<FlagDto>('PATCH', `/apps/${app.body.id}/flags/semantic`, {
+      description: 'Edited elsewhere',
+    });
+    expect(other.status).toBe(200);
+    await dialog.getByText('This flag was changed elsewhere').waitFor();
+    await dialog.getByRole('button', { name: 'Load the latest version' }).click();
+    expect(await dialog.getByLabel('Description').inputValue()).toBe('Edited elsewhere');
     await dialog.getByLabel('Rollout').fill('33.3');
     await dialog.getByLabel('Error threshold').fill('25');
     await dialog.getByLabel('Minimum requests').fill('10');
@@ -164,6 +179,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
 
     const saved = await stack.api<FlagDto>('GET', `/apps/${app.body.id}/flags/semantic`);
     expect(saved.body.rolloutPercentage).toBe(33.3);
+    expect(saved.body.description).toBe('Edited elsewhere');
     expect(saved.body.circuit).toMatchObject({
       errorThresholdPercentage: 25,
       minimumRequests: 10,
@@ -173,8 +189,14 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     });
     await page.getByText('33.3 %').first().waitFor();
 
-    await page.getByRole('tab', { name: 'Logs' }).click();
-    await page.getByRole('cell', { name: 'flag.updated' }).waitFor();
+    // Tabs follow the WAI-ARIA pattern: arrow keys move between them.
+    await page.getByRole('tab', { name: 'Info' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await waitForAttribute(page.getByRole('tab', { name: 'Logs' }), 'aria-selected', 'true');
+    // Two updates: the one made elsewhere and ours.
+    await eventually(
+      async () => (await page.getByRole('cell', { name: 'flag.updated' }).count()) === 2,
+    );
     await screenshot(page, 'flag-logs-tab-1280');
 
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
@@ -185,6 +207,18 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     await confirm.getByRole('button', { name: 'Delete flag' }).click();
     await page.getByRole('heading', { name: 'Search', level: 1 }).waitFor();
     expect((await stack.api('GET', `/apps/${app.body.id}/flags/semantic`)).status).toBe(404);
+    expect(errors).toEqual([]);
+  });
+
+  it("shows the server's message when a flag does not exist", async () => {
+    const { page, errors } = await newPage();
+    await page.goto(`${stack.tower.url}/apps/424242/flags/no-such-flag`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/not found/i);
+    await alert.getByRole('button', { name: 'Try again' }).waitFor();
+    await page.goto(`${stack.tower.url}/definitely/not/a/page`);
+    await page.getByText('This page does not exist.').waitFor();
     expect(errors).toEqual([]);
   });
 

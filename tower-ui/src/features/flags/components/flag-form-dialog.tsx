@@ -90,6 +90,10 @@ function FlagForm({
 }) {
   const uid = useId();
   const [values, setValues] = useState<FlagFormValues>(() => flagToFormValues(flag));
+  // The version the form was filled from. `flag` itself stays live (socket updates), so a change
+  // made elsewhere while editing is noticed here instead of being silently overwritten.
+  const [baseVersion, setBaseVersion] = useState(flag?.version ?? 0);
+  const changedElsewhere = flag !== null && flag.version > baseVersion;
   const [keyTouched, setKeyTouched] = useState(flag !== null);
   const [errors, setErrors] = useState<FlagFormErrors>({});
   const [serverError, setServerError] = useState<string | null>(null);
@@ -137,7 +141,7 @@ function FlagForm({
     setErrors({});
     setBusy(true);
     const req = flag
-      ? updateFlag(appId, flag.key, toUpdateBody(values, result, flag.version))
+      ? updateFlag(appId, flag.key, toUpdateBody(values, result, baseVersion))
       : createFlag(appId, toCreateBody(values, result));
     req.then(
       (saved) => {
@@ -168,6 +172,26 @@ function FlagForm({
         submit();
       }}
     >
+      {changedElsewhere && (
+        <div className="banner banner--warn" role="status">
+          <span>
+            This flag was changed elsewhere while you were editing (now version {flag.version}).
+            Saving would be refused.
+          </span>
+          <button
+            type="button"
+            className="button button--small"
+            onClick={() => {
+              setValues(flagToFormValues(flag));
+              setBaseVersion(flag.version);
+              setErrors({});
+              setServerError(null);
+            }}
+          >
+            Load the latest version
+          </button>
+        </div>
+      )}
       {serverError && (
         <p id={`${uid}-server-error`} role="alert" className="form-error" tabIndex={-1}>
           {serverError}

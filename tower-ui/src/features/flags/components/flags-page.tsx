@@ -122,7 +122,7 @@ export function FlagsPage() {
       <FlagFormDialog
         open={adding || editing !== null}
         appId={appId}
-        flag={editing}
+        flag={editing ? (flags?.find((f) => f.id === editing.id) ?? editing) : null}
         onClose={() => {
           setAdding(false);
           setEditing(null);
