@@ -2,57 +2,29 @@ import { defineConfig } from 'vitest/config';
 
 // One runner for the whole repo. Each workspace is a project so `npm test -w <pkg>` can pick one.
 // The `source` condition makes workspace packages resolve to their TypeScript sources, so tests
-// never run against a stale `dist/`.
-const shared = {
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
-};
+// never run against a stale `dist/`. Projects do not inherit root test options, so each gets them.
+function project(name: string, root: string, include: string[]) {
+  return {
+    resolve: { conditions: ['source'] },
+    ssr: { resolve: { conditions: ['source'] } },
+    test: { name, root, include, testTimeout: 30_000, hookTimeout: 60_000 },
+  };
+}
+
+const tests = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 
 export default defineConfig({
   test: {
     reporters: ['default'],
     passWithNoTests: false,
     allowOnly: false,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
     projects: [
-      {
-        ...shared,
-        test: { name: 'contracts', root: './contracts', include: ['src/**/*.test.ts'] },
-      },
-      {
-        ...shared,
-        test: {
-          name: 'sdk-node',
-          root: './sdk-node',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-        },
-      },
-      {
-        ...shared,
-        test: {
-          name: 'tower-server',
-          root: './tower-server',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-        },
-      },
-      {
-        ...shared,
-        test: {
-          name: 'airbag',
-          root: './airbag',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-        },
-      },
-      {
-        ...shared,
-        test: {
-          name: 'tower-ui',
-          root: './tower-ui',
-          include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
-        },
-      },
-      { ...shared, test: { name: 'system', root: './test', include: ['**/*.test.ts'] } },
+      project('contracts', './contracts', ['src/**/*.test.ts']),
+      project('sdk-node', './sdk-node', tests),
+      project('tower-server', './tower-server', tests),
+      project('airbag', './airbag', tests),
+      project('tower-ui', './tower-ui', ['src/**/*.test.ts', 'e2e/**/*.test.ts']),
+      project('system', './test', ['**/*.test.ts']),
     ],
   },
 });
