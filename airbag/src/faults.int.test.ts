@@ -101,5 +101,11 @@ describe('faults', () => {
     expect(after.unacked).toBe(0);
     const stored = await env.storedEvents();
     expect(stored.map((s) => s.msgId)).toEqual([id]);
+
+    // The KV watch survived the outage: Tower's application of the event reaches Airbag.
+    await env.putRule(
+      makeRule({ version: 6, status: { state: 'open', changedAt: new Date(now).toISOString() } }),
+    );
+    await airbag.waitForRule('app1', 'flag1', 6, 15_000);
   });
 });
