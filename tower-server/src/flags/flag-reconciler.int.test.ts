@@ -1,5 +1,12 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { encodeFlagRule, flagKvKey, type AppDto, type FlagDto } from '@tailslide/contracts';
+import {
+  encodeFlagRule,
+  flagKvKey,
+  type AppDto,
+  type AuditEntryDto,
+  type FlagDto,
+  type Page,
+} from '@tailslide/contracts';
 import { pino } from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,5 +104,15 @@ describe('FlagReconciler (real Postgres + NATS)', () => {
     const after = (await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/one`)).body;
     expect(after.version).toBeGreaterThan(current.version + 1_000);
     expect(await t.kvRule(appId, 'one')).toMatchObject({ version: after.version, active: true });
+    const logs = await t.api<Page<AuditEntryDto>>(
+      'GET',
+      `/api/apps/${appId}/flags/one/logs?actor=reconciler`,
+    );
+    expect(logs.body.items).toHaveLength(1);
+    expect(logs.body.items[0]).toMatchObject({
+      action: 'flag.updated',
+      before: { version: current.version },
+      after: { version: after.version },
+    });
   });
 });

@@ -6,10 +6,15 @@ import {
 } from '@tailslide/contracts';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { appendAudit, AuditAction } from '../audit/audit-store.js';
 import { withTransaction } from '../db.js';
+import { findFlag, insertOutbox, toFlagDto } from './flag-store.js';
 import type { FlagsBucket } from '../nats.js';
 import type { TowerMetrics } from '../ops/metrics.js';
 import type { FlagPublisher } from './flag-publisher.js';
+
+/** Actor of the reconciler's audited repairs. */
+export const RECONCILER_ACTOR = 'reconciler';
 
 /** What one reconcile pass did. */
 export interface ReconcileReport {
@@ -100,14 +105,34 @@ export class FlagReconciler {
     const parsed = entry && entry.operation === 'PUT' ? parseFlagRule(entry.value) : null;
     if (!parsed?.ok) return;
     await withTransaction(this.#deps.pool, async (tx) => {
+      const before = await findFlag(tx, appId, key, true);
+      if (!before) return;
       await tx.query(
         `SELECT setval('flag_version_seq', GREATEST($1::bigint, (SELECT last_value FROM flag_version_seq)))`,
         [parsed.value.version],
       );
-      await tx.query(
-        `UPDATE flags SET version = nextval('flag_version_seq') WHERE app_id = $1 AND key = $2`,
-        [appId, key],
+      await tx.query(`UPDATE flags SET version = nextval('flag_version_seq') WHERE id = $1`, [
+        before.id,
+      ]);
+      const after = (await findFlag(tx, appId, key))!;
+      await appendAudit(
+        tx,
+        {
+          actor: RECONCILER_ACTOR,
+          requestId: null,
+          reason: `KV held version ${parsed.value.version}, ahead of the database`,
+        },
+        {
+          action: AuditAction.flagUpdated,
+          entityType: 'flag',
+          entityId: String(before.id),
+          appId,
+          flagKey: key,
+          before: toFlagDto(before),
+          after: toFlagDto(after),
+        },
       );
+      await insertOutbox(tx, appId, key);
     });
     this.#deps.logger.warn(
       { appId, key, kvVersion: parsed.value.version },
