@@ -110,6 +110,21 @@ describe('bucketing', () => {
     );
   });
 
+  it('takes the ASCII fast path and the UTF-8 path to the same bucket at every block offset', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.uuid());
+    fc.assert(
+      fc.property(text, text, (salt, user) => {
+        expect(bucketWithPreparedSalt(prepareSalt(salt), user)).toBe(bucketOf(salt, user));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const salt of ['', 'a', 'ab', 'abc', 'abcd', 'new-checkout']) {
+      for (const user of ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'héllo', 'abc😀', '\ud800x']) {
+        expect(bucketWithPreparedSalt(prepareSalt(salt), user)).toBe(bucketOf(salt, user));
+      }
+    }
+  });
+
   it('maps every hash into [0, BUCKET_COUNT)', () => {
     expect(hashToBucket(0)).toBe(0);
     expect(hashToBucket(0xffffffff)).toBe(BUCKET_COUNT - 1);

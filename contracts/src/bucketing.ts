@@ -157,14 +157,54 @@ export function hashToBucket(hash: number): number {
   return Math.floor((hash * BUCKET_COUNT) / 4294967296);
 }
 
-/** Bucket of `userId` under a prepared salt; allocation-free. */
-export function bucketWithPreparedSalt(prepared: PreparedSalt, userId: string): number {
+function bucketStreaming(prepared: PreparedSalt, userId: string): number {
   st.h = prepared.h;
   st.k = prepared.k;
   st.n = prepared.n;
   st.len = prepared.len;
   feed(userId);
   return hashToBucket(finish(st.h, st.k, st.n, st.len));
+}
+
+/**
+ * Bucket of `userId` under a prepared salt; allocation-free. The common case, an ASCII id, reads
+ * four characters per block from locals (about twice as fast as streaming byte by byte); any
+ * non-ASCII character hands the whole id to the UTF-8 streaming path, so results are identical.
+ */
+export function bucketWithPreparedSalt(prepared: PreparedSalt, userId: string): number {
+  let h = prepared.h;
+  let k = prepared.k;
+  let n = prepared.n;
+  const L = userId.length;
+  let i = 0;
+  // Complete the block the salt prefix left pending.
+  while (n !== 0 && i < L) {
+    const c = userId.charCodeAt(i);
+    if (c >= 0x80) return bucketStreaming(prepared, userId);
+    k |= c << (n << 3);
+    i++;
+    if (++n === 4) {
+      h = mixBlock(h, k);
+      k = 0;
+      n = 0;
+    }
+  }
+  const end = L - 3;
+  for (; i < end; i += 4) {
+    const c0 = userId.charCodeAt(i);
+    const c1 = userId.charCodeAt(i + 1);
+    const c2 = userId.charCodeAt(i + 2);
+    const c3 = userId.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) return bucketStreaming(prepared, userId);
+    h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+  }
+  for (; i < L; i++) {
+    const c = userId.charCodeAt(i);
+    if (c >= 0x80) return bucketStreaming(prepared, userId);
+    k |= c << (n << 3);
+    n++;
+  }
+  return hashToBucket(finish(h, k, n, prepared.len + L));
 }
 
 /** Bucket (0–99 999) of `userId` for a flag salted with `salt`. */

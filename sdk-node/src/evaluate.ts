@@ -53,73 +53,6 @@ export interface CompiledFlag {
   readonly threshold: number;
 }
 
-const C1 = 0xcc9e2d51;
-const C2 = 0x1b873593;
-
-/**
- * `bucketWithPreparedSalt` from contracts, specialised for the common case of an ASCII user id:
- * same MurmurHash3 x86_32, but reading four characters per block from locals instead of
- * streaming byte by byte through shared state (≈2× faster on a UUID). Any non-ASCII character
- * hands the whole id to the contracts implementation, so results are identical by construction
- * (and checked against it by a property test).
- */
-export function userBucket(prepared: PreparedSalt, userId: string): number {
-  let h = prepared.h;
-  let k = prepared.k;
-  let n = prepared.n;
-  const L = userId.length;
-  let i = 0;
-  // Complete the block the salt prefix left pending.
-  while (n !== 0 && i < L) {
-    const c = userId.charCodeAt(i);
-    if (c >= 0x80) return bucketWithPreparedSalt(prepared, userId);
-    k |= c << (n << 3);
-    i++;
-    if (++n === 4) {
-      k = Math.imul(k, C1);
-      k = (k << 15) | (k >>> 17);
-      h ^= Math.imul(k, C2);
-      h = (h << 13) | (h >>> 19);
-      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-      k = 0;
-      n = 0;
-    }
-  }
-  const end = L - 3;
-  for (; i < end; i += 4) {
-    const c0 = userId.charCodeAt(i);
-    const c1 = userId.charCodeAt(i + 1);
-    const c2 = userId.charCodeAt(i + 2);
-    const c3 = userId.charCodeAt(i + 3);
-    if ((c0 | c1 | c2 | c3) >= 0x80) return bucketWithPreparedSalt(prepared, userId);
-    k = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, C2);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    k = 0;
-  }
-  for (; i < L; i++) {
-    const c = userId.charCodeAt(i);
-    if (c >= 0x80) return bucketWithPreparedSalt(prepared, userId);
-    k |= c << (n << 3);
-    n++;
-  }
-  if (n > 0) {
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, C2);
-  }
-  h ^= prepared.len + L;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return Math.floor(((h >>> 0) * BUCKET_COUNT) / 4294967296);
-}
-
 /** Compiles a parsed rule. Pure; called once per rule change, never per evaluation. */
 export function compileFlag(rule: FlagRule): CompiledFlag {
   const open = rule.circuitStatus.state === CircuitState.open;
@@ -142,7 +75,7 @@ export function isActiveFor(flag: CompiledFlag, userId: string): boolean {
   const t = flag.threshold;
   if (t <= 0) return false;
   if (t >= BUCKET_COUNT) return true;
-  return userBucket(flag.prepared, userId) < t;
+  return bucketWithPreparedSalt(flag.prepared, userId) < t;
 }
 
 /** Coerces whatever a JS caller passed as a user context into a string, without throwing. */
