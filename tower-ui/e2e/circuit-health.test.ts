@@ -8,6 +8,7 @@ import { eventually, services } from '../../test-support/index.js';
 import {
   buildUi,
   collectPageErrors,
+  LIVE_TIMEOUT_MS,
   launchBrowser,
   screenshot,
   startStack,
@@ -81,7 +82,7 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
     });
     await manager.initialize();
     const toggler = manager.newToggler({ flagName: 'recs-v2' });
-    await eventually(() => toggler.isFlagActive('user-1'));
+    await eventually(() => toggler.isFlagActive('user-1'), LIVE_TIMEOUT_MS);
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     context.setDefaultTimeout(10_000);
@@ -117,14 +118,17 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
       'data-circuit-state',
       'open',
     );
-    await eventually(() => !toggler.isFlagActive('user-1'));
+    await eventually(() => !toggler.isFlagActive('user-1'), LIVE_TIMEOUT_MS);
     // The 30 s chart picks up the failures from Redis on its next refresh.
     await flagPage.getByTestId('ts-totals').getByText('17', { exact: true }).waitFor();
     await screenshot(flagPage, 'circuit-open-1280');
     await screenshot(listPage, 'flags-circuit-open-1280');
 
     // The recovery delay passes (on Airbag's clock): recovery starts at 10 %, shown as it ramps.
-    await eventually(() => airbag?.rule(appId, 'recs-v2')?.circuitStatus.state === 'open');
+    await eventually(
+      () => airbag?.rule(appId, 'recs-v2')?.circuitStatus.state === 'open',
+      LIVE_TIMEOUT_MS,
+    );
     clockOffsetMs = 61_000;
     await airbag.tick();
     await waitForAttribute(state, 'data-circuit-state', 'recovering');

@@ -5,6 +5,7 @@ import { FlagManager } from '../../sdk-node/src/index.js';
 import { eventually, services } from '../../test-support/index.js';
 import {
   buildUi,
+  LIVE_TIMEOUT_MS,
   launchBrowser,
   openPage,
   screenshot,
@@ -78,7 +79,10 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     const manager = sdk(appId);
     await manager.initialize();
     const toggler = manager.newToggler({ flagName: 'new-checkout' });
-    await eventually(() => manager.rules().some((r) => r.flagKey === 'new-checkout'));
+    await eventually(
+      () => manager.rules().some((r) => r.flagKey === 'new-checkout'),
+      LIVE_TIMEOUT_MS,
+    );
     expect(toggler.isFlagActive('user-1')).toBe(false);
 
     // A second browser (its own context: no shared storage) watches the same app.
@@ -90,7 +94,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     await toggle.click();
     await waitForAttribute(toggle, 'aria-checked', 'true');
     await waitForAttribute(otherToggle, 'aria-checked', 'true');
-    await eventually(() => toggler.isFlagActive('user-1'));
+    await eventually(() => toggler.isFlagActive('user-1'), LIVE_TIMEOUT_MS);
     await screenshot(page, 'flags-after-toggle-1280');
 
     // A change made elsewhere (here: the API, as another browser would) shows up without reload.
@@ -99,13 +103,13 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     });
     expect(off.status).toBe(200);
     await waitForAttribute(toggle, 'aria-checked', 'false');
-    await eventually(() => !toggler.isFlagActive('user-1'));
+    await eventually(() => !toggler.isFlagActive('user-1'), LIVE_TIMEOUT_MS);
 
     // Keyboard: the switch is a button, Space turns it back on.
     await toggle.focus();
     await page.keyboard.press('Space');
     await waitForAttribute(toggle, 'aria-checked', 'true');
-    await eventually(() => toggler.isFlagActive('user-1'));
+    await eventually(() => toggler.isFlagActive('user-1'), LIVE_TIMEOUT_MS);
 
     await page.getByRole('link', { name: 'Apps', exact: true }).first().click();
     await page.getByText('1 flag', { exact: true }).waitFor();
@@ -196,6 +200,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     // Two updates: the one made elsewhere and ours.
     await eventually(
       async () => (await page.getByRole('cell', { name: 'flag.updated' }).count()) === 2,
+      LIVE_TIMEOUT_MS,
     );
     await screenshot(page, 'flag-logs-tab-1280');
 

@@ -158,12 +158,18 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
+/**
+ * How long a test waits for a live update. Updates normally land within a second; the margin is
+ * for a loaded CI machine running every package's tests at once (no timing is asserted).
+ */
+export const LIVE_TIMEOUT_MS = 10_000;
+
 /** Waits until `locator`'s attribute has `value` (live updates arrive asynchronously). */
 export async function waitForAttribute(
   locator: Locator,
   name: string,
   value: string,
-  timeoutMs = 5_000,
+  timeoutMs = LIVE_TIMEOUT_MS,
 ): Promise<void> {
   await eventually(
     async () => (await locator.getAttribute(name, { timeout: 500 })) === value,
