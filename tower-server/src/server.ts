@@ -129,9 +129,12 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
         },
       });
       redis.on('error', (err: unknown) => logger.debug({ err }, 'redis error'));
-      await redis.connect();
-      cleanups.push(async () => {
-        await redis.close();
+      // Redis only feeds the charts: Tower starts without it and the client keeps reconnecting;
+      // until it is connected the time-series endpoint answers 503 (offline queue disabled).
+      redis.connect().catch((err: unknown) => logger.warn({ err }, 'redis connect failed'));
+      cleanups.push(() => {
+        if (redis.isOpen) redis.destroy();
+        return Promise.resolve();
       });
       signals = new SignalReader({
         redis: { hmGet: (key, fields) => redis.hmGet(key, fields) },
