@@ -2,15 +2,19 @@
 // Needs the shared NATS (4222) and Redis (6379). Builds airbag (tsc -b) first.
 //  1. One tick over 10,000 circuits across 100 apps: rules fed directly, signals seeded in Redis
 //     under a unique prefix (30 one-second buckets per app, every flag with traffic).
-//  2. Failure burst → "SDK sees the flag off": Airbag on its 1 s timer, a stand-in for Tower that
-//     applies circuit.opened to the KV, and a KV watcher standing in for the SDK.
+//  2. Failure burst → every SDK sees the flag off: two real SDK instances (@tailslide/sdk-node),
+//     Airbag on its 1 s timer, and a stand-in for Tower's consumer that applies circuit.opened to
+//     the KV (the real Tower adds one Postgres transaction; measured by the system benchmark).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-execFileSync('npx', ['tsc', '-b', 'airbag/tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+execFileSync('npx', ['tsc', '-b', 'airbag/tsconfig.build.json', 'sdk-node/tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 
 const { connect } = await import('@nats-io/transport-node');
 const { jetstream, jetstreamManager, DeliverPolicy } = await import('@nats-io/jetstream');
@@ -23,6 +27,7 @@ const { Poller } = await dist('poller.js');
 const { SignalReader } = await dist('signal-reader.js');
 const { AirbagMetrics } = await dist('airbag-metrics.js');
 const { startAirbag } = await dist('index.js');
+const { FlagManager } = await import('@tailslide/sdk-node');
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -180,17 +185,35 @@ async function delPrefix(prefix) {
       await flags.put(c.flagKvKey(r.appId, r.flagKey), c.encodeFlagRule(next));
     }
   })();
-  // Stand-in for the SDK: a KV watch that notes when each flag turns off.
-  const seenOff = new Map();
-  const watch = await flags.watch({ key: c.ALL_FLAGS_KV_FILTER });
-  const watchLoop = (async () => {
-    for await (const entry of watch) {
-      if (entry.operation !== 'PUT') continue;
-      const r = c.parseFlagRule(entry.value);
-      if (r.ok && !r.value.active && !seenOff.has(r.value.flagKey))
-        seenOff.set(r.value.flagKey, performance.now());
+  // Two real SDK instances of the app (each opens its own NATS and Redis connections).
+  const sdks = [];
+  for (let k = 0; k < 2; k++) {
+    const m = new FlagManager({
+      appId: 'benchapp',
+      nats: NATS_URL,
+      redis: REDIS_URL,
+      flagsBucket: names.flagsBucket,
+      redisPrefix: names.redisPrefix,
+      logger: {
+        error: () => undefined,
+        warn: () => undefined,
+        info: () => undefined,
+        debug: () => undefined,
+      },
+    });
+    await m.initialize();
+    sdks.push(m);
+  }
+  const sees = (flagKey, want) =>
+    sdks.every((m) => m.evaluate(flagKey, 'user-1', !want).value === want);
+  const until = async (cond, ms) => {
+    const deadline = performance.now() + ms;
+    while (!cond()) {
+      if (performance.now() > deadline) return false;
+      await new Promise((res) => setTimeout(res, 1));
     }
-  })();
+    return true;
+  };
 
   const RUNS = 12;
   const latencies = [];
@@ -206,34 +229,25 @@ async function delPrefix(prefix) {
     held.set(flagKey, r);
     await flags.put(c.flagKvKey('benchapp', flagKey), c.encodeFlagRule(r));
     await airbag.waitForRule('benchapp', flagKey);
-    // Land the burst at a random phase of the poll cycle.
+    if (!(await until(() => sees(flagKey, true), 10_000)))
+      throw new Error('SDKs never saw the flag');
+    // Land the burst at a random phase of the poll cycle: 25 failures from one SDK, flushed.
     await new Promise((res) => setTimeout(res, Math.random() * POLL));
-    const at = Date.now();
-    const key = c.signalBucketKey(
-      names.redisPrefix,
-      'benchapp',
-      c.FINE_RESOLUTION_MS,
-      at - (at % c.FINE_RESOLUTION_MS),
-    );
-    await redis
-      .multi()
-      .hIncrBy(key, c.signalField(flagKey, 'failure'), 25)
-      .pExpire(key, 60_000)
-      .exec();
+    const toggler = sdks[0].newToggler({ flagName: flagKey });
+    for (let n = 0; n < 25; n++) toggler.emitFailure();
     const t0 = performance.now();
-    const deadline = t0 + 10_000;
-    while (!seenOff.has(flagKey) && performance.now() < deadline)
-      await new Promise((res) => setTimeout(res, 2));
-    if (!seenOff.has(flagKey)) throw new Error(`flag ${flagKey} never turned off`);
-    latencies.push(seenOff.get(flagKey) - t0);
+    await sdks[0].flush();
+    if (!(await until(() => sees(flagKey, false), 10_000)))
+      throw new Error(`flag ${flagKey} never turned off`);
+    latencies.push(performance.now() - t0);
   }
   rows.push([
-    `burst → SDK sees off (poll ${POLL} ms, Tower stand-in)`,
+    `burst flushed → both SDKs see the flag off (poll ${POLL} ms; Tower stand-in)`,
     stats(latencies),
     `≤ ${POLL + 100} ms max`,
   ]);
 
-  watch.stop();
+  for (const m of sdks) await m.close();
   await airbag.close();
   await consumer.delete().catch(() => undefined);
   await (await jetstreamManager(nats)).streams.delete(names.circuitStream);
@@ -241,7 +255,6 @@ async function delPrefix(prefix) {
   await (await kvm.open(names.airbagBucket)).destroy();
   await delPrefix(names.redisPrefix);
   void towerLoop;
-  void watchLoop;
 }
 
 await nats.close();
