@@ -63,12 +63,17 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     await page.getByRole('cell', { name: 'checkout-prod', exact: true }).waitFor();
     expect(await page.content()).not.toContain(secret);
 
+    // A key created elsewhere appears without a reload.
+    expect((await stack.api('POST', '/sdk-keys', { name: 'ci-runner' })).status).toBe(201);
+    await page.getByRole('cell', { name: 'ci-runner', exact: true }).waitFor();
+
     await page.getByRole('button', { name: 'Revoke checkout-prod' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke SDK key?' });
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
     await page.getByText(/^Revoked/).waitFor();
-    const [revoked] = (await stack.api<SdkKeyRow[]>('GET', '/sdk-keys')).body;
-    expect(revoked?.revokedAt).not.toBeNull();
+    const keys = (await stack.api<SdkKeyRow[]>('GET', '/sdk-keys')).body;
+    expect(keys.find((k) => k.name === 'checkout-prod')?.revokedAt).not.toBeNull();
+    expect(keys.find((k) => k.name === 'ci-runner')?.revokedAt).toBeNull();
     expect(errors).toEqual([]);
   });
 

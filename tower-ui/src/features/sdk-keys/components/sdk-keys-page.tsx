@@ -4,6 +4,7 @@ import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.j
 import { useToast } from '../../../components/ui/toast.js';
 import { errorMessage } from '../../../lib/api-client.js';
 import { formatDateTime } from '../../../lib/format.js';
+import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
 import {
   createSdkKey,
@@ -20,6 +21,11 @@ export function SdkKeysPage() {
     listSdkKeys(signal),
   );
   const notify = useToast();
+  // Keys created or revoked elsewhere (another admin, a script) show up without a reload.
+  useSocketEvent('audit.appended', ({ entry }) => {
+    if (entry.entityType === 'sdk_key') reload();
+  });
+  useOnReconnect(reload);
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);

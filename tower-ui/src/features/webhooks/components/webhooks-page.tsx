@@ -4,6 +4,7 @@ import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.j
 import { useToast } from '../../../components/ui/toast.js';
 import { errorMessage } from '../../../lib/api-client.js';
 import { formatDateTime } from '../../../lib/format.js';
+import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
 import {
   createWebhook,
@@ -19,6 +20,11 @@ export function WebhooksPage() {
     listWebhooks(signal),
   );
   const notify = useToast();
+  // Webhooks added or deleted elsewhere show up without a reload.
+  useSocketEvent('audit.appended', ({ entry }) => {
+    if (entry.entityType === 'webhook') reload();
+  });
+  useOnReconnect(reload);
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
   const [busy, setBusy] = useState(false);
