@@ -7,7 +7,7 @@ import {
   DEFAULT_REDIS_PREFIX,
   type FlagRule,
 } from '@tailslide/contracts';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
@@ -18,6 +18,12 @@ import { LeaderLease } from './leader-lease.js';
 import { Poller, type TickResult } from './poller.js';
 import { RuleWatcher } from './rule-watcher.js';
 import { SignalReader, type SignalRedis } from './signal-reader.js';
+
+/**
+ * Same bucket options as Tower's, so whichever starts first creates an identical bucket (an
+ * existing bucket is opened as it is).
+ */
+const BUCKET_OPTIONS = { history: 1, storage: StorageType.File } as const;
 
 /** Buckets that ended this long ago are final (SDK flush interval 250 ms + clock skew). */
 const SEAL_LAG_MS = 1000;
@@ -108,8 +114,8 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
   const subjectRoot = options.circuitSubjectRoot ?? CIRCUIT_SUBJECT_ROOT;
   await ensureCircuitStream(jsm, options.circuitStream ?? DEFAULT_CIRCUIT_STREAM, subjectRoot);
   const kvm = new Kvm(js);
-  const flagsKv = await kvm.create(options.flagsBucket ?? DEFAULT_FLAGS_BUCKET, { history: 1 });
-  const airbagKv = await kvm.create(options.airbagBucket ?? DEFAULT_AIRBAG_BUCKET, { history: 1 });
+  const flagsKv = await kvm.create(options.flagsBucket ?? DEFAULT_FLAGS_BUCKET, BUCKET_OPTIONS);
+  const airbagKv = await kvm.create(options.airbagBucket ?? DEFAULT_AIRBAG_BUCKET, BUCKET_OPTIONS);
 
   const metrics = new AirbagMetrics();
   const watcher = await RuleWatcher.start({ kv: flagsKv, logger });

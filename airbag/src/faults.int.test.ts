@@ -1,4 +1,6 @@
 import { CircuitEventType, circuitEventId } from '@tailslide/contracts';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   eventually,
@@ -8,6 +10,7 @@ import {
 } from '../../test-support/index.js';
 import { T0, makeRule } from '../test/fixtures.js';
 import { Env, connectNats, connectRedis, memoryLogger } from '../test/harness.js';
+import { createHttpServer } from './http.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -43,6 +46,16 @@ describe('faults', () => {
       expect(r).toMatchObject({ leader: true, redisUnavailable: true, published: [] });
     }
     expect(airbag.health()).toMatchObject({ status: 'degraded', redis: 'down' });
+    const http = createHttpServer({ airbag });
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    try {
+      const res = await fetch(`http://127.0.0.1:${(http.address() as AddressInfo).port}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'degraded', redis: 'down' });
+    } finally {
+      http.close();
+    }
     const outageLogs = lines().filter((l) => String(l.msg).startsWith('redis unavailable'));
     expect(outageLogs).toHaveLength(1);
 
