@@ -33,6 +33,10 @@ export function useResource<T>(
     loadRef.current = load;
   });
   const lastKey = useRef(key);
+  // A reload asked for while a request is in flight waits for it instead of aborting it, so a
+  // refresh timer faster than the server never starves the view.
+  const inFlight = useRef(false);
+  const again = useRef(false);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -40,19 +44,37 @@ export function useResource<T>(
       lastKey.current = key;
       setState({ status: 'loading', data: undefined, error: undefined });
     }
+    inFlight.current = true;
+    again.current = false;
+    const settle = () => {
+      inFlight.current = false;
+      if (again.current) {
+        again.current = false;
+        setGeneration((g) => g + 1);
+      }
+    };
     loadRef.current(ctl.signal).then(
       (data) => {
-        if (!ctl.signal.aborted) setState({ status: 'success', data, error: undefined });
+        if (ctl.signal.aborted) return;
+        setState({ status: 'success', data, error: undefined });
+        settle();
       },
       (error: unknown) => {
         if (ctl.signal.aborted) return;
         setState((prev) => ({ status: 'error', data: prev.data, error }));
+        settle();
       },
     );
-    return () => ctl.abort();
+    return () => {
+      ctl.abort();
+      inFlight.current = false;
+    };
   }, [key, generation]);
 
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  const reload = useCallback(() => {
+    if (inFlight.current) again.current = true;
+    else setGeneration((g) => g + 1);
+  }, []);
   const mutate = useCallback((update: (current: T) => T) => {
     setState((prev) =>
       prev.status === 'success'
