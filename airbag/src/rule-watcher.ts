@@ -41,6 +41,7 @@ export class RuleWatcher {
   #stopped = false;
   #stopWatch: (() => void) | null = null;
   #restartTimer: NodeJS.Timeout | null = null;
+  #restartFailures = 0;
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(deps: RuleWatcherDeps) {
@@ -155,10 +156,19 @@ export class RuleWatcher {
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = null;
       if (this.#stopped) return;
-      this.#open().catch((err: unknown) => {
-        this.#logger.warn({ err }, 'could not re-open the flag watch');
-        if (!this.#stopped) this.#scheduleRestart();
-      });
+      this.#open().then(
+        () => {
+          if (this.#restartFailures > 0) this.#logger.info('flag watch re-opened');
+          this.#restartFailures = 0;
+        },
+        (err: unknown) => {
+          // Logged when the streak starts and then once a minute, not every second.
+          if (this.#restartFailures % 60 === 0)
+            this.#logger.warn({ err }, 'could not re-open the flag watch; retrying');
+          this.#restartFailures++;
+          if (!this.#stopped) this.#scheduleRestart();
+        },
+      );
     }, this.#restartDelayMs);
   }
 
