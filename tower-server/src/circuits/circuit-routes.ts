@@ -1,17 +1,11 @@
-import { z } from 'zod';
 import type { AuditService } from '../audit/audit-service.js';
 import { pageQuerySchema } from '../audit/audit-schemas.js';
 import { UnavailableError } from '../errors.js';
 import { parseFlagKey, type FlagService } from '../flags/flag-service.js';
 import { param, type DocumentedRouter } from '../http.js';
 import { parseId, parseInput } from '../validation.js';
-import { TIMESERIES_WINDOWS, type SignalReader, type TimeseriesWindow } from './signal-reader.js';
-
-const timeseriesQuerySchema = z.strictObject({
-  window: z
-    .enum(Object.keys(TIMESERIES_WINDOWS) as [TimeseriesWindow, ...TimeseriesWindow[]])
-    .optional(),
-});
+import { timeseriesQuerySchema } from './circuit-schemas.js';
+import { TIMESERIES_WINDOWS, type SignalReader } from './signal-reader.js';
 
 /** What the circuit routes need. */
 export interface CircuitRoutesDeps {

@@ -6,6 +6,11 @@ import { AIRBAG_ACTOR, appendAudit } from '../audit/audit-store.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
 import { findFlag, insertOutbox, toFlagDto, updateFlag } from '../flags/flag-store.js';
+import {
+  claimCircuitEvent,
+  setCircuitEventOutcome,
+  type RecordedOutcome,
+} from './circuit-store.js';
 import { decideCircuitEvent } from './circuit-transitions.js';
 
 /** What applying an event did. `duplicate`: its id was handled before. */
@@ -47,17 +52,10 @@ export class CircuitService {
     if (!/^[1-9]\d{0,14}$/.test(event.appId)) return 'unknown_flag';
     const appId = Number(event.appId);
     const result = await withTransaction(this.#pool, async (tx) => {
-      const claimed = await tx.query(
-        `INSERT INTO applied_circuit_events (event_id, app_id, flag_key, outcome) VALUES ($1, $2, $3, 'applied')
-         ON CONFLICT (event_id) DO NOTHING`,
-        [event.id, appId, event.flagKey],
-      );
-      if (!claimed.rowCount) return { outcome: 'duplicate' as const };
-      const setOutcome = (outcome: ApplyOutcome) =>
-        tx.query('UPDATE applied_circuit_events SET outcome = $2 WHERE event_id = $1', [
-          event.id,
-          outcome,
-        ]);
+      if (!(await claimCircuitEvent(tx, event.id, appId, event.flagKey)))
+        return { outcome: 'duplicate' as const };
+      const setOutcome = (outcome: RecordedOutcome) =>
+        setCircuitEventOutcome(tx, event.id, outcome);
       const flag = await findFlag(tx, appId, event.flagKey, true);
       if (!flag) {
         await setOutcome('unknown_flag');
