@@ -122,6 +122,19 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
       expect(await counts()).toEqual(before);
     });
 
+    it('refuses a whitelist that would make the KV value too large to publish, writing nothing', async () => {
+      const before = await settledCounts();
+      const whitelist = Array.from({ length: 5_000 }, (_, i) => `${'u'.repeat(120)}${i}`);
+      const res = await t.api<ErrorBody>('POST', `/api/apps/${appId}/flags`, {
+        key: 'big',
+        title: 'Big',
+        whitelist,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/too large|limit/);
+      expect(await counts()).toEqual(before);
+    });
+
     it('rejects unknown query parameters and bad filters', async () => {
       expect((await t.api('GET', `/api/logs?colour=red`)).status).toBe(400);
       expect((await t.api('GET', `/api/logs?limit=abc`)).status).toBe(400);

@@ -1,5 +1,6 @@
 import {
   DEFAULT_CIRCUIT_SETTINGS,
+  encodeFlagRule,
   CircuitState,
   isValidToken,
   type AuditEntryDto,
@@ -29,6 +30,7 @@ import {
   listFlags,
   setFlagWebhooks,
   toFlagDto,
+  toFlagRule,
   updateFlag,
   type Flag,
   type FlagValues,
@@ -39,6 +41,24 @@ export interface FlagServiceDeps {
   readonly pool: pg.Pool;
   readonly feed: ChangeFeed;
   readonly now?: () => Date;
+}
+
+/**
+ * Largest KV value Tower writes. NATS refuses messages over `max_payload` (1 MB by default); a
+ * rule that big could never be published and would hold up the relay, so it is refused at the
+ * edge, inside the transaction (nothing is written).
+ */
+export const MAX_RULE_BYTES = 512 * 1024;
+
+function assertPublishable(flag: Flag): Flag {
+  const bytes = Buffer.byteLength(encodeFlagRule(toFlagRule(flag)), 'utf8');
+  if (bytes > MAX_RULE_BYTES) {
+    throw new ValidationError(
+      `the flag rule would be ${bytes} bytes; the limit is ${MAX_RULE_BYTES} (shorten the whitelist)`,
+      [{ path: 'whitelist', message: 'too large to publish' }],
+    );
+  }
+  return flag;
 }
 
 /** Parses the flag key of a URL; a key that cannot exist is a 404. */
@@ -145,7 +165,7 @@ export class FlagService {
         throw err;
       }
       await setFlagWebhooks(tx, id, webhookIds);
-      const flag = toFlagDto((await findFlag(tx, appId, input.key))!);
+      const flag = toFlagDto(assertPublishable((await findFlag(tx, appId, input.key))!));
       const audit = await appendAudit(tx, ctx, {
         action: AuditAction.flagCreated,
         entityType: 'flag',
@@ -272,7 +292,7 @@ export class FlagService {
         return { flag: before, audit: null };
       await updateFlag(tx, flag.id, values);
       if (webhookIds !== undefined) await setFlagWebhooks(tx, flag.id, webhookIds);
-      const after = toFlagDto((await findFlag(tx, appId, key))!);
+      const after = toFlagDto(assertPublishable((await findFlag(tx, appId, key))!));
       const audit = await appendAudit(tx, ctx, {
         action,
         entityType: 'flag',
