@@ -1,4 +1,5 @@
 import { CircuitEventType, CircuitState, circuitEventId } from '@tailslide/contracts';
+import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { T0, makeRule } from '../test/fixtures.js';
@@ -119,6 +120,56 @@ describe('airbag against real NATS and Redis', () => {
         stats: { requests: 10, failures: 0 },
       },
     ]);
+  });
+
+  it('publishes no different transition for a rule version it already proposed one for', async () => {
+    const e = await setup();
+    let now = T0 + 5000;
+    const airbag = await e.start({ now: () => now });
+    const circuit = { recoveryStepMs: 5000, recoveryIncrementPercentage: 10 };
+    await e.putRule(
+      makeRule({
+        version: 20,
+        circuit,
+        status: { state: CircuitState.recovering, recoveryPercentage: 30, changedAt: iso(T0) },
+      }),
+    );
+    await airbag.waitForRule('app1', 'flag1', 20);
+    await e.record('app1', 'flag1', now, 20, 0);
+    const step = await airbag.tick();
+    expect(step.published).toMatchObject([{ type: CircuitEventType.step, ruleVersion: 20 }]);
+
+    // Before Tower applies the step, a breach shows up: still nothing for version 20.
+    now += 1000;
+    await e.record('app1', 'flag1', now, 0, 200);
+    expect((await airbag.tick()).published).toEqual([]);
+
+    // Tower applied the step (version 21, 40 % since now): the breach is judged on the new rule.
+    await e.putRule(
+      makeRule({
+        version: 21,
+        circuit,
+        status: { state: CircuitState.recovering, recoveryPercentage: 40, changedAt: iso(now) },
+      }),
+    );
+    await airbag.waitForRule('app1', 'flag1', 21);
+    const reopened = await airbag.tick();
+    expect(reopened.published).toMatchObject([{ type: CircuitEventType.opened, ruleVersion: 21 }]);
+    expect((await e.storedEvents()).map((s) => s.event.type)).toEqual([
+      CircuitEventType.step,
+      CircuitEventType.opened,
+    ]);
+  });
+
+  it('re-opens its watch when the flags bucket is recreated', async () => {
+    const e = await setup();
+    const airbag = await e.start({ now: () => T0 });
+    await e.putRule(makeRule({ version: 1 }));
+    await airbag.waitForRule('app1', 'flag1', 1);
+    await e.flags.destroy();
+    e.flags = await new Kvm(nats).create(e.names.flagsBucket, { history: 1 });
+    await e.putRule(makeRule({ appId: 'again', version: 1 }));
+    await airbag.waitForRule('again', 'flag1', 1, 20_000);
   });
 
   it('resumes a ramp after a restart from the rule alone, and holds it without data', async () => {

@@ -13,6 +13,8 @@ export interface RuleWatcherDeps {
   readonly logger: Logger;
   /** Delay before re-opening a watch that ended (connection closed, bucket recreated). @default 1000 */
   readonly restartDelayMs?: number;
+  /** How often to check that the bucket was not recreated or purged under the watch. @default 5000 */
+  readonly checkIntervalMs?: number;
 }
 
 interface Waiter {
@@ -41,6 +43,11 @@ export class RuleWatcher {
   #stopped = false;
   #stopWatch: (() => void) | null = null;
   #restartTimer: NodeJS.Timeout | null = null;
+  #checkTimer: NodeJS.Timeout | null = null;
+  /** Creation time of the bucket's stream when the current watch was opened. */
+  #streamCreated: string | null = null;
+  /** Highest KV revision delivered by the current watch. */
+  #maxRevision = 0;
   #restartFailures = 0;
   #loop: Promise<void> = Promise.resolve();
 
@@ -54,7 +61,32 @@ export class RuleWatcher {
   static async start(deps: RuleWatcherDeps): Promise<RuleWatcher> {
     const w = new RuleWatcher(deps);
     await w.#open();
+    w.#checkTimer = setInterval(() => void w.#check(), deps.checkIntervalMs ?? 5000);
+    w.#checkTimer.unref();
     return w;
+  }
+
+  /**
+   * An ordered consumer resumes after the last sequence it saw, so if the bucket is deleted and
+   * recreated (or purged) it would silently skip the new entries. Detect that from the stream's
+   * creation time and last sequence, and re-open the watch, which re-reads every key.
+   */
+  async #check(): Promise<void> {
+    if (this.#stopped || this.#stopWatch === null) return;
+    try {
+      const info = (await this.#kv.status()).streamInfo;
+      const recreated = this.#streamCreated !== null && info.created !== this.#streamCreated;
+      const rewound = info.state.last_seq < this.#maxRevision;
+      if (recreated || rewound) {
+        this.#logger.warn(
+          { recreated, rewound },
+          'flags bucket was recreated or purged; re-reading it',
+        );
+        this.#stopWatch();
+      }
+    } catch {
+      // Bucket missing or NATS unreachable: the watch reports that itself.
+    }
   }
 
   /** Every rule held, in no particular order. */
@@ -104,6 +136,7 @@ export class RuleWatcher {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    if (this.#checkTimer) clearInterval(this.#checkTimer);
     this.#stopWatch?.();
     await this.#loop;
   }
@@ -115,8 +148,15 @@ export class RuleWatcher {
     const keys = await this.#kv.keys(ALL_FLAGS_KV_FILTER);
     for await (const _key of keys) expected++;
 
+    this.#streamCreated = (await this.#kv.status()).streamInfo.created;
+    this.#maxRevision = 0;
     const iter = await this.#kv.watch({ key: ALL_FLAGS_KV_FILTER });
-    this.#stopWatch = () => iter.stop();
+    let stopped = false;
+    this.#stopWatch = () => {
+      if (stopped) return;
+      stopped = true;
+      iter.stop();
+    };
     const seen = new Set<string>();
     let snapshotDone = false;
     let markReady: () => void = () => undefined;
@@ -134,6 +174,7 @@ export class RuleWatcher {
     this.#loop = (async () => {
       try {
         for await (const entry of iter) {
+          if (entry.revision > this.#maxRevision) this.#maxRevision = entry.revision;
           const id = this.#apply(entry);
           if (!snapshotDone) {
             if (id !== null) seen.add(id);
