@@ -1,0 +1,161 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  CIRCUIT_EVENT_SCHEMA_VERSION,
+  CircuitEventType,
+  circuitEventId,
+  circuitEventSubject,
+  encodeCircuitEvent,
+  type AppDto,
+  type CircuitEvent,
+  type FlagDto,
+} from '@tailslide/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  eventually,
+  services,
+  type TestDatabase,
+} from '../../../test-support/index.js';
+import { TcpProxy } from '../../test/tcp-proxy.js';
+import { testTowerOptions, type TestTowerOptions } from '../../test/tower-fixture.js';
+import { startTower, type RunningTower } from '../server.js';
+
+async function api<T>(
+  tower: RunningTower,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(tower.url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+function openedEvent(appId: string, flagKey: string, ruleVersion: number): CircuitEvent {
+  return {
+    schemaVersion: CIRCUIT_EVENT_SCHEMA_VERSION,
+    id: circuitEventId(appId, flagKey, ruleVersion, CircuitEventType.opened),
+    type: CircuitEventType.opened,
+    appId,
+    flagKey,
+    ruleVersion,
+    recoveryPercentage: 0,
+    occurredAt: new Date().toISOString(),
+    stats: { requests: 50, failures: 40, errorRatePercentage: 80, windowMs: 30_000 },
+    reason: 'error rate 80% ≥ 50%',
+  };
+}
+
+describe('circuit events survive Tower and Postgres outages', () => {
+  let db: TestDatabase;
+  let nc: NatsConnection;
+  let options: TestTowerOptions;
+  const towers: RunningTower[] = [];
+  let proxy: TcpProxy | null = null;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('tower_consumer');
+    nc = await connect({ servers: services.natsUrl });
+  });
+  afterEach(async () => {
+    for (const t of towers.splice(0)) await t.close();
+    await proxy?.stop();
+    proxy = null;
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(options.circuitStream).catch(() => undefined);
+    await (await new Kvm(nc).open(options.flagsBucket)).destroy().catch(() => undefined);
+    await nc.close();
+    await db.drop();
+  });
+
+  async function publish(event: CircuitEvent): Promise<void> {
+    const subject = circuitEventSubject(
+      event.appId,
+      event.flagKey,
+      'opened',
+      options.circuitSubjectRoot,
+    );
+    await jetstream(nc).publish(subject, encodeCircuitEvent(event), { msgID: event.id });
+  }
+
+  it('applies an event published while Tower was stopped once it starts again', async () => {
+    options = testTowerOptions(db.url);
+    const first = await startTower(options);
+    const appId = (await api<AppDto>(first, 'POST', '/api/apps', { title: 'Down' })).body.id;
+    const flag = (
+      await api<FlagDto>(first, 'POST', `/api/apps/${appId}/flags`, {
+        key: 'f',
+        title: 'F',
+        active: true,
+      })
+    ).body;
+    await first.close();
+
+    await publish(openedEvent(appId, 'f', flag.version));
+
+    const second = await startTower(options);
+    towers.push(second);
+    const opened = await eventually(async () => {
+      const r = await api<FlagDto>(second, 'GET', `/api/apps/${appId}/flags/f`);
+      return r.body.circuitStatus.state === 'open' ? r.body : null;
+    });
+    expect(opened.active).toBe(false);
+  }, 30_000);
+
+  it('redelivers an event that arrived while Postgres was unreachable, and answers 503 meanwhile', async () => {
+    const pgUrl = new URL(db.url);
+    proxy = await TcpProxy.create(pgUrl.hostname, Number(pgUrl.port || 5432));
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    options = testTowerOptions(viaProxy.toString());
+    const tower = await startTower(options);
+    towers.push(tower);
+    const appId = (await api<AppDto>(tower, 'POST', '/api/apps', { title: 'PG down' })).body.id;
+    const flag = (
+      await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
+        key: 'g',
+        title: 'G',
+        active: true,
+      })
+    ).body;
+
+    await proxy.stop();
+    const during = await api<{ error: { code: string } }>(
+      tower,
+      'PATCH',
+      `/api/apps/${appId}/flags/g`,
+      { title: 'X' },
+    );
+    expect(during.status).toBe(503);
+    expect(during.body.error.code).toBe('unavailable');
+    await publish(openedEvent(appId, 'g', flag.version));
+    // Give the consumer a chance to fail on it (it naks; nothing is acked without a commit).
+    const jsm = await jetstreamManager(nc);
+    await eventually(
+      async () =>
+        (await jsm.consumers.info(options.circuitStream, options.circuitConsumer)).delivered
+          .stream_seq >= 1,
+    );
+
+    await proxy.start();
+    const opened = await eventually(async () => {
+      const r = await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/g`);
+      return r.status === 200 && r.body.circuitStatus.state === 'open' ? r.body : null;
+    }, 15_000);
+    expect(opened.active).toBe(false);
+    const logs = await api<{ items: { action: string; actor: string }[] }>(
+      tower,
+      'GET',
+      `/api/apps/${appId}/flags/g/logs?action=circuit.opened`,
+    );
+    expect(logs.body.items).toEqual([
+      expect.objectContaining({ action: 'circuit.opened', actor: 'airbag' }),
+    ]);
+  }, 30_000);
+});
