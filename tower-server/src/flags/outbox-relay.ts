@@ -37,26 +37,45 @@ export class OutboxRelay {
     this.#batchSize = deps.batchSize ?? 100;
   }
 
-  /** Relays one batch; returns the number of outbox rows done. Throws (rows kept) when publishing fails. */
+  /**
+   * Relays one batch; returns the number of outbox rows done. When a publish fails, the rows
+   * published before it are still deleted, and the error is thrown (the rest are kept).
+   */
   async tick(): Promise<number> {
     const { pool, publisher, metrics } = this.#deps;
-    return withTransaction(pool, async (tx) => {
+    let failure: { err: unknown } | null = null;
+    const done = await withTransaction(pool, async (tx) => {
       const { rows } = await tx.query<{ id: number; app_id: number; flag_key: string }>(
         'SELECT id, app_id, flag_key FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
         [this.#batchSize],
       );
-      if (rows.length === 0) return 0;
-      const seen = new Set<string>();
+      // One publish per key (its current state covers every row of that key), in commit order.
+      const byKey = new Map<string, { appId: number; flagKey: string; ids: number[] }>();
       for (const r of rows) {
         const k = `${r.app_id}/${r.flag_key}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        const outcome = await publisher.publish(tx, r.app_id, r.flag_key);
-        metrics?.relayPublished.inc({ outcome });
+        const group = byKey.get(k) ?? { appId: r.app_id, flagKey: r.flag_key, ids: [] };
+        group.ids.push(r.id);
+        byKey.set(k, group);
       }
-      await tx.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
-      return rows.length;
+      const doneIds: number[] = [];
+      for (const g of byKey.values()) {
+        try {
+          const outcome = await publisher.publish(tx, g.appId, g.flagKey);
+          metrics?.relayPublished.inc({ outcome });
+          doneIds.push(...g.ids);
+        } catch (err) {
+          // Stop at the first failure (NATS is most likely down: the next keys would only time
+          // out too) but keep what was published; the rest stays for the retry.
+          failure = { err };
+          break;
+        }
+      }
+      if (doneIds.length > 0)
+        await tx.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [doneIds]);
+      return doneIds.length;
     });
+    if (failure) throw (failure as { err: unknown }).err;
+    return done;
   }
 
   /** Number of rows waiting (for /metrics and tests). */
