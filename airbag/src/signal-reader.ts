@@ -68,6 +68,7 @@ export class SignalReader {
   readonly #sealLagMs: number;
   /** appId → bucket start → counts, sealed buckets only. */
   readonly #sealed = new Map<string, Map<number, BucketCounts>>();
+  readonly #fields = new FieldCache();
 
   constructor(deps: SignalReaderDeps) {
     this.#redis = deps.redis;
@@ -143,7 +144,7 @@ export class SignalReader {
         failedApps.add(job.appId);
         return;
       }
-      const bucket = parseBucket(outcome.value);
+      const bucket = parseBucket(outcome.value, this.#fields);
       result.get(job.appId)?.set(job.start, bucket);
       if (job.start + FINE_RESOLUTION_MS + this.#sealLagMs <= now)
         this.#sealed.get(job.appId)?.set(job.start, bucket);
@@ -161,19 +162,45 @@ export class SignalReader {
   }
 }
 
-function parseBucket(reply: unknown): BucketCounts {
+type ParsedField = ReturnType<typeof parseSignalField>;
+
+/**
+ * Field names repeat every tick (`<flagKey>:s`, `<flagKey>:f`): parsing each once saves an
+ * allocation per field per tick. Bounded; cleared when it grows past the limit.
+ */
+class FieldCache {
+  readonly #parsed = new Map<string, ParsedField>();
+
+  get(field: string): ParsedField {
+    let p = this.#parsed.get(field);
+    if (p === undefined) {
+      if (this.#parsed.size >= 200_000) this.#parsed.clear();
+      p = parseSignalField(field);
+      this.#parsed.set(field, p);
+    }
+    return p;
+  }
+}
+
+function parseBucket(reply: unknown, fields: FieldCache): BucketCounts {
   const bucket: MutableBucket = new Map();
   if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) addField(bucket, reply[i], reply[i + 1]);
+    for (let i = 0; i + 1 < reply.length; i += 2) addField(bucket, fields, reply[i], reply[i + 1]);
   } else if (reply instanceof Map) {
-    for (const [field, value] of reply as Map<unknown, unknown>) addField(bucket, field, value);
+    for (const [field, value] of reply as Map<unknown, unknown>)
+      addField(bucket, fields, field, value);
   } else if (reply !== null && typeof reply === 'object') {
-    for (const [field, value] of Object.entries(reply)) addField(bucket, field, value);
+    for (const [field, value] of Object.entries(reply)) addField(bucket, fields, field, value);
   }
   return bucket;
 }
 
-function addField(bucket: MutableBucket, rawField: unknown, rawValue: unknown): void {
+function addField(
+  bucket: MutableBucket,
+  fields: FieldCache,
+  rawField: unknown,
+  rawValue: unknown,
+): void {
   const field =
     typeof rawField === 'string'
       ? rawField
@@ -181,7 +208,7 @@ function addField(bucket: MutableBucket, rawField: unknown, rawValue: unknown): 
         ? Buffer.from(rawField).toString()
         : null;
   if (field === null) return;
-  const parsed = parseSignalField(field);
+  const parsed = fields.get(field);
   if (parsed === null) return;
   const n =
     typeof rawValue === 'string'
