@@ -86,15 +86,16 @@ async function listen(server: Server, port: number, host: string): Promise<Addre
  */
 export async function startTower(options: TowerOptions): Promise<RunningTower> {
   const logger: Logger = pino({ level: options.logLevel ?? 'info', name: 'tower' });
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: { name: string; fn: () => Promise<void> }[] = [];
+  const onClose = (name: string, fn: () => Promise<void>) => cleanups.push({ name, fn });
   const closeAll = async () => {
-    for (const c of cleanups.reverse()) {
+    for (const { name, fn } of cleanups.reverse()) {
       const started = Date.now();
       try {
-        await c();
-        logger.debug({ step: c.name || 'cleanup', ms: Date.now() - started }, 'closed');
+        await fn();
+        logger.debug({ step: name, ms: Date.now() - started }, 'closed');
       } catch (err) {
-        logger.warn({ err }, 'error while shutting down');
+        logger.warn({ err, step: name }, 'error while shutting down');
       }
     }
     cleanups.length = 0;
@@ -102,10 +103,10 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
   try {
     await runMigrations(options.databaseUrl, logger);
     const pool = createPool(options.databaseUrl);
-    cleanups.push(() => pool.end());
+    onClose('postgres', () => pool.end());
 
     const nc = await connectNats(options.natsUrl);
-    cleanups.push(async () => {
+    onClose('nats', async () => {
       await nc.drain().catch(() => nc.close());
     });
     const bucket = new FlagsBucket(nc, options.flagsBucket ?? DEFAULT_FLAGS_BUCKET);
@@ -132,7 +133,7 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
       // Redis only feeds the charts: Tower starts without it and the client keeps reconnecting;
       // until it is connected the time-series endpoint answers 503 (offline queue disabled).
       redis.connect().catch((err: unknown) => logger.warn({ err }, 'redis connect failed'));
-      cleanups.push(() => {
+      onClose('redis', () => {
         if (redis.isOpen) redis.destroy();
         return Promise.resolve();
       });
@@ -190,18 +191,18 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     });
 
     relay.start();
-    cleanups.push(() => relay.stop());
+    onClose('outbox relay', () => relay.stop());
     reconciler.start();
-    cleanups.push(() => reconciler.stop());
+    onClose('reconciler', () => reconciler.stop());
     dispatcher.start();
-    cleanups.push(() => dispatcher.stop());
+    onClose('alert dispatcher', () => dispatcher.stop());
     await consumer.start();
-    cleanups.push(() => consumer.stop());
+    onClose('circuit consumer', () => consumer.stop());
 
     const server = createServer(app);
     const realtime = attachRealtime(server, feed);
     const addr = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-    cleanups.push(async () => {
+    onClose('http', async () => {
       await realtime.close();
       // Let requests in flight finish (up to 5 s); idle keep-alive connections go at once.
       await new Promise<void>((resolve) => {
