@@ -2,6 +2,7 @@ import { CircuitEventType, CircuitState, circuitEventId } from '@tailslide/contr
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../test-support/index.js';
 import { T0, makeRule } from '../test/fixtures.js';
 import { Env, connectNats, connectRedis, type TestRedis } from '../test/harness.js';
 import { createHttpServer } from './http.js';
@@ -242,6 +243,21 @@ describe('airbag against real NATS and Redis', () => {
     expect(airbag.rule('late', 'f')?.version).toBe(9);
     await e.flags.delete('apps.late.flags.g');
     await expect.poll(() => airbag.ruleCount()).toBe(1);
+  });
+
+  it('ticks on its own timer when autoPoll is on, and stops on close', async () => {
+    const e = await setup();
+    const airbag = await e.start({ autoPoll: true, pollIntervalMs: 50 });
+    await e.putRule(makeRule({ appId: 'auto', version: 2 }));
+    await airbag.waitForRule('auto', 'flag1', 2);
+    await e.record('auto', 'flag1', Date.now(), 0, 25);
+    await eventually(async () => (await e.storedEvents()).length === 1, 10_000);
+    expect((await e.storedEvents())[0]?.event).toMatchObject({
+      type: CircuitEventType.opened,
+      appId: 'auto',
+    });
+    await airbag.close();
+    expect(airbag.isLeader()).toBe(false);
   });
 
   it('serves /healthz and /metrics with ticks, tick duration, circuits by state and transitions', async () => {
