@@ -234,6 +234,18 @@ function queryParameters(s: z.ZodType): Json[] {
   }));
 }
 
+/** Answers every API route can give besides its own: 413 for bodies, 503 when Postgres is down. */
+function withCommonResponses(r: RouteDoc): RouteDoc['responses'] {
+  if (!r.path.startsWith('/api/') || r.path === '/api/openapi.json') return r.responses;
+  return {
+    ...r.responses,
+    ...(r.body
+      ? { 413: { description: 'Body larger than 1 MB (payload_too_large)', schema: 'Error' } }
+      : {}),
+    503: { description: 'A dependency is unavailable (unavailable)', schema: 'Error' },
+  };
+}
+
 /** Builds the OpenAPI 3.1 document from the routes as registered. */
 export function buildOpenApiDocument(routes: readonly RouteDoc[]): Json {
   const paths: Record<string, Record<string, Json>> = {};
@@ -267,7 +279,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[]): Json {
       operationId: `${r.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: params,
       responses: Object.fromEntries(
-        Object.entries(r.responses).map(([status, resp]) => [
+        Object.entries(withCommonResponses(r)).map(([status, resp]) => [
           status,
           resp.schema
             ? {
