@@ -28,7 +28,7 @@ const BUCKET_OPTIONS = { history: 1, storage: StorageType.File } as const;
 /** Buckets that ended this long ago are final (SDK flush interval 250 ms + clock skew). */
 const SEAL_LAG_MS = 1000;
 
-/** A connected node-redis v6 client (only `isReady` and `hGetAll` are used). */
+/** A connected node-redis v6 client (only `isReady` and `sendCommand` are used). */
 export type RedisClient = SignalRedis;
 
 /** Options of {@link startAirbag}. Connections are passed in and stay owned by the caller. */
