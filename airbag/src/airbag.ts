@@ -67,10 +67,11 @@ export interface AirbagOptions {
 
 /** Health as reported on `/healthz`. */
 export interface AirbagHealth {
-  /** `degraded` when Redis cannot be read (no decisions are taken) or NATS is closed. */
+  /** `degraded` when Redis cannot be read (no decisions are taken) or NATS is not connected. */
   readonly status: 'ok' | 'degraded';
   readonly redis: 'up' | 'down' | 'unknown';
-  readonly nats: 'up' | 'closed';
+  /** `down` while the client is disconnected and reconnecting. */
+  readonly nats: 'up' | 'down' | 'closed';
   readonly leader: boolean;
   readonly rules: number;
 }
@@ -142,6 +143,14 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
   });
 
   let closed = false;
+  let natsDown = false;
+  void (async () => {
+    for await (const s of options.nats.status()) {
+      if (closed) break;
+      if (s.type === 'disconnect' || s.type === 'reconnecting') natsDown = true;
+      else if (s.type === 'reconnect') natsDown = false;
+    }
+  })().catch(() => undefined);
   let timer: NodeJS.Timeout | null = null;
   const schedule = () => {
     if (closed) return;
@@ -162,9 +171,9 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
     health: () => {
       const redisLastRead = poller.redisState();
       const redis = redisLastRead === 'down' || !options.redis.isReady ? 'down' : redisLastRead;
-      const nats = options.nats.isClosed() ? 'closed' : 'up';
+      const nats = options.nats.isClosed() ? 'closed' : natsDown ? 'down' : 'up';
       return {
-        status: redis === 'down' || nats === 'closed' ? 'degraded' : 'ok',
+        status: redis === 'down' || nats !== 'up' ? 'degraded' : 'ok',
         redis,
         nats,
         leader: lease.isLeader(),

@@ -98,6 +98,8 @@ describe('faults', () => {
     const during = await airbag.tick();
     // Still within the lease it holds: it decides, but nothing can be stored.
     expect(during).toMatchObject({ leader: true, published: [], unacked: 1 });
+    await eventually(() => airbag.health().nats === 'down', 10_000);
+    expect(airbag.health().status).toBe('degraded');
 
     await server.start();
     await eventually(async () => {
@@ -110,6 +112,7 @@ describe('faults', () => {
       return r.published.length > 0 ? r : null;
     }, 15_000);
     const id = circuitEventId('app1', 'flag1', 5, CircuitEventType.opened);
+    await eventually(() => airbag.health().nats === 'up', 10_000);
     expect(after.published.map((e) => e.id)).toEqual([id]);
     expect(after.unacked).toBe(0);
     const stored = await env.storedEvents();

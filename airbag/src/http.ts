@@ -6,7 +6,7 @@ export interface HttpServerDeps {
 }
 
 /**
- * `/healthz` (200 `ok`, 503 `degraded` while Redis cannot be read or NATS is closed — use it for
+ * `/healthz` (200 `ok`, 503 `degraded` while Redis cannot be read or NATS is not connected — use it for
  * readiness and alerting, not for liveness: a restart does not heal Redis) and `/metrics`
  * (Prometheus). Returns a server that is not listening yet.
  */
