@@ -64,6 +64,8 @@ export async function runMigrations(databaseUrl: string, logger: Logger): Promis
     direction: 'up',
     migrationsTable: 'pgmigrations',
     checkOrder: true,
+    // Several Towers starting together: the others wait for the first to finish migrating.
+    advisoryLockMode: 'wait',
     log: (msg: string) => logger.debug(msg),
   });
 }

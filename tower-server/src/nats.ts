@@ -97,18 +97,28 @@ export async function ensureCircuitStream(
     await jsm.streams.info(opts.stream);
   } catch (err) {
     if (!(err instanceof JetStreamApiError)) throw err;
-    await jsm.streams.add(config);
+    // Another Tower may be creating it at the same moment: re-check before failing.
+    await jsm.streams.add(config).catch(async (addErr: unknown) => {
+      await jsm.streams.info(opts.stream).catch(() => {
+        throw addErr;
+      });
+    });
   }
   try {
     await jsm.consumers.info(opts.stream, opts.consumer);
   } catch (err) {
     if (!(err instanceof JetStreamApiError)) throw err;
-    await jsm.consumers.add(opts.stream, {
+    const consumerConfig = {
       durable_name: opts.consumer,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(30_000),
       max_ack_pending: 1_000,
+    };
+    await jsm.consumers.add(opts.stream, consumerConfig).catch(async (addErr: unknown) => {
+      await jsm.consumers.info(opts.stream, opts.consumer).catch(() => {
+        throw addErr;
+      });
     });
   }
   return jsm;

@@ -85,7 +85,11 @@ async function listen(server: Server, port: number, host: string): Promise<Addre
  * consumer, the alert dispatcher and the HTTP + socket.io server.
  */
 export async function startTower(options: TowerOptions): Promise<RunningTower> {
-  const logger: Logger = pino({ level: options.logLevel ?? 'info', name: 'tower' });
+  const logger: Logger = pino({
+    level: options.logLevel ?? 'info',
+    name: 'tower',
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+  });
   const cleanups: { name: string; fn: () => Promise<void> }[] = [];
   const onClose = (name: string, fn: () => Promise<void>) => cleanups.push({ name, fn });
   const closeAll = async () => {

@@ -158,4 +158,34 @@ describe('circuit events survive Tower and Postgres outages', () => {
       expect.objectContaining({ action: 'circuit.opened', actor: 'airbag' }),
     ]);
   }, 30_000);
+
+  it('runs two Tower instances side by side: they start together and apply an event once', async () => {
+    options = testTowerOptions(db.url);
+    const started = await Promise.allSettled([startTower(options), startTower(options)]);
+    for (const r of started) if (r.status === 'fulfilled') towers.push(r.value);
+    expect(started.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    const [a, b] = towers as [RunningTower, RunningTower];
+    const appId = (await api<AppDto>(a, 'POST', '/api/apps', { title: 'HA' })).body.id;
+    const flag = (
+      await api<FlagDto>(b, 'POST', `/api/apps/${appId}/flags`, {
+        key: 'h',
+        title: 'H',
+        active: true,
+      })
+    ).body;
+    await publish(openedEvent(appId, 'h', flag.version));
+    for (const tower of [a, b]) {
+      await eventually(
+        async () =>
+          (await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/h`)).body.circuitStatus
+            .state === 'open',
+      );
+    }
+    const logs = await api<{ items: unknown[] }>(
+      a,
+      'GET',
+      `/api/apps/${appId}/flags/h/logs?action=circuit.opened`,
+    );
+    expect(logs.body.items).toHaveLength(1);
+  }, 30_000);
 });
