@@ -117,11 +117,14 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     await bucket.get();
     const stream = options.circuitStream ?? DEFAULT_CIRCUIT_STREAM;
     const consumerName = options.circuitConsumer ?? DEFAULT_TOWER_CIRCUIT_CONSUMER;
-    await ensureCircuitStream(nc, {
-      stream,
-      subjectRoot: options.circuitSubjectRoot ?? CIRCUIT_SUBJECT_ROOT,
-      consumer: consumerName,
-    });
+    const ensureStream = async () => {
+      await ensureCircuitStream(nc, {
+        stream,
+        subjectRoot: options.circuitSubjectRoot ?? CIRCUIT_SUBJECT_ROOT,
+        consumer: consumerName,
+      });
+    };
+    await ensureStream();
 
     let signals: SignalReader | null = null;
     if (options.redisUrl) {
@@ -170,6 +173,7 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
       service: circuits,
       logger,
       metrics,
+      ensure: ensureStream,
     });
     feed.subscribe({ outboxWritten: () => relay.kick(), alertsQueued: () => dispatcher.kick() });
 

@@ -188,4 +188,73 @@ describe('circuit events survive Tower and Postgres outages', () => {
     );
     expect(logs.body.items).toHaveLength(1);
   }, 30_000);
+
+  it('recreates a deleted consumer and stream and keeps applying events (each once)', async () => {
+    options = testTowerOptions(db.url);
+    const tower = await startTower(options);
+    towers.push(tower);
+    const appId = (await api<AppDto>(tower, 'POST', '/api/apps', { title: 'Gone' })).body.id;
+    const first = (
+      await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
+        key: 'x',
+        title: 'X',
+        active: true,
+      })
+    ).body;
+    await publish(openedEvent(appId, 'x', first.version));
+    await eventually(
+      async () =>
+        (await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/x`)).body.circuitStatus
+          .state === 'open',
+    );
+
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.delete(options.circuitStream, options.circuitConsumer);
+    const second = (
+      await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
+        key: 'y',
+        title: 'Y',
+        active: true,
+      })
+    ).body;
+    await eventually(async () => {
+      await jsm.consumers.info(options.circuitStream, options.circuitConsumer);
+      return true;
+    }, 15_000);
+    await publish(openedEvent(appId, 'y', second.version));
+    await eventually(
+      async () =>
+        (await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/y`)).body.circuitStatus
+          .state === 'open',
+      15_000,
+    );
+
+    await jsm.streams.delete(options.circuitStream);
+    const third = (
+      await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
+        key: 'z',
+        title: 'Z',
+        active: true,
+      })
+    ).body;
+    await eventually(async () => {
+      await jsm.consumers.info(options.circuitStream, options.circuitConsumer);
+      return true;
+    }, 15_000);
+    await publish(openedEvent(appId, 'z', third.version));
+    await eventually(
+      async () =>
+        (await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/z`)).body.circuitStatus
+          .state === 'open',
+      15_000,
+    );
+
+    // The recreated consumer replayed the stream from the start: the first event was not applied twice.
+    const logs = await api<{ items: unknown[] }>(
+      tower,
+      'GET',
+      `/api/apps/${appId}/logs?action=circuit.opened`,
+    );
+    expect(logs.body.items).toHaveLength(3);
+  }, 60_000);
 });

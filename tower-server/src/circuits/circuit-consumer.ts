@@ -13,8 +13,10 @@ export interface CircuitEventConsumerDeps {
   readonly service: CircuitService;
   readonly logger: Logger;
   readonly metrics?: TowerMetrics;
-  /** Redelivery delay after a failed apply (Postgres down). @default 1000 */
+  /** Redelivery delay after a failed apply (Postgres down), and wait before resubscribing. @default 1000 */
   readonly retryMs?: number;
+  /** Recreates the stream and consumer if they are gone; called before resubscribing. */
+  readonly ensure?: () => Promise<void>;
 }
 
 /**
@@ -27,21 +29,52 @@ export class CircuitEventConsumer {
   readonly #deps: CircuitEventConsumerDeps;
   #messages: ConsumerMessages | null = null;
   #loop: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
 
   constructor(deps: CircuitEventConsumerDeps) {
     this.#deps = deps;
   }
 
+  /** Subscribes; throws if the consumer cannot be reached now (Tower's startup fails fast). */
   async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#open();
+  }
+
+  async #open(): Promise<void> {
     const { nc, stream, consumer } = this.#deps;
     const c = await jetstream(nc).consumers.get(stream, consumer);
-    const messages = await c.consume({ max_messages: 64 });
+    // Abort (instead of waiting forever) when the consumer or stream is deleted: we recreate them.
+    const messages = await c.consume({ max_messages: 64, abort_on_missing_resource: true });
     this.#messages = messages;
-    this.#loop = (async () => {
+    this.#loop = this.#drain(messages);
+  }
+
+  async #drain(messages: ConsumerMessages): Promise<void> {
+    try {
       for await (const m of messages) await this.handle(m);
-    })().catch((err: unknown) =>
-      this.#deps.logger.error({ err }, 'circuit event consumer stopped'),
-    );
+    } catch (err) {
+      this.#deps.logger.warn({ err }, 'circuit event subscription interrupted');
+    }
+    if (!this.#stopped) this.#resubscribeSoon();
+  }
+
+  #resubscribeSoon(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void (async () => {
+        try {
+          await this.#deps.ensure?.();
+          if (this.#stopped) return;
+          await this.#open();
+          this.#deps.logger.info('circuit event subscription resumed');
+        } catch (err) {
+          this.#deps.logger.warn({ err }, 'resubscribing to circuit events failed; retrying');
+          if (!this.#stopped) this.#resubscribeSoon();
+        }
+      })();
+    }, this.#deps.retryMs ?? 1_000);
   }
 
   /** Applies one message and acks / naks / terms it. */
@@ -72,6 +105,9 @@ export class CircuitEventConsumer {
 
   /** Stops pulling and waits for the message in hand. */
   async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
     const messages = this.#messages;
     this.#messages = null;
     if (messages) await messages.close();
