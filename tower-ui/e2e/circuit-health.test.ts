@@ -1,4 +1,4 @@
-import type { AppDto, FlagDto } from '@tailslide/contracts';
+import { FINE_RESOLUTION_MS, bucketStart, type AppDto, type FlagDto } from '@tailslide/contracts';
 import type { Browser } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,8 +23,17 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
   let browser: Browser;
   let airbag: Airbag | undefined;
   let manager: FlagManager | undefined;
-  // Airbag's clock: real time plus an offset the test moves forward instead of sleeping.
+  // Airbag's clock: real time plus an offset the test moves forward instead of sleeping. It stays
+  // well inside the 30 s window so the signals the SDK writes now still count.
   let clockOffsetMs = 0;
+
+  // Airbag decides on its own terms (lease, evidence span); tick until it has published `type`.
+  const tickUntil = (type: string) =>
+    eventually(
+      async () => (await airbag!.tick()).published.some((e) => e.type === type),
+      LIVE_TIMEOUT_MS,
+      100,
+    );
 
   beforeAll(async () => {
     ui = await buildUi();
@@ -40,7 +49,7 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
     ui?.dispose();
   }, 30_000);
 
-  it('shows a trip injected through Airbag live on the flag page and the flag list, then the recovery ramp', async () => {
+  it('shows a trip injected through Airbag live on the flag page and the flag list, then each step of the recovery ramp', async () => {
     const app = await stack.api<AppDto>('POST', '/apps', { title: 'Recommendations' });
     const created = await stack.api<FlagDto>('POST', `/apps/${app.body.id}/flags`, {
       key: 'recs-v2',
@@ -51,7 +60,8 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
         minimumRequests: 5,
         errorThresholdPercentage: 50,
         windowMs: 30_000,
-        recoveryDelayMs: 60_000,
+        recoveryDelayMs: 2_000,
+        recoveryStepMs: 2_000,
         initialRecoveryPercentage: 10,
       },
     });
@@ -100,8 +110,8 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
     for (let i = 0; i < 3; i++) toggler.emitSuccess();
     for (let i = 0; i < 17; i++) toggler.emitFailure();
     await manager.flush();
-    const tick = await airbag.tick();
-    expect(tick).toBeDefined();
+    const failuresBucket = bucketStart(Date.now(), FINE_RESOLUTION_MS);
+    await tickUntil('circuit.opened');
 
     await waitForAttribute(state, 'data-circuit-state', 'open');
     await waitForAttribute(
@@ -129,8 +139,14 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
       () => airbag?.rule(appId, 'recs-v2')?.circuitStatus.state === 'open',
       LIVE_TIMEOUT_MS,
     );
-    clockOffsetMs = 61_000;
-    await airbag.tick();
+    // Recovery evidence starts at the bucket holding the recovering transition; let the real clock
+    // leave the bucket the failures were written to, so they are not counted against recovery.
+    await eventually(
+      () => bucketStart(Date.now(), FINE_RESOLUTION_MS) > failuresBucket,
+      2 * FINE_RESOLUTION_MS,
+    );
+    clockOffsetMs = 2_500;
+    await tickUntil('circuit.recovering');
     await waitForAttribute(state, 'data-circuit-state', 'recovering');
     await waitForAttribute(
       flagPage.getByRole('progressbar', { name: 'Recovery' }),
@@ -142,6 +158,29 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
       .getByText('circuit.recovering')
       .waitFor();
     await listPage.locator('[data-flag-key="recs-v2"]').getByText('Recovering 10 %').waitFor();
+
+    // Healthy traffic through the recovery step interval: the ramp goes up a step, live.
+    await eventually(
+      () => airbag?.rule(appId, 'recs-v2')?.circuitStatus.state === 'recovering',
+      LIVE_TIMEOUT_MS,
+    );
+    // The SDK stamps a batch halfway between its previous collection and this one; an (empty)
+    // flush first makes sure the healthy batch is stamped after the recovering transition.
+    await manager.flush();
+    for (let i = 0; i < 20; i++) toggler.emitSuccess();
+    await manager.flush();
+    clockOffsetMs += 2_500;
+    await tickUntil('circuit.step');
+    await waitForAttribute(
+      flagPage.getByRole('progressbar', { name: 'Recovery' }),
+      'aria-valuenow',
+      '20',
+    );
+    await flagPage
+      .getByRole('list', { name: 'Circuit transitions' })
+      .getByText('circuit.step')
+      .waitFor();
+    await listPage.locator('[data-flag-key="recs-v2"]').getByText('Recovering 20 %').waitFor();
     await screenshot(flagPage, 'circuit-recovering-1280');
     expect(errors).toEqual([]);
   });
