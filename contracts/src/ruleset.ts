@@ -67,7 +67,10 @@ export interface CircuitStatus {
   readonly state: CircuitState;
   /** Share of the rollout admitted (0–100). 100 when closed, 0 when open. */
   readonly recoveryPercentage: number;
-  /** When `state` last changed or the last recovery step was applied (ISO 8601, UTC). */
+  /**
+   * When `state` last changed, the last recovery step was applied, or a human turned the flag
+   * back on (ISO 8601, UTC). Airbag counts evidence only from this moment.
+   */
   readonly changedAt: string;
 }
 

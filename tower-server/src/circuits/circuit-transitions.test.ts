@@ -131,7 +131,13 @@ describe('toggleValues', () => {
     expect(v.circuitStatus.state).toBe('closed');
   });
 
-  it('leaves a closed circuit alone', () => {
+  it('restarts the evidence period when a closed flag is turned back on', () => {
+    const v = toggleValues(flag({ active: false }), true, now);
+    expect(v.active).toBe(true);
+    expect(v.circuitStatus).toEqual({ state: 'closed', recoveryPercentage: 100, changedAt: now });
+  });
+
+  it('leaves a closed circuit alone when turned off', () => {
     const f = flag();
     expect(toggleValues(f, false, now).circuitStatus.changedAt).toEqual(
       new Date(f.circuitStatus.changedAt),

@@ -25,7 +25,9 @@ export function valuesOf(flag: Flag): FlagValues {
  */
 export function toggleValues(flag: Flag, active: boolean, now: Date): FlagValues {
   const base = valuesOf(flag);
-  const resetCircuit = flag.circuitStatus.state !== CircuitState.closed;
+  // Turning a flag back on also restarts the circuit's evidence period (changedAt = now), so
+  // failures recorded before a human turned it off cannot trip it again the moment it is back.
+  const resetCircuit = flag.circuitStatus.state !== CircuitState.closed || (active && !flag.active);
   return {
     ...base,
     active,
