@@ -18,7 +18,16 @@ import {
   circuitStreamSubjects,
   flagKvKey,
 } from '@tailslide/contracts';
-import { freePort, waitForPort } from '../test-support/index.js';
+import { createClient } from 'redis';
+import { startTower } from '../tower-server/src/server.js';
+import {
+  createTestDatabase,
+  freePort,
+  services,
+  uniqueName,
+  waitForPort,
+} from '../test-support/index.js';
+import { runWalkingSkeleton, type SkeletonRun } from './skeleton.js';
 
 const passwords = {
   TOWER_NATS_PASSWORD: 'tower-secret',
@@ -109,6 +118,54 @@ describe('nats.conf permissions', () => {
     await expect(
       kv.put(flagKvKey('1', 'f'), '{"hacked":true}', { timeout: 1_000 }),
     ).rejects.toThrow(/permission/i);
+  });
+
+  it('runs the walking skeleton with every part on its least-privilege user', async () => {
+    // Tower creates the bucket, stream and consumer itself, so start from an empty server state.
+    const admin = await as('tower');
+    await new Kvm(admin)
+      .open(DEFAULT_FLAGS_BUCKET)
+      .then((kv) => kv.destroy())
+      .catch(() => undefined);
+    await (await jetstreamManager(admin)).streams.delete(DEFAULT_CIRCUIT_STREAM);
+
+    const db = await createTestDatabase('natsperm');
+    const redisPrefix = uniqueName('natsperm');
+    const redis: ReturnType<typeof createClient> = createClient({ url: services.redisUrl });
+    await redis.connect();
+    const run: SkeletonRun = { manager: undefined, airbag: undefined };
+    const tower = await startTower({
+      databaseUrl: db.url,
+      natsUrl: `nats://127.0.0.1:${port}`,
+      natsUser: 'tower',
+      natsPassword: passwords.TOWER_NATS_PASSWORD,
+      redisUrl: services.redisUrl,
+      redisPrefix,
+      port: 0,
+      logLevel: 'warn',
+    });
+    try {
+      await runWalkingSkeleton(
+        {
+          towerUrl: tower.url,
+          airbagNats: await as('airbag'),
+          sdkNatsUrl: `nats://127.0.0.1:${port}`,
+          redis,
+          redisUrl: services.redisUrl,
+          redisPrefix,
+        },
+        run,
+      );
+    } finally {
+      await run.manager?.close();
+      await run.airbag?.close();
+      await tower.close();
+      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}:*` })) {
+        if (keys.length) await redis.del(keys);
+      }
+      await redis.quit();
+      await db.drop();
+    }
   });
 
   it('rejects a wrong password', async () => {

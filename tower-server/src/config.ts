@@ -18,6 +18,8 @@ const list = z.string().transform((s) =>
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -45,6 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerOptions {
   return {
     databaseUrl: e.DATABASE_URL,
     natsUrl: e.NATS_URL,
+    ...(e.NATS_USER ? { natsUser: e.NATS_USER, natsPassword: e.NATS_PASSWORD ?? '' } : {}),
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     port: e.PORT,
     host: e.HOST,

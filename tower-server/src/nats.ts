@@ -12,10 +12,15 @@ import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { circuitStreamSubjects } from '@tailslide/contracts';
 
 /** Connects to NATS, reconnecting forever with a short wait so a restarted server is picked up fast. */
-export async function connectNats(url: string, name = 'tailslide-tower'): Promise<NatsConnection> {
+export async function connectNats(
+  url: string,
+  credentials: { user?: string | undefined; pass?: string | undefined } = {},
+  name = 'tailslide-tower',
+): Promise<NatsConnection> {
   return connect({
     servers: url,
     name,
+    ...(credentials.user ? { user: credentials.user, pass: credentials.pass ?? '' } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     reconnectJitter: 100,

@@ -34,6 +34,10 @@ export interface TowerOptions {
   databaseUrl: string;
   /** NATS server URL (JetStream enabled). */
   natsUrl: string;
+  /** NATS user (see nats.conf: `tower`); none connects without credentials. */
+  natsUser?: string;
+  /** Password of `natsUser`. */
+  natsPassword?: string;
   /** Redis URL for the time-series endpoint; without it that endpoint answers 503. */
   redisUrl?: string;
   /** HTTP port; 0 picks a free one. @default 0 */
@@ -109,7 +113,10 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     const pool = createPool(options.databaseUrl);
     onClose('postgres', () => pool.end());
 
-    const nc = await connectNats(options.natsUrl);
+    const nc = await connectNats(options.natsUrl, {
+      user: options.natsUser,
+      pass: options.natsPassword,
+    });
     onClose('nats', async () => {
       await nc.drain().catch(() => nc.close());
     });
