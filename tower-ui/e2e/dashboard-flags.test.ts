@@ -210,7 +210,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     expect((await stack.api('GET', `/apps/${app.body.id}/flags/semantic`)).status).toBe(200);
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await confirm.getByRole('button', { name: 'Delete flag' }).click();
-    await page.getByRole('heading', { name: 'Search', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Search', exact: true, level: 1 }).waitFor();
     expect((await stack.api('GET', `/apps/${app.body.id}/flags/semantic`)).status).toBe(404);
     expect(errors).toEqual([]);
   });

@@ -38,6 +38,9 @@ export function LogsPage() {
   );
   const apps = useResource('apps', (signal) => listApps(signal));
   const [draft, setDraft] = useState(() => draftFrom(filters));
+  // On a phone the filters fold away behind a button; on wider screens they are always shown.
+  const [showFilters, setShowFilters] = useState(false);
+  const activeCount = Object.keys(filters).length;
   // Back/forward or a link changes the URL: show the filters actually applied.
   useEffect(() => setDraft(draftFrom(filtersFromSearch(new URLSearchParams(key)))), [key]);
   const apply = (e: FormEvent) => {
@@ -64,7 +67,21 @@ export function LogsPage() {
       <div className="page__header">
         <h1 id="logs-title">Logs</h1>
       </div>
-      <form className="filters card" aria-label="Log filters" onSubmit={apply}>
+      <button
+        type="button"
+        className="button filters-toggle"
+        aria-expanded={showFilters}
+        aria-controls="log-filters"
+        onClick={() => setShowFilters((v) => !v)}
+      >
+        Filters{activeCount > 0 ? ` (${activeCount} active)` : ''}
+      </button>
+      <form
+        id="log-filters"
+        className={showFilters ? 'filters card' : 'filters card filters--collapsed'}
+        aria-label="Log filters"
+        onSubmit={apply}
+      >
         <div className="field">
           <label htmlFor="log-app">App</label>
           <select id="log-app" value={draft.appId} onChange={set('appId')}>
