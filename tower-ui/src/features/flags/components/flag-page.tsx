@@ -7,6 +7,7 @@ import { ToggleSwitch } from '../../../components/ui/toggle-switch.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { useResource } from '../../../lib/use-resource.js';
 import { getApp } from '../../apps/api/apps-api.js';
+import { formatPercent } from '../../../lib/format.js';
 import { CircuitBadge } from '../../circuits/components/circuit-badge.js';
 import { CircuitHealth } from '../../circuits/components/circuit-health.js';
 import { deleteFlag } from '../api/flags-api.js';
@@ -69,6 +70,18 @@ export function FlagPage() {
       {deleted && (
         <p role="alert" className="banner banner--error">
           This flag was deleted. <Link to={appHref}>Back to the app</Link>
+        </p>
+      )}
+      {flag.circuitStatus.state !== 'closed' && flag.circuit.enabled && (
+        <p className={`banner banner--${flag.circuitStatus.state}`} role="status">
+          {flag.circuitStatus.state === 'open'
+            ? 'Circuit tripped: Airbag forced this flag off because of errors. '
+            : `Recovering: ${formatPercent(flag.circuitStatus.recoveryPercentage)} of the rollout is admitted again. `}
+          {tab !== 'circuit' && (
+            <Link to="?tab=circuit" replace>
+              See circuit health
+            </Link>
+          )}
         </p>
       )}
       <div className="page__header flag-header">
