@@ -1,7 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/app.js';
-import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
 const root = document.getElementById('root');

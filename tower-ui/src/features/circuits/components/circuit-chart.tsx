@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import type { TimeWindow } from '../api/circuits-api.js';
 import type { ChartColumns } from '../utils/circuit-chart-data.js';
 

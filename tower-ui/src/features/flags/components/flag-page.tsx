@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { ErrorState, Loading } from '../../../components/ui/states.js';
@@ -9,13 +9,17 @@ import { useResource } from '../../../lib/use-resource.js';
 import { getApp } from '../../apps/api/apps-api.js';
 import { formatPercent } from '../../../lib/format.js';
 import { CircuitBadge } from '../../circuits/components/circuit-badge.js';
-import { CircuitHealth } from '../../circuits/components/circuit-health.js';
 import { deleteFlag } from '../api/flags-api.js';
 import { useFlag } from '../hooks/use-flag.js';
 import { useToggleFlag } from '../hooks/use-toggle-flag.js';
 import { FlagFormDialog } from './flag-form-dialog.js';
 import { FlagInfo } from './flag-info.js';
 import { FlagLogs } from './flag-logs.js';
+
+// The chart library is only needed on the Circuit health tab: load it with that tab.
+const CircuitHealth = lazy(() =>
+  import('../../circuits/components/circuit-health.js').then((m) => ({ default: m.CircuitHealth })),
+);
 
 const TABS = [
   { key: 'info', label: 'Info' },
@@ -130,7 +134,11 @@ export function FlagPage() {
       >
         {tab === 'info' && <FlagInfo flag={flag} />}
         {tab === 'logs' && <FlagLogs appId={appId} flagKey={flagKey} />}
-        {tab === 'circuit' && <CircuitHealth flag={flag} />}
+        {tab === 'circuit' && (
+          <Suspense fallback={<Loading label="Loading circuit health…" />}>
+            <CircuitHealth flag={flag} />
+          </Suspense>
+        )}
       </Tabs>
       <FlagFormDialog
         open={editing}
