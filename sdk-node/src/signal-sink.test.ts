@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SignalSink, type SignalBatch, type SignalWriter } from './signal-sink.js';
+import { nextFlushDelay, SignalSink, type SignalBatch, type SignalWriter } from './signal-sink.js';
 
 class Recorder implements SignalWriter {
   batches: SignalBatch[] = [];
@@ -112,5 +113,25 @@ describe('SignalSink', () => {
     await second;
     expect(calls).toBe(2);
     expect(w.batches[1]?.entries[0]?.successes).toBe(2);
+  });
+});
+
+describe('nextFlushDelay', () => {
+  it('flushes on interval and bucket boundaries so no interval straddles a time bucket', () => {
+    expect(nextFlushDelay(1_000, 250)).toBe(250);
+    expect(nextFlushDelay(1_100, 250)).toBe(150);
+    expect(nextFlushDelay(1_900, 300)).toBe(100); // the bucket boundary comes before 2_100
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 45 }),
+        fc.integer({ min: 1, max: 5_000 }),
+        (now, interval) => {
+          const next = now + nextFlushDelay(now, interval);
+          expect(next).toBeGreaterThan(now);
+          // No multiple of 1000 lies strictly between now and the next flush.
+          expect(Math.floor((next - 1) / 1_000)).toBe(Math.floor(now / 1_000));
+        },
+      ),
+    );
   });
 });

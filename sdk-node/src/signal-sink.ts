@@ -1,3 +1,5 @@
+import { FINE_RESOLUTION_MS } from '@tailslide/contracts';
+
 /** Success/failure counts of one flag since the last flush. Togglers increment it directly. */
 export interface SignalCounter {
   readonly flagKey: string;
@@ -15,7 +17,10 @@ export interface SignalBatchEntry {
 /** What one flush hands to the writer: every flag's counts for the interval around `atMs`. */
 export interface SignalBatch {
   readonly appId: string;
-  /** Time the counts are attributed to (midpoint of the collection interval, epoch ms). */
+  /**
+   * Time the counts are attributed to: the midpoint of the collection interval (epoch ms). Timer
+   * flushes are aligned to bucket boundaries, so the interval lies inside one time bucket.
+   */
   readonly atMs: number;
   readonly entries: readonly SignalBatchEntry[];
 }
@@ -52,6 +57,17 @@ export interface SignalSinkOptions {
   readonly now?: (() => number) | undefined;
   /** Called (never throwing) when a flush fails and its signals are dropped. */
   readonly onDropped?: ((dropped: number, cause: unknown) => void) | undefined;
+}
+
+/**
+ * Delay until the next flush: the next multiple of `intervalMs` or of the fine Redis resolution,
+ * whichever comes first. Flushing on those boundaries keeps each collection interval inside one
+ * time bucket, so dating a batch by its interval's midpoint puts every count in its own bucket.
+ */
+export function nextFlushDelay(nowMs: number, intervalMs: number): number {
+  const toInterval = intervalMs - (nowMs % intervalMs);
+  const toBucket = FINE_RESOLUTION_MS - (nowMs % FINE_RESOLUTION_MS);
+  return Math.max(1, Math.min(toInterval, toBucket));
 }
 
 /**
@@ -97,16 +113,30 @@ export class SignalSink {
     return c;
   }
 
-  /** Starts the periodic flush (unref'd: it never keeps the process alive). */
+  /**
+   * Starts the periodic flush (unref'd: it never keeps the process alive). Flushes are aligned
+   * to the wall clock so a collection interval never straddles a Redis time bucket (see
+   * {@link nextFlushDelay}): every count lands in the bucket it happened in.
+   */
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => void this.tick(), this.#intervalMs);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#timer = setTimeout(
+      () => {
+        void this.tick();
+        if (this.#timer) this.#schedule();
+      },
+      nextFlushDelay(this.#now(), this.#intervalMs),
+    );
     this.#timer.unref();
   }
 
   /** Stops the periodic flush. */
   stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
   }
 
