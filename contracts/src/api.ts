@@ -81,3 +81,65 @@ export interface TimeSeriesPointDto {
   /** `failures / requests × 100`, or `null` with no requests. */
   readonly errorRatePercentage: number | null;
 }
+
+/** Windows the circuit-health time series can be asked for (`?window=`). */
+export type TimeSeriesWindow = '30s' | '10m' | '1h' | '24h';
+
+/** Answer of `GET /api/apps/:appId/flags/:flagKey/timeseries`. */
+export interface TimeSeriesDto {
+  readonly window: TimeSeriesWindow;
+  /** Bucket width (ms) the points were read at. */
+  readonly resolutionMs: number;
+  /** The flag's `errorThresholdPercentage`, for drawing the trip line. */
+  readonly thresholdPercentage: number;
+  /** One point per bucket, oldest first. */
+  readonly points: readonly TimeSeriesPointDto[];
+}
+
+/** A webhook as listed: its URL may carry a secret token, so only a masked form leaves Tower. */
+export interface WebhookDto {
+  readonly id: string;
+  readonly name: string;
+  readonly urlMasked: string;
+  readonly createdAt: string;
+}
+
+/** Where an alert delivery stands: retried with backoff while `pending`. */
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One alert delivery to a webhook (retried with backoff until delivered or given up). */
+export interface WebhookDeliveryDto {
+  readonly id: string;
+  readonly webhookId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly appId: string;
+  readonly flagKey: string;
+  readonly status: WebhookDeliveryStatus;
+  readonly attempts: number;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  /** When the next attempt is due; `null` unless `pending`. */
+  readonly nextAttemptAt: string | null;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+}
+
+/** An SDK key as listed (the secret itself is never listed). */
+export interface SdkKeyDto {
+  readonly id: string;
+  readonly name: string;
+  /** First characters of the key, to tell keys apart. */
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** Answer of creating an SDK key: the plaintext `key` is shown once and never again. */
+export interface CreatedSdkKeyDto {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly key: string;
+}

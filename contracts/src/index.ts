@@ -67,4 +67,11 @@ export type {
   AuditEntryDto,
   Page,
   TimeSeriesPointDto,
+  TimeSeriesWindow,
+  TimeSeriesDto,
+  WebhookDto,
+  WebhookDeliveryStatus,
+  WebhookDeliveryDto,
+  SdkKeyDto,
+  CreatedSdkKeyDto,
 } from './api.js';
