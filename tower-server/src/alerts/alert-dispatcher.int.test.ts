@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CircuitEventType, type AppDto, type FlagDto } from '@tailslide/contracts';
+import {
+  CircuitEventType,
+  type AppDto,
+  type FlagDto,
+  type WebhookDeliveryDto,
+} from '@tailslide/contracts';
 import { pino } from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +13,6 @@ import { createTestDatabase, eventually, type TestDatabase } from '../../../test
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { createPool, runMigrations } from '../db.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
-import type { AlertDeliveryDto } from './alert-store.js';
 
 /** A local webhook receiver answering from a script of status codes. */
 class Receiver {
@@ -174,7 +178,10 @@ describe('Slack alerts from circuit events (Tower in-process)', () => {
     });
 
     const deliveries = await eventually(async () => {
-      const r = await t.api<AlertDeliveryDto[]>('GET', `/api/webhooks/${hook.body.id}/deliveries`);
+      const r = await t.api<WebhookDeliveryDto[]>(
+        'GET',
+        `/api/webhooks/${hook.body.id}/deliveries`,
+      );
       return r.body[0]?.status === 'delivered' ? r.body : null;
     });
     expect(deliveries).toHaveLength(1);
@@ -227,7 +234,10 @@ describe('Slack alerts from circuit events (Tower in-process)', () => {
       recoveryPercentage: 100,
     });
     const all = await eventually(async () => {
-      const r = await t.api<AlertDeliveryDto[]>('GET', `/api/webhooks/${hook.body.id}/deliveries`);
+      const r = await t.api<WebhookDeliveryDto[]>(
+        'GET',
+        `/api/webhooks/${hook.body.id}/deliveries`,
+      );
       return r.body.length === 3 && r.body.every((d) => d.status === 'delivered') ? r.body : null;
     });
     expect(all.map((d) => d.eventType)).toEqual([

@@ -1,21 +1,5 @@
+import type { WebhookDeliveryDto, WebhookDeliveryStatus } from '@tailslide/contracts';
 import type { Queryable } from '../db.js';
-
-/** One delivery as the API shows it. */
-export interface AlertDeliveryDto {
-  readonly id: string;
-  readonly webhookId: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly appId: string;
-  readonly flagKey: string;
-  readonly status: 'pending' | 'delivered' | 'failed';
-  readonly attempts: number;
-  readonly lastStatusCode: number | null;
-  readonly lastError: string | null;
-  readonly nextAttemptAt: string | null;
-  readonly createdAt: string;
-  readonly completedAt: string | null;
-}
 
 /** A delivery row the dispatcher works on. */
 export interface AlertDeliveryRow {
@@ -26,7 +10,7 @@ export interface AlertDeliveryRow {
   app_id: number;
   flag_key: string;
   payload: unknown;
-  status: 'pending' | 'delivered' | 'failed';
+  status: WebhookDeliveryStatus;
   attempts: number;
   next_attempt_at: Date;
   last_status_code: number | null;
@@ -36,7 +20,7 @@ export interface AlertDeliveryRow {
 }
 
 /** Row → DTO. */
-export function toDeliveryDto(r: AlertDeliveryRow): AlertDeliveryDto {
+export function toDeliveryDto(r: AlertDeliveryRow): WebhookDeliveryDto {
   return {
     id: String(r.id),
     webhookId: String(r.webhook_id),
@@ -74,7 +58,7 @@ export async function listDeliveries(
   db: Queryable,
   webhookId: number,
   limit = 100,
-): Promise<AlertDeliveryDto[]> {
+): Promise<WebhookDeliveryDto[]> {
   const { rows } = await db.query<AlertDeliveryRow>(
     'SELECT * FROM alert_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2',
     [webhookId, limit],

@@ -1,20 +1,13 @@
+import type { WebhookDeliveryDto, WebhookDto } from '@tailslide/contracts';
 import type pg from 'pg';
 import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { parseId } from '../validation.js';
-import { listDeliveries, type AlertDeliveryDto } from './alert-store.js';
+import { listDeliveries } from './alert-store.js';
 import { checkWebhookUrl } from './webhook-url.js';
-import {
-  deleteWebhook,
-  insertWebhook,
-  listWebhooks,
-  webhookExists,
-  type WebhookDto,
-} from './webhook-store.js';
-
-export type { WebhookDto } from './webhook-store.js';
+import { deleteWebhook, insertWebhook, listWebhooks, webhookExists } from './webhook-store.js';
 
 /** Alert webhooks (Slack incoming webhooks). */
 export class WebhookService {
@@ -74,7 +67,7 @@ export class WebhookService {
     this.#feed.auditAppended(audit);
   }
 
-  async deliveries(idRaw: string): Promise<AlertDeliveryDto[]> {
+  async deliveries(idRaw: string): Promise<WebhookDeliveryDto[]> {
     const id = parseId(idRaw, 'webhook');
     if (!(await webhookExists(this.#pool, id))) throw new NotFoundError('webhook');
     return listDeliveries(this.#pool, id);

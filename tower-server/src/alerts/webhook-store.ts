@@ -1,13 +1,6 @@
+import type { WebhookDto } from '@tailslide/contracts';
 import type { Queryable } from '../db.js';
 import { maskWebhookUrl } from './webhook-url.js';
-
-/** A webhook as the API shows it: the URL is a secret, so only a masked form leaves Tower. */
-export interface WebhookDto {
-  readonly id: string;
-  readonly name: string;
-  readonly urlMasked: string;
-  readonly createdAt: string;
-}
 
 interface Row {
   id: number;

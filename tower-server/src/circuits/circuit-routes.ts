@@ -1,3 +1,4 @@
+import type { TimeSeriesDto } from '@tailslide/contracts';
 import type { AuditService } from '../audit/audit-service.js';
 import { pageQuerySchema } from '../audit/audit-schemas.js';
 import { UnavailableError } from '../errors.js';
@@ -69,12 +70,13 @@ export function registerCircuitRoutes(r: DocumentedRouter, deps: CircuitRoutesDe
       } catch (err) {
         throw new UnavailableError('signals are unavailable: Redis did not answer', { cause: err });
       }
-      res.json({
+      const body: TimeSeriesDto = {
         window,
         resolutionMs,
         thresholdPercentage: flag.circuit.errorThresholdPercentage,
         points,
-      });
+      };
+      res.json(body);
     },
   );
 }

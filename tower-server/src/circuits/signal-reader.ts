@@ -3,6 +3,7 @@ import {
   signalField,
   windowBucketStarts,
   type TimeSeriesPointDto,
+  type TimeSeriesWindow,
 } from '@tailslide/contracts';
 
 /** The one Redis command the reader uses (node-redis pipelines calls made in the same tick). */
@@ -16,9 +17,7 @@ export const TIMESERIES_WINDOWS = {
   '10m': { windowMs: 600_000, resolutionMs: 1_000 },
   '1h': { windowMs: 3_600_000, resolutionMs: 60_000 },
   '24h': { windowMs: 86_400_000, resolutionMs: 60_000 },
-} as const;
-/** One of the keys of {@link TIMESERIES_WINDOWS}. */
-export type TimeseriesWindow = keyof typeof TIMESERIES_WINDOWS;
+} as const satisfies Record<TimeSeriesWindow, { windowMs: number; resolutionMs: number }>;
 
 function count(v: string | null | undefined): number {
   const n = v == null ? 0 : Number(v);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { CreatedSdkKeyDto, SdkKeyDto } from '@tailslide/contracts';
 import type pg from 'pg';
 import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
 import type { ChangeFeed } from '../change-feed.js';
@@ -11,19 +12,7 @@ import {
   isLiveSdkKeyHash,
   listSdkKeys,
   revokeSdkKey,
-  type SdkKeyDto,
 } from './sdk-key-store.js';
-
-export type { SdkKeyDto } from './sdk-key-store.js';
-
-/** The answer to a create: the plaintext key, shown once. */
-export interface CreatedSdkKeyDto {
-  readonly id: string;
-  readonly name: string;
-  readonly prefix: string;
-  readonly createdAt: string;
-  readonly key: string;
-}
 
 /**
  * Hash of a key. The keys are 256 random bits, so a fast hash is enough: nobody can brute-force

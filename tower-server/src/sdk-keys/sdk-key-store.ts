@@ -1,13 +1,5 @@
+import type { SdkKeyDto } from '@tailslide/contracts';
 import type { Queryable } from '../db.js';
-
-/** An SDK key as listed (never the key itself). */
-export interface SdkKeyDto {
-  readonly id: string;
-  readonly name: string;
-  readonly prefix: string;
-  readonly createdAt: string;
-  readonly revokedAt: string | null;
-}
 
 interface Row {
   id: number;

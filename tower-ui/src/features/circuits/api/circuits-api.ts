@@ -1,17 +1,14 @@
-import type { AuditEntryDto, Page, TimeSeriesPointDto } from '@tailslide/contracts';
+import type { AuditEntryDto, Page, TimeSeriesDto, TimeSeriesWindow } from '@tailslide/contracts';
 import { api, seg } from '../../../lib/api-client.js';
 
 /** Windows the circuit-health chart offers. */
-export const TIME_WINDOWS = ['30s', '10m', '1h', '24h'] as const;
+export const TIME_WINDOWS = [
+  '30s',
+  '10m',
+  '1h',
+  '24h',
+] as const satisfies readonly TimeSeriesWindow[];
 export type TimeWindow = (typeof TIME_WINDOWS)[number];
-
-/** Answer of `GET .../timeseries`. */
-export interface TimeSeriesDto {
-  readonly window: TimeWindow;
-  readonly resolutionMs: number;
-  readonly thresholdPercentage: number;
-  readonly points: readonly TimeSeriesPointDto[];
-}
 
 const flagPath = (appId: string, flagKey: string) => `/apps/${seg(appId)}/flags/${seg(flagKey)}`;
 

@@ -1,7 +1,8 @@
+import type { TimeSeriesDto } from '@tailslide/contracts';
 import { useEffect } from 'react';
 import { useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
-import { getTimeSeries, type TimeSeriesDto, type TimeWindow } from '../api/circuits-api.js';
+import { getTimeSeries, type TimeWindow } from '../api/circuits-api.js';
 import { refreshIntervalMs } from '../utils/circuit-chart-data.js';
 
 /**

@@ -1,5 +1,10 @@
-import { RecoveryProfile, type CircuitSettings, type CircuitStatus } from '@tailslide/contracts';
-import type { TimeSeriesDto, TimeWindow } from '../api/circuits-api.js';
+import {
+  RecoveryProfile,
+  type CircuitSettings,
+  type CircuitStatus,
+  type TimeSeriesDto,
+} from '@tailslide/contracts';
+import type { TimeWindow } from '../api/circuits-api.js';
 
 /** Columns uPlot draws: time (s), error rate %, threshold %, requests, failures. */
 export type ChartColumns = [number[], (number | null)[], number[], number[], number[]];

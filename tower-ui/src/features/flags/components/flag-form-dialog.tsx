@@ -1,10 +1,10 @@
-import { RecoveryProfile, type FlagDto } from '@tailslide/contracts';
+import { RecoveryProfile, type FlagDto, type WebhookDto } from '@tailslide/contracts';
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { Dialog } from '../../../components/ui/dialog.js';
 import { TagInput } from '../../../components/ui/tag-input.js';
 import { ApiError, errorMessage } from '../../../lib/api-client.js';
 import { useResource } from '../../../lib/use-resource.js';
-import { listWebhooks, type WebhookDto } from '../../webhooks/api/webhooks-api.js';
+import { listWebhooks } from '../../webhooks/api/webhooks-api.js';
 import { createFlag, updateFlag } from '../api/flags-api.js';
 import {
   flagToFormValues,

@@ -1,5 +1,5 @@
+import type { CreatedSdkKeyDto } from '@tailslide/contracts';
 import { useRef, useState } from 'react';
-import type { CreatedSdkKeyDto } from '../api/sdk-keys-api.js';
 
 /** Shows a new key's secret once, with a copy button; the secret is dropped when dismissed. */
 export function CopyOnceKey({

@@ -1,3 +1,4 @@
+import type { CreatedSdkKeyDto, SdkKeyDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
@@ -6,13 +7,7 @@ import { errorMessage } from '../../../lib/api-client.js';
 import { formatDateTime } from '../../../lib/format.js';
 import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
-import {
-  createSdkKey,
-  listSdkKeys,
-  revokeSdkKey,
-  type CreatedSdkKeyDto,
-  type SdkKeyDto,
-} from '../api/sdk-keys-api.js';
+import { createSdkKey, listSdkKeys, revokeSdkKey } from '../api/sdk-keys-api.js';
 import { CopyOnceKey } from './copy-once-key.js';
 
 /** SDK keys: create (the secret is shown once), list, revoke. */

@@ -1,3 +1,4 @@
+import type { WebhookDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
@@ -6,12 +7,7 @@ import { errorMessage } from '../../../lib/api-client.js';
 import { formatDateTime } from '../../../lib/format.js';
 import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
-import {
-  createWebhook,
-  deleteWebhook,
-  listWebhooks,
-  type WebhookDto,
-} from '../api/webhooks-api.js';
+import { createWebhook, deleteWebhook, listWebhooks } from '../api/webhooks-api.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
 
 /** Alert webhooks: add (URL kept secret server-side), list masked, delete, see deliveries. */
