@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// See Tailslide work end to end against a running platform (`npm start` or `docker compose up`):
+// creates an app and a flag through Tower's API, runs an SDK client that serves "traffic",
+// breaks the feature so Airbag trips the circuit, then heals it and watches the ramp back to
+// 100 %. Usage: node examples/trip-and-recover.mjs [towerUrl]   (needs `npm run build`)
+import { FlagManager } from '../sdk-node/dist/index.js';
+
+const tower = process.argv[2] ?? 'http://localhost:3000';
+const nats = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const flagsBucket = process.env.TAILSLIDE_FLAGS_BUCKET; // only when Tower uses a non-default bucket
+
+async function api(method, path, body) {
+  const res = await fetch(`${tower}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-tailslide-user': 'demo' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = res.status === 204 ? undefined : await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const app = await api('POST', '/api/apps', { title: `Demo ${new Date().toISOString()}` });
+const flag = await api('POST', `/api/apps/${app.id}/flags`, {
+  key: 'new-checkout',
+  title: 'New checkout',
+  active: true,
+  rolloutPercentage: 100,
+  circuit: {
+    errorThresholdPercentage: 50,
+    minimumRequests: 20,
+    windowMs: 5_000,
+    recoveryDelayMs: 3_000,
+    recoveryStepMs: 2_000,
+    initialRecoveryPercentage: 25,
+    recoveryIncrementPercentage: 25,
+  },
+});
+console.log(`app ${app.id}, flag ${flag.key}: open ${tower}/apps/${app.id}/flags/${flag.key}`);
+
+const manager = new FlagManager({
+  appId: app.id,
+  nats,
+  redis,
+  ...(flagsBucket ? { flagsBucket } : {}),
+});
+await manager.initialize();
+const checkout = manager.newToggler({ flagName: 'new-checkout' });
+
+let broken = true;
+let served = 0;
+const started = Date.now();
+const traffic = setInterval(() => {
+  // 200 requests/s from distinct users; the feature fails while `broken`.
+  for (let i = 0; i < 20; i++) {
+    const user = `user-${served++ % 5000}`;
+    if (!checkout.isFlagActive(user)) continue;
+    if (broken && Math.random() < 0.9) checkout.emitFailure();
+    else checkout.emitSuccess();
+  }
+}, 100);
+
+let last = '';
+for (;;) {
+  await new Promise((r) => setTimeout(r, 250));
+  const f = await api('GET', `/api/apps/${app.id}/flags/new-checkout`);
+  const state = `${f.circuitStatus.state} ${f.circuitStatus.recoveryPercentage}%`;
+  if (state !== last) {
+    console.log(`${((Date.now() - started) / 1000).toFixed(1)} s  ${state}`);
+    last = state;
+  }
+  if (f.circuitStatus.state === 'open' && broken) {
+    console.log('        → the circuit opened; fixing the feature');
+    broken = false;
+  }
+  if (!broken && f.circuitStatus.state === 'closed') break;
+  if (Date.now() - started > 120_000) throw new Error('no full trip-and-recover within 2 min');
+}
+clearInterval(traffic);
+const logs = await api('GET', `/api/apps/${app.id}/flags/new-checkout/logs`);
+for (const e of [...logs.items].reverse()) console.log(`audit: ${e.at} ${e.actor} ${e.action}`);
+await manager.close();
+await api('DELETE', `/api/apps/${app.id}`);
