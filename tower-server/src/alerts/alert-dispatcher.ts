@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { TowerMetrics } from '../ops/metrics.js';
+import { PollLoop } from '../poll-loop.js';
 import type { AlertDeliveryRow } from './alert-store.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -36,14 +37,16 @@ const LEASE_MS = 60_000;
 export class AlertDispatcher {
   readonly #deps: AlertDispatcherDeps;
   readonly #now: () => number;
-  #running: Promise<void> | null = null;
-  #stopped = false;
-  #kicked = false;
-  #wake: (() => void) | null = null;
+  readonly #loop: PollLoop;
 
   constructor(deps: AlertDispatcherDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#loop = new PollLoop({
+      pass: async () => (await this.tick()) >= BATCH,
+      idleMs: deps.pollMs ?? 1_000,
+      onError: (err) => deps.logger.warn({ err }, 'alert dispatcher tick failed'),
+    });
   }
 
   /** Sends every delivery due at `nowMs`; returns how many were attempted. */
@@ -117,50 +120,22 @@ export class AlertDispatcher {
   }
 
   #scheduleWake(delayMs: number): void {
-    if (!this.#running) return;
+    if (!this.#loop.running) return;
     setTimeout(() => this.kick(), delayMs + 5).unref();
   }
 
   /** Runs now instead of at the next poll. */
   kick(): void {
-    this.#kicked = true;
-    this.#wake?.();
+    this.#loop.kick();
   }
 
   /** Starts the background loop. */
   start(): void {
-    if (this.#running) return;
-    this.#stopped = false;
-    this.#running = this.#loop();
+    this.#loop.start();
   }
 
   /** Stops the loop and waits for the sends in flight. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#running;
-    this.#running = null;
-  }
-
-  async #loop(): Promise<void> {
-    while (!this.#stopped) {
-      this.#kicked = false;
-      let failed = false;
-      try {
-        if ((await this.tick()) >= BATCH) continue;
-      } catch (err) {
-        failed = true;
-        this.#deps.logger.warn({ err }, 'alert dispatcher tick failed');
-      }
-      if ((this.#kicked && !failed) || this.#stopped) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#deps.pollMs ?? 1_000);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = null;
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 }

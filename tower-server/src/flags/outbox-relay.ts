@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { withTransaction } from '../db.js';
 import type { TowerMetrics } from '../ops/metrics.js';
+import { PollLoop } from '../poll-loop.js';
 import type { FlagPublisher } from './flag-publisher.js';
 
 /** What {@link OutboxRelay} needs. */
@@ -27,14 +28,23 @@ export interface OutboxRelayDeps {
 export class OutboxRelay {
   readonly #deps: OutboxRelayDeps;
   readonly #batchSize: number;
-  #running: Promise<void> | null = null;
-  #stopped = false;
-  #kicked = false;
-  #wake: (() => void) | null = null;
+  readonly #loop: PollLoop;
 
   constructor(deps: OutboxRelayDeps) {
     this.#deps = deps;
     this.#batchSize = deps.batchSize ?? 100;
+    const { logger, metrics } = deps;
+    this.#loop = new PollLoop({
+      pass: async () => (await this.tick()) >= this.#batchSize,
+      idleMs: deps.pollMs ?? 1_000,
+      retryMs: deps.retryMs ?? 250,
+      onError: (err, failures) => {
+        metrics?.relayFailures.inc();
+        if (failures === 1 || failures % 20 === 0)
+          logger.warn({ err, failures }, 'outbox relay batch failed; retrying');
+      },
+      onRecovered: (failures) => logger.info({ afterFailures: failures }, 'outbox relay recovered'),
+    });
   }
 
   /**
@@ -88,52 +98,16 @@ export class OutboxRelay {
 
   /** Runs now instead of at the next poll. */
   kick(): void {
-    this.#kicked = true;
-    this.#wake?.();
+    this.#loop.kick();
   }
 
   /** Starts the background loop. */
   start(): void {
-    if (this.#running) return;
-    this.#stopped = false;
-    this.#running = this.#loop();
+    this.#loop.start();
   }
 
   /** Stops the loop and waits for the batch in flight. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#running;
-    this.#running = null;
-  }
-
-  async #loop(): Promise<void> {
-    const { logger, metrics } = this.#deps;
-    let failures = 0;
-    while (!this.#stopped) {
-      this.#kicked = false;
-      let delay = this.#deps.pollMs ?? 1_000;
-      try {
-        const n = await this.tick();
-        if (failures > 0) logger.info({ afterFailures: failures }, 'outbox relay recovered');
-        failures = 0;
-        if (n >= this.#batchSize) continue;
-      } catch (err) {
-        failures++;
-        metrics?.relayFailures.inc();
-        if (failures === 1 || failures % 20 === 0)
-          logger.warn({ err, failures }, 'outbox relay batch failed; retrying');
-        delay = this.#deps.retryMs ?? 250;
-      }
-      if ((this.#kicked && failures === 0) || this.#stopped) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = null;
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 }
