@@ -99,6 +99,10 @@ export interface ManagedServer {
   start(): Promise<void>;
   /** Kills the process (SIGKILL by default) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Freezes the process (SIGSTOP): the port stays open but nothing answers — a hung server. */
+  pause(): void;
+  /** Thaws a paused process (SIGCONT). */
+  resume(): void;
   /** Stops the process and removes its data directory. */
   dispose(): Promise<void>;
 }
@@ -129,7 +133,14 @@ function managed(
       await waitForPort(port);
     },
     stop,
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async dispose() {
+      child?.kill('SIGCONT');
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -111,6 +111,27 @@ describe('FlagManager when NATS fails', () => {
     }
   }, 60_000);
 
+  it('notices a hung NATS server by its pings, reports stale, and recovers when it answers again', async () => {
+    const appId = uniqueName('app');
+    await put(testFlagRule({ appId, flagKey: 'f', rolloutPercentage: 100 }));
+    // Short pings so the test does not wait for the 10 s production interval.
+    const m = manager({ appId, natsOptions: { pingInterval: 200, maxPingOut: 2 } });
+    try {
+      expect((await m.initialize()).status).toBe('ready');
+      const t = m.newToggler({ flagName: 'f' });
+      natsServer.pause();
+      await eventually(() => m.status === 'stale', 10_000);
+      expect(t.isFlagActive('u')).toBe(true); // still serving the last known rules
+      natsServer.resume();
+      await eventually(() => m.status === 'ready', 15_000);
+      await put(testFlagRule({ appId, flagKey: 'f', version: 2, active: false }));
+      await eventually(() => !t.isFlagActive('u'), 10_000);
+    } finally {
+      natsServer.resume();
+      await m.close();
+    }
+  }, 60_000);
+
   it('starts from the snapshot file when NATS is unreachable, and goes live when it returns', async () => {
     const appId = uniqueName('app');
     const file = join(dir, `${appId}.json`);
