@@ -1,0 +1,339 @@
+#!/usr/bin/env node
+// Tower benchmarks (issue 3 §7, issue 2). Not part of `npm test`. Run: node bench/tower/run.mjs
+// Needs the shared Postgres (5432), NATS (4222) and Redis (6379). Builds tower-server and sdk-node
+// (tsc -b, incremental) first, then starts Tower in this process from its dist with a fresh
+// database and its own KV bucket, circuit stream, subject root, consumer and Redis prefix, all
+// removed at the end. See README.md beside this file for what each scenario measures.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+try {
+  execFileSync(
+    'npx',
+    ['tsc', '-b', 'tower-server/tsconfig.build.json', 'sdk-node/tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+} catch (err) {
+  // Other packages may be mid-edit; an existing build is still worth measuring.
+  if (!existsSync(join(root, 'tower-server/dist/server.js'))) throw err;
+  console.warn('build failed; measuring the existing tower-server/dist');
+}
+
+const { connect } = await import('@nats-io/transport-node');
+const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+const { Kvm } = await import('@nats-io/kv');
+const pg = (await import('pg')).default;
+const { createClient } = await import('redis');
+const { io } = await import('socket.io-client');
+const c = await import('@tailslide/contracts');
+const { startTower } = await import(join(root, 'tower-server/dist/server.js'));
+const { FlagManager } = await import(join(root, 'sdk-node/dist/index.js'));
+
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
+const WARMUP = 20;
+const LOAD_CLIENTS = 50;
+const LOAD_MS = 10_000;
+const TIMEOUT_MS = 5_000;
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const suffix = randomBytes(4).toString('hex');
+const dbName = `tsbench_tower_${suffix}`;
+const flagsBucket = `tsbench_flags_${suffix}`;
+const circuitStream = `TSBENCH_CIRCUITS_${suffix}`;
+const circuitSubjectRoot = `tsbench_${suffix}.circuit`;
+const circuitConsumer = `tsbench-tower-${suffix}`;
+const redisPrefix = `tsbench_${suffix}`;
+
+const quantile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+};
+
+/** Resolves with `value` of the first `check` that returns non-undefined, or rejects on timeout. */
+function waitFor(label, subscribe) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => undefined;
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`timed out waiting for ${label}`));
+    }, TIMEOUT_MS);
+    unsubscribe = subscribe((value) => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(value);
+    });
+  });
+}
+
+const admin = new pg.Client({ connectionString: PG_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE "${dbName}"`);
+const dbUrl = new URL(PG_URL);
+dbUrl.pathname = `/${dbName}`;
+
+const nc = await connect({ servers: NATS_URL });
+const js = jetstream(nc);
+const redis = createClient({ url: REDIS_URL });
+await redis.connect();
+
+let tower = null;
+let socket = null;
+let manager = null;
+const rows = [];
+let load = null;
+try {
+  tower = await startTower({
+    databaseUrl: dbUrl.toString(),
+    natsUrl: NATS_URL,
+    redisUrl: REDIS_URL,
+    flagsBucket,
+    circuitStream,
+    circuitSubjectRoot,
+    circuitConsumer,
+    redisPrefix,
+    logLevel: 'silent',
+  });
+  const api = async (method, path, body) => {
+    const res = await fetch(`${tower.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  const app = await api('POST', '/api/apps', { title: `bench ${suffix}` });
+  const createFlag = (key) =>
+    api('POST', `/api/apps/${app.id}/flags`, {
+      key,
+      title: key,
+      active: true,
+      rolloutPercentage: 100,
+    });
+  const toggleKey = 'bench-toggle';
+  const circuitKey = 'bench-circuit';
+  await createFlag(toggleKey);
+  await createFlag(circuitKey);
+  const loadKeys = Array.from({ length: LOAD_CLIENTS }, (_, i) => `load-${i}`);
+  for (const key of loadKeys) await createFlag(key);
+
+  socket = io(tower.url, { path: '/socket.io', transports: ['websocket'] });
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+
+  manager = new FlagManager({
+    appId: app.id,
+    nats: NATS_URL,
+    redis: REDIS_URL,
+    flagsBucket,
+    redisPrefix,
+  });
+  manager.on('error', () => undefined);
+  const init = await manager.initialize();
+  if (init.status !== 'ready') throw new Error(`SDK not ready: ${init.status}`);
+  const toggleSdk = manager.newToggler({ flagName: toggleKey });
+  const circuitSdk = manager.newToggler({ flagName: circuitKey });
+
+  const onSocket = (event, match) => (done) => {
+    const h = (payload) => {
+      if (match(payload)) done(performance.now());
+    };
+    socket.on(event, h);
+    return () => socket.off(event, h);
+  };
+  const onSdk = (toggler, expected) => (done) => {
+    const h = () => {
+      if (toggler.isFlagActive('bench-user') === expected) done(performance.now());
+    };
+    manager.on('changed', h);
+    return () => manager.off('changed', h);
+  };
+
+  // 1–3: one toggle per sample, timed from the moment the request is sent.
+  console.log(`toggles: ${WARMUP} warm-up + ${SAMPLES} samples …`);
+  const rest = [];
+  const toSocket = [];
+  const toSdk = [];
+  let active = true;
+  for (let i = 0; i < WARMUP + SAMPLES; i++) {
+    active = !active;
+    const want = active;
+    const sock = waitFor(
+      'flag.changed',
+      onSocket(
+        c.SocketEvent.flagChanged,
+        (p) => p.flag.key === toggleKey && p.flag.active === want,
+      ),
+    );
+    const sdk = waitFor('SDK change', onSdk(toggleSdk, want));
+    const t0 = performance.now();
+    await api('POST', `/api/apps/${app.id}/flags/${toggleKey}/toggle`, { active: want });
+    const tRes = performance.now();
+    const [tSock, tSdk] = await Promise.all([sock, sdk]);
+    if (i < WARMUP) continue;
+    rest.push(tRes - t0);
+    toSocket.push(tSock - t0);
+    toSdk.push(tSdk - t0);
+  }
+  rows.push(['1. REST toggle (request → response)', rest]);
+  rows.push(['2. toggle → socket flag.changed', toSocket]);
+  rows.push(['3. toggle → SDK isFlagActive', toSdk]);
+
+  // 4: circuit.opened published to JetStream → socket circuit.event and → SDK sees false.
+  console.log(`circuit events: ${WARMUP} warm-up + ${SAMPLES} samples …`);
+  const evSocket = [];
+  const evSdk = [];
+  for (let i = 0; i < WARMUP + SAMPLES; i++) {
+    // Turning it on closes the circuit and bumps the version the event must be decided on.
+    const flag = await api('POST', `/api/apps/${app.id}/flags/${circuitKey}/toggle`, {
+      active: true,
+    });
+    if (!circuitSdk.isFlagActive('bench-user')) await waitFor('SDK on', onSdk(circuitSdk, true));
+    const type = c.CircuitEventType.opened;
+    const event = {
+      schemaVersion: c.CIRCUIT_EVENT_SCHEMA_VERSION,
+      id: c.circuitEventId(app.id, circuitKey, flag.version, type),
+      type,
+      appId: app.id,
+      flagKey: circuitKey,
+      ruleVersion: flag.version,
+      recoveryPercentage: 0,
+      occurredAt: new Date().toISOString(),
+      stats: { requests: 100, failures: 90, errorRatePercentage: 90, windowMs: 10_000 },
+      reason: 'bench',
+    };
+    const sock = waitFor(
+      'circuit.event',
+      onSocket(c.SocketEvent.circuitEvent, (p) => p.event.id === event.id),
+    );
+    const sdk = waitFor('SDK off', onSdk(circuitSdk, false));
+    const subject = c.circuitEventSubject(
+      app.id,
+      circuitKey,
+      c.circuitEventTypeToken(type),
+      circuitSubjectRoot,
+    );
+    const t0 = performance.now();
+    await js.publish(subject, c.encodeCircuitEvent(event), { msgID: event.id });
+    const [tSock, tSdk] = await Promise.all([sock, sdk]);
+    if (i < WARMUP) continue;
+    evSocket.push(tSock - t0);
+    evSdk.push(tSdk - t0);
+  }
+  rows.push(['4a. circuit.opened → socket circuit.event', evSocket]);
+  rows.push(['4b. circuit.opened → SDK sees false', evSdk]);
+
+  // 5: 50 clients, each PATCHing its own flag as fast as it can for 10 s.
+  console.log(`load: ${LOAD_CLIENTS} clients × ${LOAD_MS / 1000} s …`);
+  const latencies = [];
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + LOAD_MS;
+  await Promise.all(
+    loadKeys.map(async (key, k) => {
+      for (let n = 1; performance.now() < deadline; n++) {
+        const t0 = performance.now();
+        try {
+          await api('PATCH', `/api/apps/${app.id}/flags/${key}`, {
+            rolloutPercentage: ((n * 7 + k) % 1000) / 10,
+          });
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  // Convergence: every flag's KV rule must carry the DB's version and values.
+  const kv = await new Kvm(nc).open(flagsBucket);
+  const dbFlags = new Map((await api('GET', `/api/apps/${app.id}/flags`)).map((f) => [f.key, f]));
+  const behind = async () => {
+    let n = 0;
+    for (const key of loadKeys) {
+      const want = dbFlags.get(key);
+      const entry = await kv.get(c.flagKvKey(app.id, key));
+      const parsed = entry && entry.operation === 'PUT' ? c.parseFlagRule(entry.string()) : null;
+      const rule = parsed?.ok ? parsed.value : null;
+      if (
+        !rule ||
+        rule.version !== want.version ||
+        rule.rolloutPercentage !== want.rolloutPercentage ||
+        rule.active !== want.active
+      )
+        n++;
+    }
+    return n;
+  };
+  const convStart = performance.now();
+  let lagging = await behind();
+  while (lagging > 0 && performance.now() - convStart < 15_000) {
+    await new Promise((r) => setTimeout(r, 20));
+    lagging = await behind();
+  }
+  load = {
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / (elapsed / 1000),
+    latencies,
+    lagging,
+    convergeMs: performance.now() - convStart,
+  };
+  rows.push([`5. PATCH under load (${LOAD_CLIENTS} clients)`, latencies]);
+} finally {
+  socket?.close();
+  await manager?.close().catch(() => undefined);
+  await tower?.close().catch(() => undefined);
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(circuitStream).catch(() => undefined);
+  await new Kvm(nc)
+    .open(flagsBucket)
+    .then((kv) => kv.destroy())
+    .catch(() => undefined);
+  await nc.close();
+  for await (const key of redis.scanIterator({ MATCH: `${redisPrefix}:*`, COUNT: 1000 })) {
+    const keys = Array.isArray(key) ? key : [key];
+    if (keys.length > 0) await redis.del(keys);
+  }
+  redis.destroy();
+  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await admin.end();
+}
+
+const f = (n) => n.toFixed(1).padStart(8);
+const [l1, l5, l15] = loadavg().map((x) => x.toFixed(2));
+console.log(`\nTower (${cpus().length} cores, load avg ${l1} / ${l5} / ${l15}), ms:\n`);
+console.log(
+  `${'scenario'.padEnd(44)}${'n'.padStart(7)}${'p50'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}`,
+);
+for (const [name, xs] of rows) {
+  const n = String(xs.length).padStart(7);
+  console.log(
+    `${name.padEnd(44)}${n}${f(quantile(xs, 0.5))}${f(quantile(xs, 0.95))}${f(quantile(xs, 0.99))}`,
+  );
+}
+const p99Socket = quantile(rows[1][1], 0.99);
+console.log(
+  `\ngoal (issue 3 §7): flag change → dashboard ≤ 100 ms: p99 ${p99Socket.toFixed(1)} ms ${p99Socket <= 100 ? 'MET' : 'MISSED'}`,
+);
+if (load) {
+  console.log(
+    `load: ${load.rps.toFixed(0)} req/s over ${LOAD_MS / 1000} s, ${load.requests} ok, ${load.errors} errors; ` +
+      `KV ${load.lagging === 0 ? 'converged to the DB for all' : `still behind for ${load.lagging} of`} ${LOAD_CLIENTS} flags ` +
+      `(${load.convergeMs.toFixed(0)} ms after the load stopped)`,
+  );
+  if (load.lagging > 0 || load.errors > 0) process.exitCode = 1;
+}
