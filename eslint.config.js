@@ -11,13 +11,18 @@ export default tseslint.config(
       '.artifacts/**',
       'tower-ui/e2e/screenshots/**',
       '**/*.js',
-      '**/*.mjs',
       '**/*.cjs',
     ],
   },
-  js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
   {
+    // Plain-JS scripts (benchmarks, examples, CI helpers): recommended rules, no type information.
+    files: ['**/*.mjs'],
+    ...js.configs.recommended,
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 'latest', sourceType: 'module' },
+  },
+  {
+    files: ['**/*.{ts,tsx,mts,cts}'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {

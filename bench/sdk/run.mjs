@@ -4,7 +4,7 @@
 // Usage: node bench/sdk/run.mjs [--rounds N]   (not part of `npm test`)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -90,7 +90,7 @@ let tower = null;
 let socket = null;
 let manager = null;
 const rows = [];
-let load = null;
+let load;
 try {
   tower = await startTower({
     databaseUrl: dbUrl.toString(),
