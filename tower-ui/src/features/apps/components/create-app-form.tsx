@@ -1,34 +1,31 @@
 import type { AppDto } from '@tailslide/contracts';
 import { useState } from 'react';
-import { errorMessage } from '../../../lib/api-client.js';
+import { InlineForm } from '../../../components/ui/inline-form.js';
+import { useSubmit } from '../../../lib/use-submit.js';
 import { createApp } from '../api/apps-api.js';
 
 /** One-line "create app" form; shows the server's message when it refuses. */
 export function CreateAppForm({ onCreated }: { readonly onCreated: (app: AppDto) => void }) {
   const [title, setTitle] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, fail, run } = useSubmit();
   return (
-    <form
-      className="inline-form card"
-      aria-label="Create app"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <InlineForm
+      label="Create app"
+      submitLabel="Create app"
+      busyLabel="Creating…"
+      busy={busy}
+      error={error}
+      errorId="new-app-error"
+      onSubmit={() => {
         if (title.trim() === '') {
-          setError('Give the app a name.');
+          fail('Give the app a name.');
           return;
         }
-        setBusy(true);
-        setError(null);
-        createApp(title.trim()).then(
+        run(
+          () => createApp(title.trim()),
           (app) => {
-            setBusy(false);
             setTitle('');
             onCreated(app);
-          },
-          (err: unknown) => {
-            setBusy(false);
-            setError(errorMessage(err));
           },
         );
       }}
@@ -45,14 +42,6 @@ export function CreateAppForm({ onCreated }: { readonly onCreated: (app: AppDto)
           maxLength={200}
         />
       </div>
-      <button type="submit" className="button button--primary" disabled={busy}>
-        {busy ? 'Creating…' : 'Create app'}
-      </button>
-      {error && (
-        <p id="new-app-error" role="alert" className="form-error inline-form__error">
-          {error}
-        </p>
-      )}
-    </form>
+    </InlineForm>
   );
 }

@@ -1,7 +1,7 @@
 import type { AppDto } from '@tailslide/contracts';
 import { useEffect, useState } from 'react';
 import { Dialog } from '../../../components/ui/dialog.js';
-import { errorMessage } from '../../../lib/api-client.js';
+import { useSubmit } from '../../../lib/use-submit.js';
 import { renameApp } from '../api/apps-api.js';
 
 export interface RenameAppDialogProps {
@@ -12,29 +12,18 @@ export interface RenameAppDialogProps {
 
 export function RenameAppDialog({ app, onClose, onRenamed }: RenameAppDialogProps) {
   const [title, setTitle] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, reset } = useSubmit();
   useEffect(() => {
     setTitle(app?.title ?? '');
-    setError(null);
-  }, [app]);
+    reset();
+  }, [app, reset]);
   return (
     <Dialog open={app !== null} title="Rename app" onClose={onClose}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           if (!app) return;
-          setBusy(true);
-          renameApp(app.id, title.trim()).then(
-            (a) => {
-              setBusy(false);
-              onRenamed(a);
-            },
-            (err: unknown) => {
-              setBusy(false);
-              setError(errorMessage(err));
-            },
-          );
+          run(() => renameApp(app.id, title.trim()), onRenamed);
         }}
       >
         <div className="field">

@@ -7,6 +7,7 @@ import { useResource } from '../../../lib/use-resource.js';
 import { listWebhooks } from '../../webhooks/api/webhooks-api.js';
 import { createFlag, updateFlag } from '../api/flags-api.js';
 import {
+  NUMBER_RULES,
   flagToFormValues,
   serverFieldErrors,
   suggestKey,
@@ -16,6 +17,7 @@ import {
   type FlagFormErrors,
   type FlagFormField,
   type FlagFormValues,
+  type NumberField,
 } from '../utils/flag-form-model.js';
 
 export interface FlagFormDialogProps {
@@ -113,20 +115,20 @@ function FlagForm({
     if (errors[field]) setErrors((e) => ({ ...e, [field]: undefined }));
   };
   const id = (f: FlagFormField) => `${uid}-${f}`;
-  const numberInput = (
-    f: FlagFormField,
-    step: string,
-    aria: Parameters<FieldProps['children']>[0],
-  ) => (
-    <input
-      id={id(f)}
-      type="number"
-      inputMode="decimal"
-      step={step}
-      value={values[f] as string}
-      onChange={(e) => set(f, e.target.value)}
-      {...aria}
-    />
+  const numberField = (f: NumberField, unit: string, step: '0.1' | '1', hint?: string) => (
+    <Field id={id(f)} label={NUMBER_RULES[f].label} unit={unit} error={errors[f]} hint={hint}>
+      {(aria) => (
+        <input
+          id={id(f)}
+          type="number"
+          inputMode="decimal"
+          step={step}
+          value={values[f]}
+          onChange={(e) => set(f, e.target.value)}
+          {...aria}
+        />
+      )}
+    </Field>
   );
 
   const submit = () => {
@@ -250,15 +252,12 @@ function FlagForm({
           )}
         </Field>
         <div className="grid-2">
-          <Field
-            id={id('rolloutPercentage')}
-            label="Rollout"
-            unit="%"
-            error={errors.rolloutPercentage}
-            hint="Share of users who get the flag, 0–100 in steps of 0.1."
-          >
-            {(aria) => numberInput('rolloutPercentage', '0.1', aria)}
-          </Field>
+          {numberField(
+            'rolloutPercentage',
+            '%',
+            '0.1',
+            'Share of users who get the flag, 0–100 in steps of 0.1.',
+          )}
           {!flag && (
             <div className="field field--checkbox">
               <input
@@ -292,41 +291,10 @@ function FlagForm({
           <label htmlFor={id('circuitEnabled')}>Let Airbag trip this flag when errors spike</label>
         </div>
         <div className="grid-3">
-          <Field
-            id={id('errorThresholdPercentage')}
-            label="Error threshold"
-            unit="%"
-            error={errors.errorThresholdPercentage}
-          >
-            {(aria) => numberInput('errorThresholdPercentage', '0.1', aria)}
-          </Field>
-          <Field
-            id={id('minimumRequests')}
-            label="Minimum requests"
-            unit="req"
-            error={errors.minimumRequests}
-            hint="No decision on fewer requests."
-          >
-            {(aria) => numberInput('minimumRequests', '1', aria)}
-          </Field>
-          <Field
-            id={id('windowSeconds')}
-            label="Window"
-            unit="s"
-            error={errors.windowSeconds}
-            hint="Error rate is measured over this."
-          >
-            {(aria) => numberInput('windowSeconds', '1', aria)}
-          </Field>
-          <Field
-            id={id('recoveryDelaySeconds')}
-            label="Recovery delay"
-            unit="s"
-            error={errors.recoveryDelaySeconds}
-            hint="Time tripped before ramping back."
-          >
-            {(aria) => numberInput('recoveryDelaySeconds', '1', aria)}
-          </Field>
+          {numberField('errorThresholdPercentage', '%', '0.1')}
+          {numberField('minimumRequests', 'req', '1', 'No decision on fewer requests.')}
+          {numberField('windowSeconds', 's', '1', 'Error rate is measured over this.')}
+          {numberField('recoveryDelaySeconds', 's', '1', 'Time tripped before ramping back.')}
           <Field id={id('recoveryProfile')} label="Recovery profile" error={errors.recoveryProfile}>
             {(aria) => (
               <select
@@ -347,40 +315,14 @@ function FlagForm({
               </select>
             )}
           </Field>
-          <Field
-            id={id('initialRecoveryPercentage')}
-            label="Initial recovery"
-            unit="%"
-            error={errors.initialRecoveryPercentage}
-          >
-            {(aria) => numberInput('initialRecoveryPercentage', '0.1', aria)}
-          </Field>
-          <Field
-            id={id('recoveryIncrementPercentage')}
-            label="Recovery increment"
-            unit={values.recoveryProfile === RecoveryProfile.linear ? 'pts' : '%'}
-            error={errors.recoveryIncrementPercentage}
-          >
-            {(aria) => numberInput('recoveryIncrementPercentage', '0.1', aria)}
-          </Field>
-          <Field
-            id={id('recoveryStepSeconds')}
-            label="Recovery step"
-            unit="s"
-            error={errors.recoveryStepSeconds}
-            hint="Interval between steps."
-          >
-            {(aria) => numberInput('recoveryStepSeconds', '1', aria)}
-          </Field>
-          <Field
-            id={id('slowCallMs')}
-            label="Slow call"
-            unit="ms"
-            error={errors.slowCallMs}
-            hint="Blank: slowness is not a failure."
-          >
-            {(aria) => numberInput('slowCallMs', '1', aria)}
-          </Field>
+          {numberField('initialRecoveryPercentage', '%', '0.1')}
+          {numberField(
+            'recoveryIncrementPercentage',
+            values.recoveryProfile === RecoveryProfile.linear ? 'pts' : '%',
+            '0.1',
+          )}
+          {numberField('recoveryStepSeconds', 's', '1', 'Interval between steps.')}
+          {numberField('slowCallMs', 'ms', '1', 'Blank: slowness is not a failure.')}
         </div>
       </fieldset>
 

@@ -77,7 +77,8 @@ export function hasOneDecimalStep(v: number): boolean {
   return Math.abs(v * 10 - Math.round(v * 10)) < 1e-6;
 }
 
-interface NumberRule {
+/** Range and format of one numeric field; `label` names it in the form and its messages. */
+export interface NumberRule {
   readonly min: number;
   readonly max: number;
   readonly minExclusive?: boolean;
@@ -85,6 +86,36 @@ interface NumberRule {
   readonly tenths?: boolean;
   readonly label: string;
 }
+
+/** The form's numeric fields. */
+export type NumberField =
+  | 'rolloutPercentage'
+  | 'errorThresholdPercentage'
+  | 'minimumRequests'
+  | 'windowSeconds'
+  | 'recoveryDelaySeconds'
+  | 'initialRecoveryPercentage'
+  | 'recoveryIncrementPercentage'
+  | 'recoveryStepSeconds'
+  | 'slowCallMs';
+
+/** What each numeric field accepts (the same ranges Tower enforces). */
+export const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
+  rolloutPercentage: { label: 'Rollout', min: 0, max: 100, tenths: true },
+  errorThresholdPercentage: { label: 'Error threshold', min: 0, max: 100, minExclusive: true },
+  minimumRequests: { label: 'Minimum requests', min: 0, max: 1_000_000_000, integer: true },
+  windowSeconds: { label: 'Window', min: 1, max: 86_400 },
+  recoveryDelaySeconds: { label: 'Recovery delay', min: 0, max: 86_400 },
+  initialRecoveryPercentage: { label: 'Initial recovery', min: 0.1, max: 100, tenths: true },
+  recoveryIncrementPercentage: {
+    label: 'Recovery increment',
+    min: 0,
+    max: 1000,
+    minExclusive: true,
+  },
+  recoveryStepSeconds: { label: 'Recovery step', min: 1, max: 86_400 },
+  slowCallMs: { label: 'Slow call', min: 1, max: 600_000, integer: true },
+};
 
 function parseNumber(raw: string, rule: NumberRule): { value: number } | { error: string } {
   const t = raw.trim();
@@ -120,68 +151,23 @@ export function validateFlagForm(v: FlagFormValues): FlagFormResult {
   else if (!isValidToken(v.key.trim())) {
     errors.key = 'Key may use letters, digits, "-" and "_" only (at most 64).';
   }
-  const num = <F extends FlagFormField>(field: F, raw: string, rule: NumberRule): number => {
-    const r = parseNumber(raw, rule);
+  const num = (field: NumberField): number => {
+    const r = parseNumber(v[field], NUMBER_RULES[field]);
     if ('error' in r) {
       errors[field] = r.error;
       return Number.NaN;
     }
     return r.value;
   };
-  const rollout = num('rolloutPercentage', v.rolloutPercentage, {
-    label: 'Rollout',
-    min: 0,
-    max: 100,
-    tenths: true,
-  });
-  const threshold = num('errorThresholdPercentage', v.errorThresholdPercentage, {
-    label: 'Error threshold',
-    min: 0,
-    max: 100,
-    minExclusive: true,
-  });
-  const minimumRequests = num('minimumRequests', v.minimumRequests, {
-    label: 'Minimum requests',
-    min: 0,
-    max: 1_000_000_000,
-    integer: true,
-  });
-  const windowS = num('windowSeconds', v.windowSeconds, {
-    label: 'Window',
-    min: 1,
-    max: 86_400,
-  });
-  const delayS = num('recoveryDelaySeconds', v.recoveryDelaySeconds, {
-    label: 'Recovery delay',
-    min: 0,
-    max: 86_400,
-  });
-  const initial = num('initialRecoveryPercentage', v.initialRecoveryPercentage, {
-    label: 'Initial recovery',
-    min: 0.1,
-    max: 100,
-    tenths: true,
-  });
-  const increment = num('recoveryIncrementPercentage', v.recoveryIncrementPercentage, {
-    label: 'Recovery increment',
-    min: 0,
-    max: 1000,
-    minExclusive: true,
-  });
-  const stepS = num('recoveryStepSeconds', v.recoveryStepSeconds, {
-    label: 'Recovery step',
-    min: 1,
-    max: 86_400,
-  });
-  let slowCallMs: number | null = null;
-  if (v.slowCallMs.trim() !== '') {
-    slowCallMs = num('slowCallMs', v.slowCallMs, {
-      label: 'Slow call',
-      min: 1,
-      max: 600_000,
-      integer: true,
-    });
-  }
+  const rollout = num('rolloutPercentage');
+  const threshold = num('errorThresholdPercentage');
+  const minimumRequests = num('minimumRequests');
+  const windowS = num('windowSeconds');
+  const delayS = num('recoveryDelaySeconds');
+  const initial = num('initialRecoveryPercentage');
+  const increment = num('recoveryIncrementPercentage');
+  const stepS = num('recoveryStepSeconds');
+  const slowCallMs = v.slowCallMs.trim() === '' ? null : num('slowCallMs');
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,

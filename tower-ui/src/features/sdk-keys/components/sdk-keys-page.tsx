@@ -1,29 +1,26 @@
 import type { CreatedSdkKeyDto, SdkKeyDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { InlineForm } from '../../../components/ui/inline-form.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
-import { errorMessage } from '../../../lib/api-client.js';
 import { formatDateTime } from '../../../lib/format.js';
-import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
-import { useResource } from '../../../lib/use-resource.js';
+import { useAuditedResource } from '../../../lib/use-audited-resource.js';
+import { useSubmit } from '../../../lib/use-submit.js';
 import { createSdkKey, listSdkKeys, revokeSdkKey } from '../api/sdk-keys-api.js';
 import { CopyOnceKey } from './copy-once-key.js';
 
 /** SDK keys: create (the secret is shown once), list, revoke. */
 export function SdkKeysPage() {
-  const { state, reload, mutate } = useResource<SdkKeyDto[]>('sdk-keys', (signal) =>
-    listSdkKeys(signal),
+  // Keys created or revoked elsewhere (another admin, a script) show up without a reload.
+  const { state, reload, mutate } = useAuditedResource<SdkKeyDto[]>(
+    'sdk-keys',
+    (signal) => listSdkKeys(signal),
+    'sdk_key',
   );
   const notify = useToast();
-  // Keys created or revoked elsewhere (another admin, a script) show up without a reload.
-  useSocketEvent('audit.appended', ({ entry }) => {
-    if (entry.entityType === 'sdk_key') reload();
-  });
-  useOnReconnect(reload);
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [formError, setFormError] = useState<string | null>(null);
+  const submit = useSubmit();
   const [created, setCreated] = useState<CreatedSdkKeyDto | null>(null);
   const [revoking, setRevoking] = useState<SdkKeyDto | null>(null);
 
@@ -36,20 +33,20 @@ export function SdkKeysPage() {
         Services use an SDK key to read flags. The secret is shown once when the key is created;
         Tower only keeps its hash.
       </p>
-      <form
-        className="inline-form card"
-        aria-label="Create SDK key"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <InlineForm
+        label="Create SDK key"
+        submitLabel="Create key"
+        busyLabel="Creating…"
+        busy={submit.busy}
+        error={submit.error}
+        onSubmit={() => {
           if (name.trim() === '') {
-            setFormError('Give the key a name (e.g. the service that will use it).');
+            submit.fail('Give the key a name (e.g. the service that will use it).');
             return;
           }
-          setBusy(true);
-          setFormError(null);
-          createSdkKey(name.trim()).then(
+          submit.run(
+            () => createSdkKey(name.trim()),
             (k) => {
-              setBusy(false);
               setName('');
               setCreated(k);
               const { key: _secret, ...listed } = k;
@@ -57,10 +54,6 @@ export function SdkKeysPage() {
                 { ...listed, revokedAt: null },
                 ...keys.filter((x) => x.id !== k.id),
               ]);
-            },
-            (err: unknown) => {
-              setBusy(false);
-              setFormError(errorMessage(err));
             },
           );
         }}
@@ -75,15 +68,7 @@ export function SdkKeysPage() {
             maxLength={200}
           />
         </div>
-        <button type="submit" className="button button--primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create key'}
-        </button>
-        {formError && (
-          <p role="alert" className="form-error inline-form__error">
-            {formError}
-          </p>
-        )}
-      </form>
+      </InlineForm>
       {created && <CopyOnceKey created={created} onDone={() => setCreated(null)} />}
       {state.status === 'loading' && <Loading label="Loading keys…" />}
       {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}

@@ -1,30 +1,27 @@
 import type { WebhookDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { InlineForm } from '../../../components/ui/inline-form.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
-import { errorMessage } from '../../../lib/api-client.js';
 import { formatDateTime } from '../../../lib/format.js';
-import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
-import { useResource } from '../../../lib/use-resource.js';
+import { useAuditedResource } from '../../../lib/use-audited-resource.js';
+import { useSubmit } from '../../../lib/use-submit.js';
 import { createWebhook, deleteWebhook, listWebhooks } from '../api/webhooks-api.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
 
 /** Alert webhooks: add (URL kept secret server-side), list masked, delete, see deliveries. */
 export function WebhooksPage() {
-  const { state, reload, mutate } = useResource<WebhookDto[]>('webhooks', (signal) =>
-    listWebhooks(signal),
+  // Webhooks added or deleted elsewhere show up without a reload.
+  const { state, reload, mutate } = useAuditedResource<WebhookDto[]>(
+    'webhooks',
+    (signal) => listWebhooks(signal),
+    'webhook',
   );
   const notify = useToast();
-  // Webhooks added or deleted elsewhere show up without a reload.
-  useSocketEvent('audit.appended', ({ entry }) => {
-    if (entry.entityType === 'webhook') reload();
-  });
-  useOnReconnect(reload);
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [formError, setFormError] = useState<string | null>(null);
+  const submit = useSubmit();
   const [deleting, setDeleting] = useState<WebhookDto | null>(null);
   const [open, setOpen] = useState<string | null>(null);
 
@@ -36,28 +33,24 @@ export function WebhooksPage() {
       <p className="muted">
         Tower posts circuit alerts to these URLs for the flags that subscribe to them.
       </p>
-      <form
-        className="inline-form card"
-        aria-label="Add webhook"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <InlineForm
+        label="Add webhook"
+        submitLabel="Add webhook"
+        busyLabel="Adding…"
+        busy={submit.busy}
+        error={submit.error}
+        onSubmit={() => {
           if (name.trim() === '' || url.trim() === '') {
-            setFormError('Name and URL are required.');
+            submit.fail('Name and URL are required.');
             return;
           }
-          setBusy(true);
-          setFormError(null);
-          createWebhook(name.trim(), url.trim()).then(
+          submit.run(
+            () => createWebhook(name.trim(), url.trim()),
             (w) => {
-              setBusy(false);
               setName('');
               setUrl('');
               mutate((list) => [...list.filter((x) => x.id !== w.id), w]);
               notify(`Webhook "${w.name}" added.`, 'success');
-            },
-            (err: unknown) => {
-              setBusy(false);
-              setFormError(errorMessage(err));
             },
           );
         }}
@@ -81,15 +74,7 @@ export function WebhooksPage() {
             placeholder="https://hooks.example.com/…"
           />
         </div>
-        <button type="submit" className="button button--primary" disabled={busy}>
-          {busy ? 'Adding…' : 'Add webhook'}
-        </button>
-        {formError && (
-          <p role="alert" className="form-error inline-form__error">
-            {formError}
-          </p>
-        )}
-      </form>
+      </InlineForm>
       {state.status === 'loading' && <Loading label="Loading webhooks…" />}
       {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
       {state.status === 'success' && state.data.length === 0 && (
