@@ -37,6 +37,29 @@ async function api<T>(
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
+/** Creates an active flag `key` (title = key upper-cased). */
+async function createFlag(tower: RunningTower, appId: string, key: string): Promise<FlagDto> {
+  const r = await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
+    key,
+    title: key.toUpperCase(),
+    active: true,
+  });
+  return r.body;
+}
+
+/** Waits until `tower` serves flag `key` with its circuit open, and returns it. */
+function eventuallyOpen(
+  tower: RunningTower,
+  appId: string,
+  key: string,
+  timeoutMs?: number,
+): Promise<FlagDto> {
+  return eventually(async () => {
+    const r = await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/${key}`);
+    return r.status === 200 && r.body.circuitStatus.state === 'open' ? r.body : null;
+  }, timeoutMs);
+}
+
 function openedEvent(appId: string, flagKey: string, ruleVersion: number): CircuitEvent {
   return {
     schemaVersion: CIRCUIT_EVENT_SCHEMA_VERSION,
@@ -74,6 +97,15 @@ describe('circuit events survive Tower and Postgres outages', () => {
     await db.drop();
   });
 
+  /** Waits until Tower has recreated its durable consumer (and the stream under it). */
+  async function consumerRecreated(): Promise<void> {
+    const jsm = await jetstreamManager(nc);
+    await eventually(async () => {
+      await jsm.consumers.info(options.circuitStream, options.circuitConsumer);
+      return true;
+    }, 15_000);
+  }
+
   async function publish(event: CircuitEvent): Promise<void> {
     const subject = circuitEventSubject(
       event.appId,
@@ -88,23 +120,14 @@ describe('circuit events survive Tower and Postgres outages', () => {
     options = testTowerOptions(db.url);
     const first = await startTower(options);
     const appId = (await api<AppDto>(first, 'POST', '/api/apps', { title: 'Down' })).body.id;
-    const flag = (
-      await api<FlagDto>(first, 'POST', `/api/apps/${appId}/flags`, {
-        key: 'f',
-        title: 'F',
-        active: true,
-      })
-    ).body;
+    const flag = await createFlag(first, appId, 'f');
     await first.close();
 
     await publish(openedEvent(appId, 'f', flag.version));
 
     const second = await startTower(options);
     towers.push(second);
-    const opened = await eventually(async () => {
-      const r = await api<FlagDto>(second, 'GET', `/api/apps/${appId}/flags/f`);
-      return r.body.circuitStatus.state === 'open' ? r.body : null;
-    });
+    const opened = await eventuallyOpen(second, appId, 'f');
     expect(opened.active).toBe(false);
   }, 30_000);
 
@@ -117,13 +140,7 @@ describe('circuit events survive Tower and Postgres outages', () => {
     const tower = await startTower(options);
     towers.push(tower);
     const appId = (await api<AppDto>(tower, 'POST', '/api/apps', { title: 'PG down' })).body.id;
-    const flag = (
-      await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
-        key: 'g',
-        title: 'G',
-        active: true,
-      })
-    ).body;
+    const flag = await createFlag(tower, appId, 'g');
 
     await proxy.stop();
     const during = await api<{ error: { code: string } }>(
@@ -144,10 +161,7 @@ describe('circuit events survive Tower and Postgres outages', () => {
     );
 
     await proxy.start();
-    const opened = await eventually(async () => {
-      const r = await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/g`);
-      return r.status === 200 && r.body.circuitStatus.state === 'open' ? r.body : null;
-    }, 15_000);
+    const opened = await eventuallyOpen(tower, appId, 'g', 15_000);
     expect(opened.active).toBe(false);
     const logs = await api<{ items: { action: string; actor: string }[] }>(
       tower,
@@ -166,20 +180,10 @@ describe('circuit events survive Tower and Postgres outages', () => {
     expect(started.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
     const [a, b] = towers as [RunningTower, RunningTower];
     const appId = (await api<AppDto>(a, 'POST', '/api/apps', { title: 'HA' })).body.id;
-    const flag = (
-      await api<FlagDto>(b, 'POST', `/api/apps/${appId}/flags`, {
-        key: 'h',
-        title: 'H',
-        active: true,
-      })
-    ).body;
+    const flag = await createFlag(b, appId, 'h');
     await publish(openedEvent(appId, 'h', flag.version));
     for (const tower of [a, b]) {
-      await eventually(
-        async () =>
-          (await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/h`)).body.circuitStatus
-            .state === 'open',
-      );
+      await eventuallyOpen(tower, appId, 'h');
     }
     const logs = await api<{ items: unknown[] }>(
       a,
@@ -194,60 +198,22 @@ describe('circuit events survive Tower and Postgres outages', () => {
     const tower = await startTower(options);
     towers.push(tower);
     const appId = (await api<AppDto>(tower, 'POST', '/api/apps', { title: 'Gone' })).body.id;
-    const first = (
-      await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
-        key: 'x',
-        title: 'X',
-        active: true,
-      })
-    ).body;
+    const first = await createFlag(tower, appId, 'x');
     await publish(openedEvent(appId, 'x', first.version));
-    await eventually(
-      async () =>
-        (await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/x`)).body.circuitStatus
-          .state === 'open',
-    );
+    await eventuallyOpen(tower, appId, 'x');
 
     const jsm = await jetstreamManager(nc);
     await jsm.consumers.delete(options.circuitStream, options.circuitConsumer);
-    const second = (
-      await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
-        key: 'y',
-        title: 'Y',
-        active: true,
-      })
-    ).body;
-    await eventually(async () => {
-      await jsm.consumers.info(options.circuitStream, options.circuitConsumer);
-      return true;
-    }, 15_000);
+    const second = await createFlag(tower, appId, 'y');
+    await consumerRecreated();
     await publish(openedEvent(appId, 'y', second.version));
-    await eventually(
-      async () =>
-        (await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/y`)).body.circuitStatus
-          .state === 'open',
-      15_000,
-    );
+    await eventuallyOpen(tower, appId, 'y', 15_000);
 
     await jsm.streams.delete(options.circuitStream);
-    const third = (
-      await api<FlagDto>(tower, 'POST', `/api/apps/${appId}/flags`, {
-        key: 'z',
-        title: 'Z',
-        active: true,
-      })
-    ).body;
-    await eventually(async () => {
-      await jsm.consumers.info(options.circuitStream, options.circuitConsumer);
-      return true;
-    }, 15_000);
+    const third = await createFlag(tower, appId, 'z');
+    await consumerRecreated();
     await publish(openedEvent(appId, 'z', third.version));
-    await eventually(
-      async () =>
-        (await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/z`)).body.circuitStatus
-          .state === 'open',
-      15_000,
-    );
+    await eventuallyOpen(tower, appId, 'z', 15_000);
 
     // The recreated consumer replayed the stream from the start: the first event was not applied twice.
     const logs = await api<{ items: unknown[] }>(
