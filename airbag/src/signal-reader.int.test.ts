@@ -1,6 +1,6 @@
 import { FINE_RESOLUTION_MS, signalBucketKey, signalField } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueName } from '../../test-support/index.js';
+import { services, uniqueName } from '../../test-support/index.js';
 import { T0 } from '../test/fixtures.js';
 import { connectRedis, type TestRedis } from '../test/harness.js';
 import { SignalReader } from './signal-reader.js';
@@ -65,5 +65,73 @@ describe('SignalReader', () => {
     expect(second.commands).toBe(1);
     expect(second.apps.get('c')?.get(old)?.get('x')?.successes).toBe(1);
     expect(second.apps.get('c')?.get(current)?.get('x')?.successes).toBe(2);
+  });
+});
+
+describe('SignalReader bucket encodings', () => {
+  it('reads the same counts with the joining script and with plain HGETALL', async () => {
+    const start = T0 + 20_000;
+    for (let f = 0; f < 50; f++) await add('d', start, `flag-${f}`, f + 1, f % 3);
+    await redis.hSet(signalBucketKey(prefix, 'd', FINE_RESOLUTION_MS, start), {
+      'not-a-signal': 'x',
+      'neg:s': '-4',
+      'big:f': '123456789012',
+    });
+    const plan = new Map([['d', { bucketStarts: new Set([start]) }]]);
+    const scripted = await new SignalReader({ redis, prefix }).read(plan, start);
+    const plain = await new SignalReader({ redis, prefix, script: false }).read(plan, start);
+    expect(scripted.commands).toBe(1);
+    expect(plain.commands).toBe(1);
+    const a = scripted.apps.get('d')?.get(start);
+    expect(a?.get('flag-7')).toEqual({ successes: 8, failures: 1 });
+    expect(a?.get('big')).toEqual({ successes: 0, failures: 123456789012 });
+    expect(a?.has('neg')).toBe(false);
+    expect([...(a ?? [])]).toEqual([...(plain.apps.get('d')?.get(start) ?? [])]);
+  });
+
+  it('re-reads a bucket with HGETALL when a field name contains a newline', async () => {
+    const start = T0 + 30_000;
+    await add('e', start, 'x', 3, 2);
+    await redis.hSet(signalBucketKey(prefix, 'e', FINE_RESOLUTION_MS, start), 'y:f\nz:f', '7');
+    const plan = new Map([['e', { bucketStarts: new Set([start]) }]]);
+    const r = await new SignalReader({ redis, prefix }).read(plan, start);
+    expect(r.commands).toBe(2);
+    const bucket = r.apps.get('e')?.get(start);
+    expect(bucket?.get('x')).toEqual({ successes: 3, failures: 2 });
+    expect(bucket?.has('z')).toBe(false);
+  });
+});
+
+describe('SignalReader without scripting', () => {
+  it('falls back to HGETALL for good when the server refuses EVAL (ACL)', async () => {
+    const user = uniqueName('abnoeval');
+    await redis.sendCommand([
+      'ACL',
+      'SETUSER',
+      user,
+      'on',
+      'nopass',
+      `~${prefix}:*`,
+      '+@all',
+      '-eval',
+    ]);
+    const limited = await connectRedis(
+      services.redisUrl.replace('redis://', `redis://${encodeURIComponent(user)}:x@`),
+    );
+    try {
+      const start = T0 + 40_000;
+      await add('g', start, 'x', 4, 1);
+      const reader = new SignalReader({ redis: limited, prefix });
+      const plan = new Map([['g', { bucketStarts: new Set([start]) }]]);
+      const first = await reader.read(plan, start);
+      expect(first).toMatchObject({ unavailable: false, commands: 2 });
+      expect(first.apps.get('g')?.get(start)?.get('x')).toEqual({ successes: 4, failures: 1 });
+      const second = await reader.read(plan, start);
+      expect(second.commands).toBe(1);
+      expect(second.apps.get('g')?.get(start)?.get('x')).toEqual({ successes: 4, failures: 1 });
+    } finally {
+      limited.destroy();
+      await redis.sendCommand(['ACL', 'DELUSER', user]);
+    }
   });
 });

@@ -116,7 +116,15 @@ async function delPrefix(prefix) {
   const times = [];
   const cpuTimes = [];
   let cold = 0;
+  // AIRBAG_BENCH_PROFILE=<dir>: CPU profile of the steady-state ticks only (not seeding, cold tick).
+  const profileDir = process.env.AIRBAG_BENCH_PROFILE;
+  const profiler = profileDir ? new (await import('node:inspector/promises')).Session() : null;
   for (let i = 0; i < TICKS; i++) {
+    if (i === 1 && profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const t = performance.now();
     const cpu0 = process.cpuUsage();
     const r = await poller.tick();
@@ -128,6 +136,13 @@ async function delPrefix(prefix) {
     if (i === 0) cold = dt;
     else times.push(dt);
     now += 1000;
+  }
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(join(profileDir, `tick-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    profiler.disconnect();
   }
   if (published !== 0) throw new Error('healthy seed produced decisions');
   rows.push([
