@@ -1,15 +1,6 @@
 import type { AppDto, FlagDto } from '@tailslide/contracts';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildUi,
-  launchBrowser,
-  openPage,
-  screenshot,
-  startStack,
-  waitForAttribute,
-  type Stack,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, openPage, screenshot, waitForAttribute } from './harness.js';
 
 interface SdkKeyRow {
   id: string;
@@ -20,35 +11,21 @@ interface SdkKeyRow {
 
 // The vitest project has the default 5 s test timeout; a browser scenario needs more.
 describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout: 30_000 }, () => {
-  let ui: Awaited<ReturnType<typeof buildUi>>;
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ui = await buildUi();
-    stack = await startStack(ui.dir);
-    browser = await launchBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    ui?.dispose();
-  }, 30_000);
+  const suite = browserSuite();
 
   it('creates an SDK key, shows its secret once, and revokes it after confirmation', async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await openPage(suite.browser);
     await page
       .context()
-      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.tower.url });
-    await page.goto(`${stack.tower.url}/sdk-keys`);
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.stack.tower.url });
+    await page.goto(`${suite.stack.tower.url}/sdk-keys`);
     await page.getByText('No SDK keys yet.').waitFor();
     await page.getByLabel('Key name').fill('checkout-prod');
     await page.getByRole('button', { name: 'Create key' }).click();
 
     const reveal = page.getByRole('region', { name: 'New SDK key' });
     const secret = await reveal.getByRole('textbox', { name: 'New SDK key' }).inputValue();
-    const [listed] = (await stack.api<SdkKeyRow[]>('GET', '/sdk-keys')).body;
+    const [listed] = (await suite.stack.api<SdkKeyRow[]>('GET', '/sdk-keys')).body;
     expect(listed?.name).toBe('checkout-prod');
     expect(secret.startsWith(listed!.prefix)).toBe(true);
     await reveal.getByRole('button', { name: 'Copy key' }).click();
@@ -64,24 +41,27 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     expect(await page.content()).not.toContain(secret);
 
     // A key created elsewhere appears without a reload.
-    expect((await stack.api('POST', '/sdk-keys', { name: 'ci-runner' })).status).toBe(201);
+    expect((await suite.stack.api('POST', '/sdk-keys', { name: 'ci-runner' })).status).toBe(201);
     await page.getByRole('cell', { name: 'ci-runner', exact: true }).waitFor();
 
     await page.getByRole('button', { name: 'Revoke checkout-prod' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke SDK key?' });
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
     await page.getByText(/^Revoked/).waitFor();
-    const keys = (await stack.api<SdkKeyRow[]>('GET', '/sdk-keys')).body;
+    const keys = (await suite.stack.api<SdkKeyRow[]>('GET', '/sdk-keys')).body;
     expect(keys.find((k) => k.name === 'checkout-prod')?.revokedAt).not.toBeNull();
     expect(keys.find((k) => k.name === 'ci-runner')?.revokedAt).toBeNull();
     expect(errors).toEqual([]);
   });
 
   it('adds a webhook without ever showing its URL again, subscribes a flag to it and deletes it', async () => {
-    const app = await stack.api<AppDto>('POST', '/apps', { title: 'Alerts app' });
-    await stack.api('POST', `/apps/${app.body.id}/flags`, { key: 'pricing', title: 'Pricing' });
-    const { page, errors } = await openPage(browser);
-    await page.goto(`${stack.tower.url}/webhooks`);
+    const app = await suite.stack.api<AppDto>('POST', '/apps', { title: 'Alerts app' });
+    await suite.stack.api('POST', `/apps/${app.body.id}/flags`, {
+      key: 'pricing',
+      title: 'Pricing',
+    });
+    const { page, errors } = await openPage(suite.browser);
+    await page.goto(`${suite.stack.tower.url}/webhooks`);
     await page.getByText('No webhooks yet.').waitFor();
     await page.getByLabel('Name').fill('On-call Slack');
     await page
@@ -94,33 +74,36 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     await page.getByText('No alerts sent to this webhook yet.').waitFor();
     await screenshot(page, 'webhooks-1280');
 
-    await page.goto(`${stack.tower.url}/apps/${app.body.id}`);
+    await page.goto(`${suite.stack.tower.url}/apps/${app.body.id}`);
     await page.getByRole('button', { name: 'Edit Pricing' }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit Pricing' });
     await dialog.getByRole('checkbox', { name: /On-call Slack/ }).check();
     await dialog.getByRole('button', { name: 'Save changes' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    const flag = await stack.api<FlagDto>('GET', `/apps/${app.body.id}/flags/pricing`);
+    const flag = await suite.stack.api<FlagDto>('GET', `/apps/${app.body.id}/flags/pricing`);
     expect(flag.body.alertWebhookIds).toHaveLength(1);
 
-    await page.goto(`${stack.tower.url}/webhooks`);
+    await page.goto(`${suite.stack.tower.url}/webhooks`);
     await page.getByRole('button', { name: 'Delete On-call Slack' }).click();
     await page
       .getByRole('dialog', { name: 'Delete webhook?' })
       .getByRole('button', { name: 'Delete webhook' })
       .click();
     await page.getByText('No webhooks yet.').waitFor();
-    expect((await stack.api<unknown[]>('GET', '/webhooks')).body).toEqual([]);
+    expect((await suite.stack.api<unknown[]>('GET', '/webhooks')).body).toEqual([]);
     expect(errors).toEqual([]);
   });
 
   it('filters the global log and appends matching entries live', async () => {
-    const app = await stack.api<AppDto>('POST', '/apps', { title: 'Logged app' });
-    await stack.api('POST', `/apps/${app.body.id}/flags`, { key: 'audited', title: 'Audited' });
-    await stack.api('POST', `/apps/${app.body.id}/flags/audited/toggle`, { active: true });
+    const app = await suite.stack.api<AppDto>('POST', '/apps', { title: 'Logged app' });
+    await suite.stack.api('POST', `/apps/${app.body.id}/flags`, {
+      key: 'audited',
+      title: 'Audited',
+    });
+    await suite.stack.api('POST', `/apps/${app.body.id}/flags/audited/toggle`, { active: true });
 
-    const { page, errors } = await openPage(browser);
-    await page.goto(`${stack.tower.url}/logs`);
+    const { page, errors } = await openPage(suite.browser);
+    await page.goto(`${suite.stack.tower.url}/logs`);
     await page.getByRole('cell', { name: 'flag.created' }).first().waitFor();
     await page.getByLabel('App').selectOption({ label: 'Logged app' });
     await page.getByLabel('Action').selectOption('flag.*');
@@ -133,8 +116,8 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     expect(await rows.count()).toBe(2);
 
     // Entries appended elsewhere appear without a reload; ones outside the filters do not.
-    await stack.api('POST', '/apps', { title: 'Unrelated app' });
-    await stack.api('POST', `/apps/${app.body.id}/flags/audited/toggle`, { active: false });
+    await suite.stack.api('POST', '/apps', { title: 'Unrelated app' });
+    await suite.stack.api('POST', `/apps/${app.body.id}/flags/audited/toggle`, { active: false });
     await page.getByRole('cell', { name: 'flag.toggled_off' }).waitFor();
     expect(await rows.count()).toBe(3);
     await screenshot(page, 'logs-filtered-1280');
@@ -147,18 +130,23 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
   });
 
   it("rolls an optimistic toggle back with the server's message when Tower refuses it", async () => {
-    const app = await stack.api<AppDto>('POST', '/apps', { title: 'Refusals' });
-    await stack.api('POST', `/apps/${app.body.id}/flags`, { key: 'gone-soon', title: 'Gone soon' });
-    const { page, errors } = await openPage(browser);
+    const app = await suite.stack.api<AppDto>('POST', '/apps', { title: 'Refusals' });
+    await suite.stack.api('POST', `/apps/${app.body.id}/flags`, {
+      key: 'gone-soon',
+      title: 'Gone soon',
+    });
+    const { page, errors } = await openPage(suite.browser);
     // Cut this page's live connection so it does not hear about the deletion below.
     await page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close());
     await page.route(/\/socket\.io\//, (route) => route.abort());
-    await page.goto(`${stack.tower.url}/apps/${app.body.id}`);
+    await page.goto(`${suite.stack.tower.url}/apps/${app.body.id}`);
     const toggle = page.getByRole('switch', { name: 'Gone soon active' });
     await waitForAttribute(toggle, 'aria-checked', 'false');
     await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
 
-    expect((await stack.api('DELETE', `/apps/${app.body.id}/flags/gone-soon`)).status).toBe(204);
+    expect((await suite.stack.api('DELETE', `/apps/${app.body.id}/flags/gone-soon`)).status).toBe(
+      204,
+    );
     await toggle.click();
     const alert = page.getByRole('alert').filter({ hasText: 'Could not turn Gone soon on' });
     await alert.waitFor();

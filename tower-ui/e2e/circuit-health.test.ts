@@ -1,31 +1,28 @@
 import { FINE_RESOLUTION_MS, bucketStart, type AppDto, type FlagDto } from '@tailslide/contracts';
-import type { Browser } from 'playwright-core';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAirbag, type Airbag } from '../../airbag/src/index.js';
 import { FlagManager } from '../../sdk-node/src/index.js';
 import { eventually, services } from '../../test-support/index.js';
 import {
-  buildUi,
+  browserSuite,
   collectPageErrors,
   LIVE_TIMEOUT_MS,
-  launchBrowser,
   screenshot,
-  startStack,
   waitForAttribute,
-  type Stack,
 } from './harness.js';
 
 // The vitest project has the default 5 s test timeout; a browser scenario needs more.
 describe('circuit health in Chromium', { timeout: 30_000 }, () => {
-  let ui: Awaited<ReturnType<typeof buildUi>>;
-  let stack: Stack;
-  let browser: Browser;
   let airbag: Airbag | undefined;
   let manager: FlagManager | undefined;
   // Airbag's clock: real time plus an offset the test moves forward instead of sleeping. It stays
   // well inside the 30 s window so the signals the SDK writes now still count.
   let clockOffsetMs = 0;
+  const suite = browserSuite(async () => {
+    await manager?.close();
+    await airbag?.close();
+  });
 
   // Airbag decides on its own terms (lease, evidence span); tick until it has published `type`.
   const tickUntil = (type: string) =>
@@ -35,23 +32,9 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
       100,
     );
 
-  beforeAll(async () => {
-    ui = await buildUi();
-    stack = await startStack(ui.dir);
-    browser = await launchBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await manager?.close();
-    await airbag?.close();
-    await browser?.close();
-    await stack?.close();
-    ui?.dispose();
-  }, 30_000);
-
   it('shows a trip injected through Airbag live on the flag page and the flag list, then each step of the recovery ramp', async () => {
-    const app = await stack.api<AppDto>('POST', '/apps', { title: 'Recommendations' });
-    const created = await stack.api<FlagDto>('POST', `/apps/${app.body.id}/flags`, {
+    const app = await suite.stack.api<AppDto>('POST', '/apps', { title: 'Recommendations' });
+    const created = await suite.stack.api<FlagDto>('POST', `/apps/${app.body.id}/flags`, {
       key: 'recs-v2',
       title: 'Recs v2',
       active: true,
@@ -69,13 +52,13 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
     const appId = app.body.id;
 
     airbag = await startAirbag({
-      nats: stack.nats,
-      redis: stack.redis,
-      flagsBucket: stack.names.flagsBucket,
-      airbagBucket: stack.names.airbagBucket,
-      circuitStream: stack.names.circuitStream,
-      circuitSubjectRoot: stack.names.circuitSubjectRoot,
-      redisPrefix: stack.names.redisPrefix,
+      nats: suite.stack.nats,
+      redis: suite.stack.redis,
+      flagsBucket: suite.stack.names.flagsBucket,
+      airbagBucket: suite.stack.names.airbagBucket,
+      circuitStream: suite.stack.names.circuitStream,
+      circuitSubjectRoot: suite.stack.names.circuitSubjectRoot,
+      redisPrefix: suite.stack.names.redisPrefix,
       autoPoll: false,
       now: () => Date.now() + clockOffsetMs,
       logger: pino({ level: 'silent' }),
@@ -86,21 +69,21 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
       appId,
       nats: services.natsUrl,
       redis: services.redisUrl,
-      flagsBucket: stack.names.flagsBucket,
-      redisPrefix: stack.names.redisPrefix,
+      flagsBucket: suite.stack.names.flagsBucket,
+      redisPrefix: suite.stack.names.redisPrefix,
       logger: { warn: () => undefined, error: () => undefined },
     });
     await manager.initialize();
     const toggler = manager.newToggler({ flagName: 'recs-v2' });
     await eventually(() => toggler.isFlagActive('user-1'), LIVE_TIMEOUT_MS);
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
     context.setDefaultTimeout(10_000);
     const flagPage = await context.newPage();
     const listPage = await context.newPage();
     const errors = [...collectPageErrors(flagPage), ...collectPageErrors(listPage)];
-    await listPage.goto(`${stack.tower.url}/apps/${appId}`);
-    await flagPage.goto(`${stack.tower.url}/apps/${appId}/flags/recs-v2?tab=circuit`);
+    await listPage.goto(`${suite.stack.tower.url}/apps/${appId}`);
+    await flagPage.goto(`${suite.stack.tower.url}/apps/${appId}/flags/recs-v2?tab=circuit`);
     await flagPage.getByRole('radio', { name: '30 s' }).check();
     const state = flagPage.getByTestId('circuit-state').locator('[data-circuit-state]');
     await waitForAttribute(state, 'data-circuit-state', 'closed');

@@ -1,48 +1,31 @@
 import type { AppDto, FlagDto } from '@tailslide/contracts';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlagManager } from '../../sdk-node/src/index.js';
 import { eventually, services } from '../../test-support/index.js';
 import {
-  buildUi,
+  browserSuite,
   LIVE_TIMEOUT_MS,
-  launchBrowser,
   openPage,
   screenshot,
-  startStack,
   waitForAttribute,
-  type Stack,
 } from './harness.js';
 
 // The vitest project has the default 5 s test timeout; a browser scenario needs more.
 describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () => {
-  let ui: Awaited<ReturnType<typeof buildUi>>;
-  let stack: Stack;
-  let browser: Browser;
   const managers: FlagManager[] = [];
-
-  beforeAll(async () => {
-    ui = await buildUi();
-    stack = await startStack(ui.dir);
-    browser = await launchBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
+  const suite = browserSuite(async () => {
     await Promise.all(managers.map((m) => m.close()));
-    await browser?.close();
-    await stack?.close();
-    ui?.dispose();
-  }, 30_000);
+  });
 
-  const newPage = (width?: number, height?: number) => openPage(browser, width, height);
+  const newPage = (width?: number, height?: number) => openPage(suite.browser, width, height);
 
   function sdk(appId: string): FlagManager {
     const m = new FlagManager({
       appId,
       nats: services.natsUrl,
       redis: services.redisUrl,
-      flagsBucket: stack.names.flagsBucket,
-      redisPrefix: stack.names.redisPrefix,
+      flagsBucket: suite.stack.names.flagsBucket,
+      redisPrefix: suite.stack.names.redisPrefix,
       logger: { warn: () => undefined, error: () => undefined },
     });
     managers.push(m);
@@ -51,7 +34,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
 
   it('creates an app and a flag, and a toggle in the browser reaches a real SDK client', async () => {
     const { page, errors } = await newPage();
-    await page.goto(`${stack.tower.url}/apps`);
+    await page.goto(`${suite.stack.tower.url}/apps`);
     await page.getByText('No apps yet.').waitFor();
 
     await page.getByLabel('New app name').fill('Checkout service');
@@ -98,7 +81,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     await screenshot(page, 'flags-after-toggle-1280');
 
     // A change made elsewhere (here: the API, as another browser would) shows up without reload.
-    const off = await stack.api<FlagDto>('POST', `/apps/${appId}/flags/new-checkout/toggle`, {
+    const off = await suite.stack.api<FlagDto>('POST', `/apps/${appId}/flags/new-checkout/toggle`, {
       active: false,
     });
     expect(off.status).toBe(200);
@@ -117,16 +100,16 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
   });
 
   it("shows the server's message when it refuses a flag, and checks the rollout before sending", async () => {
-    const app = await stack.api<AppDto>('POST', '/apps', { title: 'Payments' });
+    const app = await suite.stack.api<AppDto>('POST', '/apps', { title: 'Payments' });
     expect(app.status).toBe(201);
-    const existing = await stack.api<FlagDto>('POST', `/apps/${app.body.id}/flags`, {
+    const existing = await suite.stack.api<FlagDto>('POST', `/apps/${app.body.id}/flags`, {
       key: 'fraud-model',
       title: 'Fraud model',
     });
     expect(existing.status).toBe(201);
 
     const { page, errors } = await newPage();
-    await page.goto(`${stack.tower.url}/apps/${app.body.id}`);
+    await page.goto(`${suite.stack.tower.url}/apps/${app.body.id}`);
     await page.getByRole('switch', { name: 'Fraud model active' }).waitFor();
     await page.getByRole('button', { name: 'Add flag', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Add flag' });
@@ -153,19 +136,19 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
   });
 
   it('edits every field of a flag and asks before deleting it', async () => {
-    const app = await stack.api<AppDto>('POST', '/apps', { title: 'Search' });
-    await stack.api<FlagDto>('POST', `/apps/${app.body.id}/flags`, {
+    const app = await suite.stack.api<AppDto>('POST', '/apps', { title: 'Search' });
+    await suite.stack.api<FlagDto>('POST', `/apps/${app.body.id}/flags`, {
       key: 'semantic',
       title: 'Semantic search',
     });
     const { page, errors } = await newPage();
-    await page.goto(`${stack.tower.url}/apps/${app.body.id}/flags/semantic`);
+    await page.goto(`${suite.stack.tower.url}/apps/${app.body.id}/flags/semantic`);
     await page.getByRole('heading', { name: 'Semantic search', level: 1 }).waitFor();
 
     await page.getByRole('button', { name: 'Edit', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit Semantic search' });
     // Someone else edits the flag meanwhile: the form says so instead of overwriting their change.
-    const other = await stack.api<FlagDto>('PATCH', `/apps/${app.body.id}/flags/semantic`, {
+    const other = await suite.stack.api<FlagDto>('PATCH', `/apps/${app.body.id}/flags/semantic`, {
       description: 'Edited elsewhere',
     });
     expect(other.status).toBe(200);
@@ -181,7 +164,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     await dialog.getByRole('button', { name: 'Save changes' }).click();
     await dialog.waitFor({ state: 'hidden' });
 
-    const saved = await stack.api<FlagDto>('GET', `/apps/${app.body.id}/flags/semantic`);
+    const saved = await suite.stack.api<FlagDto>('GET', `/apps/${app.body.id}/flags/semantic`);
     expect(saved.body.rolloutPercentage).toBe(33.3);
     expect(saved.body.description).toBe('Edited elsewhere');
     expect(saved.body.circuit).toMatchObject({
@@ -207,30 +190,30 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete flag?' });
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    expect((await stack.api('GET', `/apps/${app.body.id}/flags/semantic`)).status).toBe(200);
+    expect((await suite.stack.api('GET', `/apps/${app.body.id}/flags/semantic`)).status).toBe(200);
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await confirm.getByRole('button', { name: 'Delete flag' }).click();
     await page.getByRole('heading', { name: 'Search', exact: true, level: 1 }).waitFor();
-    expect((await stack.api('GET', `/apps/${app.body.id}/flags/semantic`)).status).toBe(404);
+    expect((await suite.stack.api('GET', `/apps/${app.body.id}/flags/semantic`)).status).toBe(404);
     expect(errors).toEqual([]);
   });
 
   it("shows the server's message when a flag does not exist", async () => {
     const { page, errors } = await newPage();
-    await page.goto(`${stack.tower.url}/apps/424242/flags/no-such-flag`);
+    await page.goto(`${suite.stack.tower.url}/apps/424242/flags/no-such-flag`);
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/not found/i);
     await alert.getByRole('button', { name: 'Try again' }).waitFor();
-    await page.goto(`${stack.tower.url}/definitely/not/a/page`);
+    await page.goto(`${suite.stack.tower.url}/definitely/not/a/page`);
     await page.getByText('This page does not exist.').waitFor();
     expect(errors).toEqual([]);
   });
 
   it('fits a phone screen without sideways scrolling', async () => {
-    const app = await stack.api<AppDto>('POST', '/apps', { title: 'Mobile API' });
+    const app = await suite.stack.api<AppDto>('POST', '/apps', { title: 'Mobile API' });
     for (const key of ['dark-mode', 'new-onboarding']) {
-      await stack.api('POST', `/apps/${app.body.id}/flags`, {
+      await suite.stack.api('POST', `/apps/${app.body.id}/flags`, {
         key,
         title: key.replace('-', ' '),
         active: true,
@@ -238,14 +221,14 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
       });
     }
     const { page, errors } = await newPage(390, 844);
-    await page.goto(`${stack.tower.url}/apps/${app.body.id}`);
+    await page.goto(`${suite.stack.tower.url}/apps/${app.body.id}`);
     await page.getByRole('switch', { name: 'dark mode active' }).waitFor();
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - window.innerWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'flags-390');
-    await page.goto(`${stack.tower.url}/apps/${app.body.id}/flags/dark-mode?tab=circuit`);
+    await page.goto(`${suite.stack.tower.url}/apps/${app.body.id}/flags/dark-mode?tab=circuit`);
     await page.getByRole('radio', { name: '30 s' }).waitFor();
     expect(
       await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
@@ -266,11 +249,11 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
     await screenshot(page, 'flag-dialog-390');
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'hidden' });
-    await page.goto(`${stack.tower.url}/apps`);
+    await page.goto(`${suite.stack.tower.url}/apps`);
     await page.getByRole('link', { name: 'Mobile API' }).waitFor();
     await noOverflow();
     await screenshot(page, 'apps-390');
-    await page.goto(`${stack.tower.url}/logs`);
+    await page.goto(`${suite.stack.tower.url}/logs`);
     await page.getByRole('cell', { name: 'flag.created' }).first().waitFor();
     await noOverflow();
     await screenshot(page, 'logs-390');

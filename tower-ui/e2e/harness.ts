@@ -12,6 +12,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { createClient } from 'redis';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import {
   createTestDatabase,
   eventually,
@@ -195,4 +196,42 @@ export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
+}
+
+/** What one e2e suite drives: a Tower serving the built UI, and Chromium. */
+export interface BrowserSuite {
+  readonly stack: Stack;
+  readonly browser: Browser;
+}
+
+/**
+ * Registers the suite's hooks: before all, build the UI, start the stack and launch Chromium;
+ * after all, run `beforeClose` (the suite's own clients) and close everything. Read `stack` and
+ * `browser` inside tests and hooks only (they are set before the first test).
+ */
+export function browserSuite(beforeClose?: () => Promise<void>): BrowserSuite {
+  let ui: Awaited<ReturnType<typeof buildUi>> | undefined;
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    ui = await buildUi();
+    stack = await startStack(ui.dir);
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await beforeClose?.();
+    await browser?.close();
+    await stack?.close();
+    ui?.dispose();
+  }, 30_000);
+  return {
+    get stack() {
+      if (!stack) throw new Error('the stack is not started yet');
+      return stack;
+    },
+    get browser() {
+      if (!browser) throw new Error('the browser is not launched yet');
+      return browser;
+    },
+  };
 }
