@@ -14,18 +14,19 @@ interface State {
 }
 
 function add(sums: Map<string, Totals>, bucket: BucketCounts | undefined, sign: 1 | -1): void {
-  if (bucket === undefined) return;
-  for (const [flagKey, c] of bucket) {
-    const s = Number.isFinite(c.successes) && c.successes > 0 ? c.successes : 0;
-    const f = Number.isFinite(c.failures) && c.failures > 0 ? c.failures : 0;
-    let t = sums.get(flagKey);
+  // forEach rather than for…of: no iterator entry allocated per flag (this runs 20,000 times a
+  // tick at 10,000 circuits).
+  bucket?.forEach((c, flagKey) => {
+    const s = c.successes > 0 && c.successes !== Infinity ? c.successes : 0;
+    const f = c.failures > 0 && c.failures !== Infinity ? c.failures : 0;
+    const t = sums.get(flagKey);
     if (t === undefined) {
-      t = { successes: 0, failures: 0 };
-      sums.set(flagKey, t);
+      sums.set(flagKey, { successes: sign * s, failures: sign * f });
+    } else {
+      t.successes += sign * s;
+      t.failures += sign * f;
     }
-    t.successes += sign * s;
-    t.failures += sign * f;
-  }
+  });
 }
 
 /**
