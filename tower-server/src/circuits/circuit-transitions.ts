@@ -74,7 +74,11 @@ export function decideCircuitEvent(flag: Flag, event: CircuitEvent, now: Date): 
         },
       };
     case CircuitEventType.recovering:
-      if (state !== CircuitState.open) return invalid();
+    case CircuitEventType.step: {
+      // The ramp starts from open and each step continues it; both land in recovering.
+      const from =
+        event.type === CircuitEventType.recovering ? CircuitState.open : CircuitState.recovering;
+      if (state !== from) return invalid();
       return {
         outcome: 'applied',
         values: {
@@ -87,20 +91,7 @@ export function decideCircuitEvent(flag: Flag, event: CircuitEvent, now: Date): 
           },
         },
       };
-    case CircuitEventType.step:
-      if (state !== CircuitState.recovering) return invalid();
-      return {
-        outcome: 'applied',
-        values: {
-          ...base,
-          active: true,
-          circuitStatus: {
-            state: CircuitState.recovering,
-            recoveryPercentage: clampPercentage(event.recoveryPercentage),
-            changedAt: now,
-          },
-        },
-      };
+    }
     case CircuitEventType.closed:
       if (state === CircuitState.closed) return invalid();
       return {

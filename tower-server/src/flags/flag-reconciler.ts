@@ -23,31 +23,27 @@ export interface ReconcileReport {
   readonly deleted: number;
 }
 
+/** What {@link FlagReconciler} needs. */
+export interface FlagReconcilerDeps {
+  readonly pool: pg.Pool;
+  readonly bucket: FlagsBucket;
+  readonly publisher: FlagPublisher;
+  readonly logger: Logger;
+  readonly metrics?: TowerMetrics;
+  readonly intervalMs?: number;
+}
+
 /**
  * Repairs drift between Postgres (truth) and the KV: a missing or different entry is rewritten,
  * an entry without a flag is deleted, and a deleted bucket is recreated and refilled. Uses the
  * publisher's read-KV-then-row compare-and-set, so it cannot undo a newer relay write.
  */
 export class FlagReconciler {
-  readonly #deps: {
-    pool: pg.Pool;
-    bucket: FlagsBucket;
-    publisher: FlagPublisher;
-    logger: Logger;
-    metrics?: TowerMetrics;
-    intervalMs?: number;
-  };
+  readonly #deps: FlagReconcilerDeps;
   #timer: NodeJS.Timeout | null = null;
   #inFlight: Promise<unknown> | null = null;
 
-  constructor(deps: {
-    pool: pg.Pool;
-    bucket: FlagsBucket;
-    publisher: FlagPublisher;
-    logger: Logger;
-    metrics?: TowerMetrics;
-    intervalMs?: number;
-  }) {
+  constructor(deps: FlagReconcilerDeps) {
     this.#deps = deps;
   }
 

@@ -26,6 +26,12 @@ export function registerFlagRoutes(r: DocumentedRouter, flags: FlagService): voi
   const notFound = { description: 'No such app or flag', schema: 'Error' };
   const invalid = { description: 'Invalid request', schema: 'Error' };
   const conflict = { description: 'Stale version (version_conflict)', schema: 'Error' };
+  const savedFlag = {
+    200: { description: 'The flag', schema: 'Flag' },
+    400: invalid,
+    404: notFound,
+    409: conflict,
+  };
   r.add(
     {
       method: 'get',
@@ -77,12 +83,7 @@ export function registerFlagRoutes(r: DocumentedRouter, flags: FlagService): voi
       tag,
       body: updateFlagSchema,
       ifMatch: true,
-      responses: {
-        200: { description: 'The flag', schema: 'Flag' },
-        400: invalid,
-        404: notFound,
-        409: conflict,
-      },
+      responses: savedFlag,
     },
     async (req, res) => {
       const body = parseInput(updateFlagSchema, req.body);
@@ -124,12 +125,7 @@ export function registerFlagRoutes(r: DocumentedRouter, flags: FlagService): voi
       tag,
       body: toggleFlagSchema,
       ifMatch: true,
-      responses: {
-        200: { description: 'The flag', schema: 'Flag' },
-        400: invalid,
-        404: notFound,
-        409: conflict,
-      },
+      responses: savedFlag,
     },
     async (req, res) => {
       const body = parseInput(toggleFlagSchema, req.body);
