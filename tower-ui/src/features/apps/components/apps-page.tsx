@@ -2,6 +2,7 @@ import type { AppDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { RowAction } from '../../../components/ui/row-action.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
@@ -57,22 +58,13 @@ export function AppsPage() {
                 </p>
               </div>
               <div className="row-actions">
-                <button
-                  type="button"
-                  className="button button--small"
-                  onClick={() => setRenaming(app)}
-                  aria-label={`Rename ${app.title}`}
-                >
-                  Rename
-                </button>
-                <button
-                  type="button"
-                  className="button button--small button--danger-outline"
+                <RowAction label="Rename" target={app.title} onClick={() => setRenaming(app)} />
+                <RowAction
+                  label="Delete"
+                  target={app.title}
+                  danger
                   onClick={() => setDeleting(app)}
-                  aria-label={`Delete ${app.title}`}
-                >
-                  Delete
-                </button>
+                />
               </div>
             </li>
           ))}

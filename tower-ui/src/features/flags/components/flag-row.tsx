@@ -1,5 +1,6 @@
 import type { FlagDto } from '@tailslide/contracts';
 import { Link } from 'react-router';
+import { RowAction } from '../../../components/ui/row-action.js';
 import { ToggleSwitch } from '../../../components/ui/toggle-switch.js';
 import { formatPercent } from '../../../lib/format.js';
 import { CircuitBadge } from '../../circuits/components/circuit-badge.js';
@@ -54,22 +55,8 @@ export function FlagRow({ flag, pending, onToggle, onEdit, onDelete }: FlagRowPr
         </Link>
       </div>
       <div className="row-actions flag-row__actions">
-        <button
-          type="button"
-          className="button button--small"
-          onClick={() => onEdit(flag)}
-          aria-label={`Edit ${flag.title}`}
-        >
-          Edit
-        </button>
-        <button
-          type="button"
-          className="button button--small button--danger-outline"
-          onClick={() => onDelete(flag)}
-          aria-label={`Delete ${flag.title}`}
-        >
-          Delete
-        </button>
+        <RowAction label="Edit" target={flag.title} onClick={() => onEdit(flag)} />
+        <RowAction label="Delete" target={flag.title} danger onClick={() => onDelete(flag)} />
       </div>
     </li>
   );

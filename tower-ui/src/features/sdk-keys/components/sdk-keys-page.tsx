@@ -2,6 +2,7 @@ import type { CreatedSdkKeyDto, SdkKeyDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
+import { RowAction } from '../../../components/ui/row-action.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
@@ -111,14 +112,12 @@ export function SdkKeysPage() {
                   </td>
                   <td className="row-actions">
                     {!k.revokedAt && (
-                      <button
-                        type="button"
-                        className="button button--small button--danger-outline"
-                        aria-label={`Revoke ${k.name}`}
+                      <RowAction
+                        label="Revoke"
+                        target={k.name}
+                        danger
                         onClick={() => setRevoking(k)}
-                      >
-                        Revoke
-                      </button>
+                      />
                     )}
                   </td>
                 </tr>

@@ -2,6 +2,7 @@ import type { WebhookDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
+import { RowAction } from '../../../components/ui/row-action.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
@@ -100,14 +101,7 @@ export function WebhooksPage() {
                   >
                     Deliveries
                   </button>
-                  <button
-                    type="button"
-                    className="button button--small button--danger-outline"
-                    aria-label={`Delete ${w.name}`}
-                    onClick={() => setDeleting(w)}
-                  >
-                    Delete
-                  </button>
+                  <RowAction label="Delete" target={w.name} danger onClick={() => setDeleting(w)} />
                 </div>
               </div>
               {open === w.id && <WebhookDeliveries id={w.id} />}
