@@ -2,13 +2,14 @@ import { FINE_RESOLUTION_MS, bucketStart, type AppDto, type FlagDto } from '@tai
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startAirbag, type Airbag } from '../../airbag/src/index.js';
-import { FlagManager } from '../../sdk-node/src/index.js';
-import { eventually, services } from '../../test-support/index.js';
+import type { FlagManager } from '../../sdk-node/src/index.js';
+import { eventually } from '../../test-support/index.js';
 import {
   browserSuite,
   collectPageErrors,
   LIVE_TIMEOUT_MS,
   screenshot,
+  sdkClient,
   waitForAttribute,
 } from './harness.js';
 
@@ -65,14 +66,7 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
     });
     await airbag.waitForRule(appId, 'recs-v2', created.body.version, 5_000);
 
-    manager = new FlagManager({
-      appId,
-      nats: services.natsUrl,
-      redis: services.redisUrl,
-      flagsBucket: suite.stack.names.flagsBucket,
-      redisPrefix: suite.stack.names.redisPrefix,
-      logger: { warn: () => undefined, error: () => undefined },
-    });
+    manager = sdkClient(suite.stack, appId);
     await manager.initialize();
     const toggler = manager.newToggler({ flagName: 'recs-v2' });
     await eventually(() => toggler.isFlagActive('user-1'), LIVE_TIMEOUT_MS);

@@ -1,12 +1,13 @@
 import type { AppDto, FlagDto } from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
-import { FlagManager } from '../../sdk-node/src/index.js';
-import { eventually, services } from '../../test-support/index.js';
+import type { FlagManager } from '../../sdk-node/src/index.js';
+import { eventually } from '../../test-support/index.js';
 import {
   browserSuite,
   LIVE_TIMEOUT_MS,
   openPage,
   screenshot,
+  sdkClient,
   waitForAttribute,
 } from './harness.js';
 
@@ -20,14 +21,7 @@ describe('dashboard in Chromium: apps, flags, toggles', { timeout: 30_000 }, () 
   const newPage = (width?: number, height?: number) => openPage(suite.browser, width, height);
 
   function sdk(appId: string): FlagManager {
-    const m = new FlagManager({
-      appId,
-      nats: services.natsUrl,
-      redis: services.redisUrl,
-      flagsBucket: suite.stack.names.flagsBucket,
-      redisPrefix: suite.stack.names.redisPrefix,
-      logger: { warn: () => undefined, error: () => undefined },
-    });
+    const m = sdkClient(suite.stack, appId);
     managers.push(m);
     return m;
   }

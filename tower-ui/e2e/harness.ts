@@ -20,6 +20,7 @@ import {
   uniqueName,
   type TestDatabase,
 } from '../../test-support/index.js';
+import { FlagManager } from '../../sdk-node/src/index.js';
 import { startTower, type RunningTower } from '../../tower-server/src/server.js';
 
 const uiRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -234,4 +235,16 @@ export function browserSuite(beforeClose?: () => Promise<void>): BrowserSuite {
       return browser;
     },
   };
+}
+
+/** A quiet SDK client for `appId` on `stack`'s flags bucket and Redis prefix; the caller closes it. */
+export function sdkClient(stack: Stack, appId: string): FlagManager {
+  return new FlagManager({
+    appId,
+    nats: services.natsUrl,
+    redis: services.redisUrl,
+    flagsBucket: stack.names.flagsBucket,
+    redisPrefix: stack.names.redisPrefix,
+    logger: { warn: () => undefined, error: () => undefined },
+  });
 }
