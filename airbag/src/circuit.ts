@@ -117,8 +117,16 @@ export function initialRecoveryPercentage(rule: FlagRule): number {
   return Math.min(100, Math.max(MIN_RECOVERY_PERCENTAGE, rule.circuit.initialRecoveryPercentage));
 }
 
+/** "No transition" decisions are immutable and shared: most of 10,000 circuits get one a tick. */
+const NONE = new Map<string, CircuitDecision>();
+
 function none(reason: string): CircuitDecision {
-  return { kind: 'none', reason };
+  let d = NONE.get(reason);
+  if (d === undefined) {
+    d = Object.freeze({ kind: 'none', reason } as const);
+    NONE.set(reason, d);
+  }
+  return d;
 }
 
 function publish(

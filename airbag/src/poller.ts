@@ -8,7 +8,7 @@ import {
 } from '@tailslide/contracts';
 import type { Logger } from 'pino';
 import type { AirbagMetrics } from './airbag-metrics.js';
-import { decide, evidenceRequest, isEvaluated } from './circuit.js';
+import { decide, evidenceRequest, isEvaluated, type EvidenceRequest } from './circuit.js';
 import {
   evidenceSpan,
   windowErrorRate,
@@ -108,6 +108,7 @@ export class Poller {
   #running: Promise<unknown> = Promise.resolve();
   #redisDown = false;
   readonly #changedAtCache = new WeakMap<FlagRule, number>();
+  readonly #requestCache = new WeakMap<FlagRule, EvidenceRequest | null>();
   readonly #sums = new SlidingWindowSums(FINE_RESOLUTION_MS);
   #lastRead: 'up' | 'down' | 'unknown' = 'unknown';
 
@@ -123,6 +124,16 @@ export class Poller {
       this.#changedAtCache.set(rule, ms);
     }
     return ms;
+  }
+
+  /** `evidenceRequest` once per rule object: it depends on the rule only. */
+  #request(rule: FlagRule, changedAtMs: number): EvidenceRequest | null {
+    let req = this.#requestCache.get(rule);
+    if (req === undefined) {
+      req = evidenceRequest(rule, changedAtMs);
+      this.#requestCache.set(rule, req);
+    }
+    return req;
   }
 
   /** How many leading buckets of a window are sealed at `now`. */
@@ -169,7 +180,8 @@ export class Poller {
 
       const due: CircuitEvent[] = [];
       const byApp = new Map<string, AppWork>();
-      const spans = new Map<string, EvidenceSpan>();
+      // windowMs → cut-off (-Infinity for the whole window) → span.
+      const spans = new Map<number, Map<number, EvidenceSpan>>();
       const counts: Record<CircuitState, number> = { closed: 0, open: 0, recovering: 0 };
       const trackPending = this.#pending.size > 0;
       const live = new Set<string>();
@@ -198,7 +210,7 @@ export class Poller {
           byApp.set(rule.appId, app);
         }
         const changedAtMs = this.#changedAt(rule);
-        const req = evidenceRequest(rule, changedAtMs);
+        const req = this.#request(rule, changedAtMs);
         if (req === null) {
           app.work.push({ rule, changedAtMs, span: null, full: false });
           continue;
@@ -206,11 +218,15 @@ export class Poller {
         // Most circuits share a window and reach back less than it: one span object per distinct
         // (window, cut-off) and one plan update per app and span keep a 10,000-circuit tick cheap.
         const since = req.sinceMs > now - req.windowMs ? req.sinceMs : Number.NEGATIVE_INFINITY;
-        const spanKey = `${req.windowMs}:${since}`;
-        let span = spans.get(spanKey);
+        let byCut = spans.get(req.windowMs);
+        if (byCut === undefined) {
+          byCut = new Map();
+          spans.set(req.windowMs, byCut);
+        }
+        let span = byCut.get(since);
         if (span === undefined) {
           span = evidenceSpan(now, req.windowMs, since, FINE_RESOLUTION_MS);
-          spans.set(spanKey, span);
+          byCut.set(since, span);
         }
         if (!app.spans.has(span)) {
           app.spans.add(span);
