@@ -7,14 +7,12 @@ import {
   type AuditEntryDto,
   type FlagDto,
   type Page,
-  type ServerToClientEvents,
 } from '@tailslide/contracts';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, services } from '../../test-support/index.js';
-import { startTestTower, type TestTower } from '../test/tower-fixture.js';
+import { connectDashboard, startTestTower, type TestTower } from '../test/tower-fixture.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -498,15 +496,8 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
 
   describe('live updates', () => {
     it('pushes flag changes and audit entries over socket.io', async () => {
-      const socket: Socket<ServerToClientEvents> = ioClient(t.tower.url, {
-        path: '/socket.io',
-        transports: ['websocket'],
-      });
+      const socket = await connectDashboard(t.tower.url);
       try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('connect', () => resolve());
-          socket.once('connect_error', reject);
-        });
         const changed = new Promise<FlagDto>((resolve) =>
           socket.on(SocketEvent.flagChanged, ({ flag }) => flag.key === 'live' && resolve(flag)),
         );

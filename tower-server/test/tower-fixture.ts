@@ -11,10 +11,15 @@ import {
   CIRCUIT_EVENT_SCHEMA_VERSION,
   type CircuitEvent,
   type CircuitEventType,
+  type CircuitState,
+  type FlagDto,
   type FlagRule,
+  type ServerToClientEvents,
 } from '@tailslide/contracts';
+import { io as ioClient, type Socket } from 'socket.io-client';
 import {
   createTestDatabase,
+  eventually,
   services,
   uniqueName,
   type TestDatabase,
@@ -51,6 +56,15 @@ export interface TestTower {
     headers?: Record<string, string>,
   ): Promise<ApiResponse<T>>;
   kvRule(appId: string, flagKey: string): Promise<FlagRule | null>;
+  /** Creates an active flag `key` (title = key, plus `extra`); throws unless Tower answers 201. */
+  createFlag(appId: string, key: string, extra?: Record<string, unknown>): Promise<FlagDto>;
+  /** Waits until the flag's circuit is in `state` (default `open`) and returns the flag. */
+  eventuallyCircuit(
+    appId: string,
+    flagKey: string,
+    state?: CircuitState,
+    timeoutMs?: number,
+  ): Promise<FlagDto>;
   publishEvent(
     e: Partial<CircuitEvent> & {
       type: CircuitEventType;
@@ -102,7 +116,7 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
   // Short API timeout: a read issued while a test has NATS stopped fails fast and is retried.
   const js = jetstream(nc, { timeout: 500 });
   const kv = await new Kvm(js).open(options.flagsBucket);
-  return {
+  const t: TestTower = {
     tower,
     db,
     options,
@@ -125,6 +139,23 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
         body: text ? JSON.parse(text) : undefined,
         headers: res.headers,
       };
+    },
+    async createFlag(appId, key, extra = {}) {
+      const res = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
+        key,
+        title: key,
+        active: true,
+        ...extra,
+      });
+      if (res.status !== 201)
+        throw new Error(`creating flag ${key}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    eventuallyCircuit(appId, flagKey, state = 'open', timeoutMs) {
+      return eventually(async () => {
+        const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/${flagKey}`);
+        return r.status === 200 && r.body.circuitStatus.state === state ? r.body : null;
+      }, timeoutMs);
     },
     async kvRule(appId, flagKey) {
       const e = await kv.get(flagKvKey(appId, flagKey));
@@ -163,4 +194,23 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
       }
     },
   };
+  return t;
+}
+
+/** A dashboard's socket.io client, connected to `url` (closes itself if connecting fails). */
+export async function connectDashboard(url: string): Promise<Socket<ServerToClientEvents>> {
+  const socket: Socket<ServerToClientEvents> = ioClient(url, {
+    path: '/socket.io',
+    transports: ['websocket'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  return socket;
 }

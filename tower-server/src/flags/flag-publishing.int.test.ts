@@ -7,13 +7,11 @@ import {
   type CircuitEvent,
   type FlagDto,
   type Page,
-  type ServerToClientEvents,
 } from '@tailslide/contracts';
 import pg from 'pg';
-import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test-support/index.js';
-import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
+import { connectDashboard, startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { createPool } from '../db.js';
@@ -30,27 +28,12 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
     await t?.close();
   });
 
-  async function createFlag(
-    appId: string,
-    key: string,
-    extra: Record<string, unknown> = {},
-  ): Promise<FlagDto> {
-    const res = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
-      key,
-      title: key,
-      active: true,
-      ...extra,
-    });
-    expect(res.status).toBe(201);
-    return res.body;
-  }
-
   it('walks the skeleton: create → KV, toggle → KV, circuit.opened from Airbag → applied', async () => {
     const app = await t.api<AppDto>('POST', '/api/apps', { title: 'Checkout' });
     expect(app.status).toBe(201);
     const appId = app.body.id;
 
-    const created = await createFlag(appId, 'new-checkout', {
+    const created = await t.createFlag(appId, 'new-checkout', {
       whitelist: ['alice'],
       rolloutPercentage: 12.5,
     });
@@ -94,10 +77,7 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
       flagKey: 'new-checkout',
       ruleVersion: on.body.version,
     });
-    const opened = await eventually(async () => {
-      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/new-checkout`);
-      return r.body.circuitStatus.state === 'open' ? r.body : null;
-    });
+    const opened = await t.eventuallyCircuit(appId, 'new-checkout');
     expect(opened.active).toBe(false);
     expect(opened.circuitStatus.recoveryPercentage).toBe(0);
     expect(opened.version).toBeGreaterThan(on.body.version);
@@ -125,17 +105,14 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
 
   it('applies a redelivered event once and ignores events for an older version', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Idempotency' })).body.id;
-    const flag = await createFlag(appId, 'search');
+    const flag = await t.createFlag(appId, 'search');
     const event = await t.publishEvent({
       type: CircuitEventType.opened,
       appId,
       flagKey: 'search',
       ruleVersion: flag.version,
     });
-    const opened = await eventually(async () => {
-      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/search`);
-      return r.body.circuitStatus.state === 'open' ? r.body : null;
-    });
+    const opened = await t.eventuallyCircuit(appId, 'search');
     // The same event again under another message id (past JetStream's duplicate window check).
     await t.publishEvent({ ...event }, `${event.id}-redelivery`);
     // A stale event: decided on the version before the circuit opened.
@@ -172,17 +149,14 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
 
   it('cancels a recovery on manual toggle off and closes an open circuit on manual toggle on', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Manual' })).body.id;
-    const flag = await createFlag(appId, 'banner');
+    const flag = await t.createFlag(appId, 'banner');
     await t.publishEvent({
       type: CircuitEventType.opened,
       appId,
       flagKey: 'banner',
       ruleVersion: flag.version,
     });
-    const opened = await eventually(async () => {
-      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/banner`);
-      return r.body.circuitStatus.state === 'open' ? r.body : null;
-    });
+    const opened = await t.eventuallyCircuit(appId, 'banner');
     const on = await t.api<FlagDto>('POST', `/api/apps/${appId}/flags/banner/toggle`, {
       active: true,
     });
@@ -199,17 +173,14 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
       recoveryPercentage: 10,
     });
 
-    const flag2 = await createFlag(appId, 'banner2');
+    const flag2 = await t.createFlag(appId, 'banner2');
     await t.publishEvent({
       type: CircuitEventType.opened,
       appId,
       flagKey: 'banner2',
       ruleVersion: flag2.version,
     });
-    const opened2 = await eventually(async () => {
-      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/banner2`);
-      return r.body.circuitStatus.state === 'open' ? r.body : null;
-    });
+    const opened2 = await t.eventuallyCircuit(appId, 'banner2');
     await t.publishEvent({
       type: CircuitEventType.recovering,
       appId,
@@ -238,7 +209,7 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
 
   it('converges the KV on the database after 50 concurrent updates to one flag', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Concurrency' })).body.id;
-    await createFlag(appId, 'hot');
+    await t.createFlag(appId, 'hot');
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         t.api<FlagDto>('PATCH', `/api/apps/${appId}/flags/hot`, {
@@ -269,8 +240,8 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
 
   it('deletes the KV entry when a flag is deleted, and every flag of a deleted app', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Doomed' })).body.id;
-    await createFlag(appId, 'a');
-    await createFlag(appId, 'b');
+    await t.createFlag(appId, 'a');
+    await t.createFlag(appId, 'b');
     await eventually(async () => (await t.kvRule(appId, 'a')) && (await t.kvRule(appId, 'b')));
     expect((await t.api('DELETE', `/api/apps/${appId}/flags/a`)).status).toBe(204);
     await eventually(async () => (await t.kvRule(appId, 'a')) === null);
@@ -290,7 +261,7 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
 
   it('acks a circuit event only after its transaction committed', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Ack' })).body.id;
-    const flag = await createFlag(appId, 'locked');
+    const flag = await t.createFlag(appId, 'locked');
     const jsm = await jetstreamManager(t.nc);
     const consumerInfo = () =>
       jsm.consumers.info(t.options.circuitStream, t.options.circuitConsumer);
@@ -323,16 +294,9 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
 
   it('pushes an applied circuit event with the new flag to dashboards', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Live circuit' })).body.id;
-    const flag = await createFlag(appId, 'pushed');
-    const socket: Socket<ServerToClientEvents> = ioClient(t.tower.url, {
-      path: '/socket.io',
-      transports: ['websocket'],
-    });
+    const flag = await t.createFlag(appId, 'pushed');
+    const socket = await connectDashboard(t.tower.url);
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', reject);
-      });
       const received = new Promise<{ event: CircuitEvent; flag: FlagDto }>((resolve) =>
         socket.on(SocketEvent.circuitEvent, (p) => p.flag.key === 'pushed' && resolve(p)),
       );
@@ -352,7 +316,7 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
 
   it('never regresses the KV with two relays (two Tower instances) racing on 50 updates', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Two relays' })).body.id;
-    await createFlag(appId, 'contended');
+    await t.createFlag(appId, 'contended');
     const nc = await connect({ servers: t.options.natsUrl });
     const pool = createPool(t.db.url, 4);
     const second = new OutboxRelay({

@@ -19,13 +19,7 @@ describe('outbox relay while NATS is down (private nats-server)', () => {
 
   it('accepts updates while NATS is down and publishes them within 2 s after it returns', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Outage' })).body.id;
-    const created = (
-      await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
-        key: 'resilient',
-        title: 'R',
-        active: true,
-      })
-    ).body;
+    const created = await t.createFlag(appId, 'resilient', { title: 'R' });
     await eventually(async () => (await t.kvRule(appId, 'resilient'))?.version === created.version);
 
     await nats.stop();
@@ -50,13 +44,7 @@ describe('outbox relay while NATS is down (private nats-server)', () => {
 
   it('keeps consuming circuit events after NATS restarts', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Restart' })).body.id;
-    const flag = (
-      await t.api<FlagDto>('POST', `/api/apps/${appId}/flags`, {
-        key: 'after',
-        title: 'A',
-        active: true,
-      })
-    ).body;
+    const flag = await t.createFlag(appId, 'after', { title: 'A' });
     await nats.stop();
     await nats.start();
     await eventually(async () => (await t.api('GET', '/readyz')).status === 200);
@@ -69,10 +57,7 @@ describe('outbox relay while NATS is down (private nats-server)', () => {
       });
       return true;
     });
-    const opened = await eventually(async () => {
-      const r = await t.api<FlagDto>('GET', `/api/apps/${appId}/flags/after`);
-      return r.body.circuitStatus.state === 'open' ? r.body : null;
-    }, 10_000);
+    const opened = await t.eventuallyCircuit(appId, 'after', 'open', 10_000);
     expect(opened.active).toBe(false);
   }, 30_000);
 });
