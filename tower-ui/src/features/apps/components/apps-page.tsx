@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { RowAction } from '../../../components/ui/row-action.js';
-import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
+import { ResourceList } from '../../../components/ui/resource-list.js';
+import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
 import { deleteApp } from '../api/apps-api.js';
@@ -35,41 +36,45 @@ export function AppsPage() {
           notify(`App "${app.title}" created.`, 'success');
         }}
       />
-      {state.status === 'loading' && <Loading label="Loading apps…" />}
-      {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
-      {state.status === 'success' && state.data.length === 0 && (
-        <EmptyState title="No apps yet.">
-          <p>An app groups the flags of one service. Create the first one above.</p>
-        </EmptyState>
-      )}
-      {state.status === 'success' && state.data.length > 0 && (
-        <ul className="card-list" aria-label="Apps">
-          {state.data.map((app) => (
-            <li key={app.id} className="card app-card">
-              <div className="app-card__main">
-                <h2 className="app-card__title">
-                  <Link to={`/apps/${encodeURIComponent(app.id)}`}>{app.title}</Link>
-                </h2>
-                <p className="muted">
-                  <span className="pill">
-                    {app.flagCount} {app.flagCount === 1 ? 'flag' : 'flags'}
-                  </span>{' '}
-                  · id <code>{app.id}</code> · created {formatDateTime(app.createdAt)}
-                </p>
-              </div>
-              <div className="row-actions">
-                <RowAction label="Rename" target={app.title} onClick={() => setRenaming(app)} />
-                <RowAction
-                  label="Delete"
-                  target={app.title}
-                  danger
-                  onClick={() => setDeleting(app)}
-                />
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
+      <ResourceList
+        state={state}
+        onRetry={reload}
+        loadingLabel="Loading apps…"
+        empty={
+          <EmptyState title="No apps yet.">
+            <p>An app groups the flags of one service. Create the first one above.</p>
+          </EmptyState>
+        }
+      >
+        {(items) => (
+          <ul className="card-list" aria-label="Apps">
+            {items.map((app) => (
+              <li key={app.id} className="card app-card">
+                <div className="app-card__main">
+                  <h2 className="app-card__title">
+                    <Link to={`/apps/${encodeURIComponent(app.id)}`}>{app.title}</Link>
+                  </h2>
+                  <p className="muted">
+                    <span className="pill">
+                      {app.flagCount} {app.flagCount === 1 ? 'flag' : 'flags'}
+                    </span>{' '}
+                    · id <code>{app.id}</code> · created {formatDateTime(app.createdAt)}
+                  </p>
+                </div>
+                <div className="row-actions">
+                  <RowAction label="Rename" target={app.title} onClick={() => setRenaming(app)} />
+                  <RowAction
+                    label="Delete"
+                    target={app.title}
+                    danger
+                    onClick={() => setDeleting(app)}
+                  />
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </ResourceList>
       <RenameAppDialog
         app={renaming}
         onClose={() => setRenaming(null)}

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
 import { RowAction } from '../../../components/ui/row-action.js';
-import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
+import { ResourceList } from '../../../components/ui/resource-list.js';
+import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
 import { useAuditedResource } from '../../../lib/use-audited-resource.js';
@@ -71,61 +72,63 @@ export function SdkKeysPage() {
         </div>
       </InlineForm>
       {created && <CopyOnceKey created={created} onDone={() => setCreated(null)} />}
-      {state.status === 'loading' && <Loading label="Loading keys…" />}
-      {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
-      {state.status === 'success' && state.data.length === 0 && (
-        <EmptyState title="No SDK keys yet." />
-      )}
-      {state.status === 'success' && state.data.length > 0 && (
-        <div className="table-wrap">
-          <table className="table table--stack">
-            <caption className="visually-hidden">SDK keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.data.map((k) => (
-                <tr key={k.id} className={k.revokedAt ? 'row--revoked' : undefined}>
-                  <td data-label="Name">{k.name}</td>
-                  <td data-label="Key">
-                    <code>{k.prefix}…</code>
-                  </td>
-                  <td className="nowrap" data-label="Created">
-                    {formatDateTime(k.createdAt)}
-                  </td>
-                  <td data-label="Status">
-                    {k.revokedAt ? (
-                      <span className="badge badge--muted">
-                        Revoked {formatDateTime(k.revokedAt)}
-                      </span>
-                    ) : (
-                      <span className="badge badge--closed">Active</span>
-                    )}
-                  </td>
-                  <td className="row-actions">
-                    {!k.revokedAt && (
-                      <RowAction
-                        label="Revoke"
-                        target={k.name}
-                        danger
-                        onClick={() => setRevoking(k)}
-                      />
-                    )}
-                  </td>
+      <ResourceList
+        state={state}
+        onRetry={reload}
+        loadingLabel="Loading keys…"
+        empty={<EmptyState title="No SDK keys yet." />}
+      >
+        {(items) => (
+          <div className="table-wrap">
+            <table className="table table--stack">
+              <caption className="visually-hidden">SDK keys</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {items.map((k) => (
+                  <tr key={k.id} className={k.revokedAt ? 'row--revoked' : undefined}>
+                    <td data-label="Name">{k.name}</td>
+                    <td data-label="Key">
+                      <code>{k.prefix}…</code>
+                    </td>
+                    <td className="nowrap" data-label="Created">
+                      {formatDateTime(k.createdAt)}
+                    </td>
+                    <td data-label="Status">
+                      {k.revokedAt ? (
+                        <span className="badge badge--muted">
+                          Revoked {formatDateTime(k.revokedAt)}
+                        </span>
+                      ) : (
+                        <span className="badge badge--closed">Active</span>
+                      )}
+                    </td>
+                    <td className="row-actions">
+                      {!k.revokedAt && (
+                        <RowAction
+                          label="Revoke"
+                          target={k.name}
+                          danger
+                          onClick={() => setRevoking(k)}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </ResourceList>
       <ConfirmDialog
         open={revoking !== null}
         title="Revoke SDK key?"

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
 import { RowAction } from '../../../components/ui/row-action.js';
-import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
+import { ResourceList } from '../../../components/ui/resource-list.js';
+import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
 import { useAuditedResource } from '../../../lib/use-audited-resource.js';
@@ -76,39 +77,46 @@ export function WebhooksPage() {
           />
         </div>
       </InlineForm>
-      {state.status === 'loading' && <Loading label="Loading webhooks…" />}
-      {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
-      {state.status === 'success' && state.data.length === 0 && (
-        <EmptyState title="No webhooks yet." />
-      )}
-      {state.status === 'success' && state.data.length > 0 && (
-        <ul className="card-list" aria-label="Webhooks">
-          {state.data.map((w) => (
-            <li key={w.id} className="card">
-              <div className="app-card">
-                <div className="app-card__main">
-                  <h2 className="app-card__title">{w.name}</h2>
-                  <p className="muted">
-                    <code>{w.urlMasked}</code> · added {formatDateTime(w.createdAt)}
-                  </p>
+      <ResourceList
+        state={state}
+        onRetry={reload}
+        loadingLabel="Loading webhooks…"
+        empty={<EmptyState title="No webhooks yet." />}
+      >
+        {(items) => (
+          <ul className="card-list" aria-label="Webhooks">
+            {items.map((w) => (
+              <li key={w.id} className="card">
+                <div className="app-card">
+                  <div className="app-card__main">
+                    <h2 className="app-card__title">{w.name}</h2>
+                    <p className="muted">
+                      <code>{w.urlMasked}</code> · added {formatDateTime(w.createdAt)}
+                    </p>
+                  </div>
+                  <div className="row-actions">
+                    <button
+                      type="button"
+                      className="button button--small"
+                      aria-expanded={open === w.id}
+                      onClick={() => setOpen(open === w.id ? null : w.id)}
+                    >
+                      Deliveries
+                    </button>
+                    <RowAction
+                      label="Delete"
+                      target={w.name}
+                      danger
+                      onClick={() => setDeleting(w)}
+                    />
+                  </div>
                 </div>
-                <div className="row-actions">
-                  <button
-                    type="button"
-                    className="button button--small"
-                    aria-expanded={open === w.id}
-                    onClick={() => setOpen(open === w.id ? null : w.id)}
-                  >
-                    Deliveries
-                  </button>
-                  <RowAction label="Delete" target={w.name} danger onClick={() => setDeleting(w)} />
-                </div>
-              </div>
-              {open === w.id && <WebhookDeliveries id={w.id} />}
-            </li>
-          ))}
-        </ul>
-      )}
+                {open === w.id && <WebhookDeliveries id={w.id} />}
+              </li>
+            ))}
+          </ul>
+        )}
+      </ResourceList>
       <ConfirmDialog
         open={deleting !== null}
         title="Delete webhook?"
