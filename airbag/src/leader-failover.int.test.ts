@@ -87,7 +87,10 @@ describe('leader failover across processes', () => {
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     try {
       // The child starts first and wins the lease on its own timer.
-      await eventually(() => output.includes('leader'), 20_000);
+      await eventually(() => {
+        if (child.exitCode !== null) throw new Error(`child exited with ${child.exitCode}`);
+        return output.includes('leader');
+      }, 20_000);
       let now = Date.now();
       const standby = await env.start({ instanceId: 'standby', leaseMs, now: () => now });
       expect((await standby.tick()).leader).toBe(false);

@@ -62,9 +62,11 @@ const FLAT_MAPS = { typeMapping: { [RESP_TYPES.MAP]: Array } };
  * one joined string per bucket cuts the read's client CPU by ~5× (README, "Benchmarks"). The
  * element count lets the parser detect a field or value that itself contains a newline (only a
  * foreign writer could put one there): such a bucket is re-read with a plain `HGETALL`.
+ * `flags=no-writes` (Redis 7+, Valkey) keeps it runnable on a full (`maxmemory`) server and on
+ * replicas; a server that rejects it (Redis 6) gets `HGETALL` instead.
  */
 const BUCKET_SCRIPT =
-  "local t = redis.call('HGETALL', KEYS[1]) return { #t, table.concat(t, '\\n') }";
+  "#!lua flags=no-writes\nlocal t = redis.call('HGETALL', KEYS[1]) return { #t, table.concat(t, '\\n') }";
 
 class ReadTimeoutError extends Error {
   override readonly name = 'ReadTimeoutError';
