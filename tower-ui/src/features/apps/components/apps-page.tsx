@@ -2,8 +2,9 @@ import type { AppDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
-import { RowAction } from '../../../components/ui/row-action.js';
+import { Page } from '../../../components/ui/page.js';
 import { ResourceList } from '../../../components/ui/resource-list.js';
+import { RowAction } from '../../../components/ui/row-action.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
@@ -26,10 +27,7 @@ export function AppsPage() {
     );
 
   return (
-    <section aria-labelledby="apps-title" className="page">
-      <div className="page__header">
-        <h1 id="apps-title">Apps</h1>
-      </div>
+    <Page titleId="apps-title" title="Apps">
       <CreateAppForm
         onCreated={(app) => {
           upsert(app);
@@ -100,6 +98,6 @@ export function AppsPage() {
           will stop seeing them at once. This cannot be undone.
         </p>
       </ConfirmDialog>
-    </section>
+    </Page>
   );
 }

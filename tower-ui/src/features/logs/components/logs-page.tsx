@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
+import { Page } from '../../../components/ui/page.js';
 import { useResource } from '../../../lib/use-resource.js';
 import { listApps } from '../../apps/api/apps-api.js';
 import { listLogs, type LogFilters } from '../api/logs-api.js';
@@ -63,10 +64,7 @@ export function LogsPage() {
     setDraft((d) => ({ ...d, [k]: e.target.value }));
 
   return (
-    <section aria-labelledby="logs-title" className="page">
-      <div className="page__header">
-        <h1 id="logs-title">Logs</h1>
-      </div>
+    <Page titleId="logs-title" title="Logs">
       <button
         type="button"
         className="button filters-toggle"
@@ -151,6 +149,6 @@ export function LogsPage() {
         caption="Audit log"
         appTitle={(id) => apps.state.data?.find((a) => a.id === id)?.title}
       />
-    </section>
+    </Page>
   );
 }

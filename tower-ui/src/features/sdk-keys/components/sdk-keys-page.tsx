@@ -2,8 +2,9 @@ import type { CreatedSdkKeyDto, SdkKeyDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
-import { RowAction } from '../../../components/ui/row-action.js';
+import { Page } from '../../../components/ui/page.js';
 import { ResourceList } from '../../../components/ui/resource-list.js';
+import { RowAction } from '../../../components/ui/row-action.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
@@ -27,10 +28,7 @@ export function SdkKeysPage() {
   const [revoking, setRevoking] = useState<SdkKeyDto | null>(null);
 
   return (
-    <section aria-labelledby="keys-title" className="page">
-      <div className="page__header">
-        <h1 id="keys-title">SDK keys</h1>
-      </div>
+    <Page titleId="keys-title" title="SDK keys">
       <p className="muted">
         Services use an SDK key to read flags. The secret is shown once when the key is created;
         Tower only keeps its hash.
@@ -148,6 +146,6 @@ export function SdkKeysPage() {
           be refused from now on. This cannot be undone.
         </p>
       </ConfirmDialog>
-    </section>
+    </Page>
   );
 }

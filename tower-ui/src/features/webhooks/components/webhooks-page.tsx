@@ -2,8 +2,9 @@ import type { WebhookDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
-import { RowAction } from '../../../components/ui/row-action.js';
+import { Page } from '../../../components/ui/page.js';
 import { ResourceList } from '../../../components/ui/resource-list.js';
+import { RowAction } from '../../../components/ui/row-action.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
@@ -28,10 +29,7 @@ export function WebhooksPage() {
   const [open, setOpen] = useState<string | null>(null);
 
   return (
-    <section aria-labelledby="hooks-title" className="page">
-      <div className="page__header">
-        <h1 id="hooks-title">Webhooks</h1>
-      </div>
+    <Page titleId="hooks-title" title="Webhooks">
       <p className="muted">
         Tower posts circuit alerts to these URLs for the flags that subscribe to them.
       </p>
@@ -133,6 +131,6 @@ export function WebhooksPage() {
           Flags alerting <strong>{deleting?.name}</strong> will stop doing so.
         </p>
       </ConfirmDialog>
-    </section>
+    </Page>
   );
 }
