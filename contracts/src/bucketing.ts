@@ -67,56 +67,35 @@ function feed(s: string): void {
   const L = s.length;
   for (let i = 0; i < L; i++) {
     let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      k |= c << (n << 3);
-      len++;
-      if (++n === 4) {
-        h = mixBlock(h, k);
-        k = 0;
-        n = 0;
-      }
-      continue;
-    }
-    let b0: number;
-    let b1: number;
-    let b2 = 0;
+    // The UTF-8 bytes of this code point, packed little-endian into one int, and their count.
+    let packed: number;
     let count: number;
-    if (c < 0x800) {
-      b0 = 0xc0 | (c >> 6);
-      b1 = 0x80 | (c & 0x3f);
+    if (c < 0x80) {
+      packed = c;
+      count = 1;
+    } else if (c < 0x800) {
+      packed = 0xc0 | (c >> 6) | ((0x80 | (c & 0x3f)) << 8);
       count = 2;
     } else {
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < L) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          i++;
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          b0 = 0xf0 | (cp >> 18);
-          b1 = 0x80 | ((cp >> 12) & 0x3f);
-          b2 = 0x80 | ((cp >> 6) & 0x3f);
-          const b3 = 0x80 | (cp & 0x3f);
-          for (let j = 0; j < 4; j++) {
-            const b = j === 0 ? b0 : j === 1 ? b1 : j === 2 ? b2 : b3;
-            k |= b << (n << 3);
-            len++;
-            if (++n === 4) {
-              h = mixBlock(h, k);
-              k = 0;
-              n = 0;
-            }
-          }
-          continue;
-        }
+      const d = i + 1 < L ? s.charCodeAt(i + 1) : 0;
+      if (c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        packed =
+          0xf0 |
+          (cp >> 18) |
+          ((0x80 | ((cp >> 12) & 0x3f)) << 8) |
+          ((0x80 | ((cp >> 6) & 0x3f)) << 16) |
+          ((0x80 | (cp & 0x3f)) << 24);
+        count = 4;
+      } else {
+        if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate
+        packed = 0xe0 | (c >> 12) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+        count = 3;
       }
-      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate
-      b0 = 0xe0 | (c >> 12);
-      b1 = 0x80 | ((c >> 6) & 0x3f);
-      b2 = 0x80 | (c & 0x3f);
-      count = 3;
     }
     for (let j = 0; j < count; j++) {
-      const b = j === 0 ? b0 : j === 1 ? b1 : b2;
-      k |= b << (n << 3);
+      k |= ((packed >>> (j << 3)) & 0xff) << (n << 3);
       len++;
       if (++n === 4) {
         h = mixBlock(h, k);
