@@ -21,7 +21,7 @@ import {
   type TestDatabase,
 } from '../../test-support/index.js';
 import { FlagManager } from '../../sdk-node/src/index.js';
-import { startTower, type RunningTower } from '../../tower-server/src/server.js';
+import { startTower, type RunningTower, type TowerOptions } from '../../tower-server/src/server.js';
 
 const uiRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const screenshotDir = join(uiRoot, 'e2e', 'screenshots');
@@ -70,7 +70,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(uiDir: string): Promise<Stack> {
+/** Tower options a suite may set on top of the stack's own (e.g. webhook hosts of a local receiver). */
+export type ExtraTowerOptions = Pick<TowerOptions, 'webhookAllowedHosts'>;
+
+export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): Promise<Stack> {
   const id = uniqueName('e2e');
   const names: StackNames = {
     flagsBucket: `${id}_flags`,
@@ -94,6 +97,7 @@ export async function startStack(uiDir: string): Promise<Stack> {
       port: 0,
       uiDir,
       logLevel: 'silent',
+      ...extra,
       ...names,
     });
   } catch (err) {
@@ -208,15 +212,19 @@ export interface BrowserSuite {
 /**
  * Registers the suite's hooks: before all, build the UI, start the stack and launch Chromium;
  * after all, run `beforeClose` (the suite's own clients) and close everything. Read `stack` and
- * `browser` inside tests and hooks only (they are set before the first test).
+ * `browser` inside tests and hooks only (they are set before the first test). `towerOptions` is
+ * read when the stack starts, so it may use values set by `beforeAll` hooks registered earlier.
  */
-export function browserSuite(beforeClose?: () => Promise<void>): BrowserSuite {
+export function browserSuite(
+  beforeClose?: () => Promise<void>,
+  towerOptions?: () => ExtraTowerOptions,
+): BrowserSuite {
   let ui: Awaited<ReturnType<typeof buildUi>> | undefined;
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     ui = await buildUi();
-    stack = await startStack(ui.dir);
+    stack = await startStack(ui.dir, towerOptions?.());
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {

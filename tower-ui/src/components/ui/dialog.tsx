@@ -10,7 +10,8 @@ export interface DialogProps {
 
 /**
  * A modal on the native `<dialog>`: the browser traps focus, closes on Escape and restores focus
- * to the opener, so keyboard users get the right behaviour for free.
+ * to the opener, so keyboard users get the right behaviour for free. Opening focuses the first
+ * form field, if any.
  */
 export function Dialog({ open, title, onClose, children, wide = false }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -18,7 +19,14 @@ export function Dialog({ open, title, onClose, children, wide = false }: DialogP
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) d.showModal();
+    if (open && !d.open) {
+      d.showModal();
+      // showModal focuses the first focusable element, the header's close button; a dialog with
+      // a form should start in its first field, so keyboard users can type at once.
+      d.querySelector<HTMLElement>(
+        '.dialog__body :is(input, select, textarea):not([disabled], [type="hidden"])',
+      )?.focus();
+    }
     if (!open && d.open) d.close();
   }, [open]);
   return (

@@ -5,6 +5,7 @@ import { ErrorState, Loading } from '../../../components/ui/states.js';
 import { Tabs } from '../../../components/ui/tabs.js';
 import { ToggleSwitch } from '../../../components/ui/toggle-switch.js';
 import { useToast } from '../../../components/ui/toast.js';
+import { useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
 import { getApp } from '../../apps/api/apps-api.js';
 import { formatPercent } from '../../../lib/format.js';
@@ -43,6 +44,10 @@ export function FlagPage() {
   const navigate = useNavigate();
   const appHref = `/apps/${encodeURIComponent(appId)}`;
   const app = useResource(`app:${appId}`, (signal) => getApp(appId, signal));
+  // The breadcrumb follows a rename made anywhere.
+  useSocketEvent('app.changed', ({ app: a }) => {
+    if (a.id === appId) app.mutate(() => a);
+  });
 
   const breadcrumb = (
     <nav aria-label="Breadcrumb" className="breadcrumb">
