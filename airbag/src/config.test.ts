@@ -4,7 +4,7 @@ import { loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadConfig({})).toMatchObject({
-      natsUrl: 'nats://127.0.0.1:4222',
+      natsServers: ['nats://127.0.0.1:4222'],
       redisUrl: 'redis://127.0.0.1:6379',
       flagsBucket: 'tailslide_flags',
       airbagBucket: 'tailslide_airbag',
@@ -16,6 +16,29 @@ describe('loadConfig', () => {
       httpPort: 3002,
       logLevel: 'info',
     });
+  });
+
+  it('reads the platform-wide TAILSLIDE_* names Tower uses, with AIRBAG_* overriding them', () => {
+    const shared = {
+      TAILSLIDE_FLAGS_BUCKET: 'f',
+      TAILSLIDE_CIRCUIT_STREAM: 'S',
+      TAILSLIDE_CIRCUIT_SUBJECT_ROOT: 'r.c',
+      TAILSLIDE_REDIS_PREFIX: 'p',
+    };
+    expect(loadConfig(shared)).toMatchObject({
+      flagsBucket: 'f',
+      circuitStream: 'S',
+      circuitSubjectRoot: 'r.c',
+      redisPrefix: 'p',
+    });
+    expect(loadConfig({ ...shared, AIRBAG_FLAGS_BUCKET: 'own' }).flagsBucket).toBe('own');
+  });
+
+  it('splits a comma-separated NATS_URL into servers', () => {
+    expect(loadConfig({ NATS_URL: 'nats://a:4222, nats://b:4222' }).natsServers).toEqual([
+      'nats://a:4222',
+      'nats://b:4222',
+    ]);
   });
 
   it('coerces numbers and names every bad variable in one error', () => {

@@ -15,11 +15,15 @@ const schema = z.object({
   NATS_USER: z.string().min(1).optional(),
   NATS_PASSWORD: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
-  AIRBAG_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
+  TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
+  TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
+  TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
+  TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  AIRBAG_FLAGS_BUCKET: z.string().min(1).optional(),
   AIRBAG_BUCKET: z.string().min(1).default(DEFAULT_AIRBAG_BUCKET),
-  AIRBAG_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
-  AIRBAG_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
-  AIRBAG_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  AIRBAG_CIRCUIT_STREAM: z.string().min(1).optional(),
+  AIRBAG_CIRCUIT_SUBJECT_ROOT: z.string().min(1).optional(),
+  AIRBAG_REDIS_PREFIX: z.string().min(1).optional(),
   AIRBAG_POLL_INTERVAL_MS: positiveInt.default(1000),
   AIRBAG_LEASE_MS: positiveInt.default(5000),
   AIRBAG_INSTANCE_ID: z.string().min(1).optional(),
@@ -32,7 +36,8 @@ const schema = z.object({
 
 /** Validated Airbag configuration. */
 export interface AirbagConfig {
-  readonly natsUrl: string;
+  /** One or more NATS servers (`NATS_URL`, comma-separated). */
+  readonly natsServers: string[];
   readonly natsUser: string | undefined;
   readonly natsPassword: string | undefined;
   readonly redisUrl: string;
@@ -60,15 +65,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirbagConfig {
   }
   const e = parsed.data;
   return {
-    natsUrl: e.NATS_URL,
+    natsServers: e.NATS_URL.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     natsUser: e.NATS_USER,
     natsPassword: e.NATS_PASSWORD,
     redisUrl: e.REDIS_URL,
-    flagsBucket: e.AIRBAG_FLAGS_BUCKET,
+    // The platform-wide names Tower also reads; the AIRBAG_* forms override them.
+    flagsBucket: e.AIRBAG_FLAGS_BUCKET ?? e.TAILSLIDE_FLAGS_BUCKET,
     airbagBucket: e.AIRBAG_BUCKET,
-    circuitStream: e.AIRBAG_CIRCUIT_STREAM,
-    circuitSubjectRoot: e.AIRBAG_CIRCUIT_SUBJECT_ROOT,
-    redisPrefix: e.AIRBAG_REDIS_PREFIX,
+    circuitStream: e.AIRBAG_CIRCUIT_STREAM ?? e.TAILSLIDE_CIRCUIT_STREAM,
+    circuitSubjectRoot: e.AIRBAG_CIRCUIT_SUBJECT_ROOT ?? e.TAILSLIDE_CIRCUIT_SUBJECT_ROOT,
+    redisPrefix: e.AIRBAG_REDIS_PREFIX ?? e.TAILSLIDE_REDIS_PREFIX,
     pollIntervalMs: e.AIRBAG_POLL_INTERVAL_MS,
     leaseMs: e.AIRBAG_LEASE_MS,
     instanceId: e.AIRBAG_INSTANCE_ID ?? `${hostname()}-${process.pid}`,

@@ -12,7 +12,7 @@ const config = loadConfig();
 const logger = pino({ name: 'airbag', level: config.logLevel });
 
 const nats = await connect({
-  servers: config.natsUrl,
+  servers: config.natsServers,
   user: config.natsUser,
   pass: config.natsPassword,
   name: `airbag-${config.instanceId}`,

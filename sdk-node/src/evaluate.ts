@@ -46,19 +46,22 @@ export interface EvaluationDetails {
 export interface CompiledFlag {
   /** The rule this was compiled from. */
   readonly rule: FlagRule;
-  readonly active: boolean;
   readonly whitelist: ReadonlySet<string>;
   readonly prepared: PreparedSalt;
+  /** False when the rule is inactive or its circuit is open. */
+  readonly active: boolean;
   /** Buckets admitted: `rolloutThreshold(rollout × recovery)`; 0 when open. */
   readonly threshold: number;
 }
 
 /** Compiles a parsed rule. Pure; called once per rule change, never per evaluation. */
 export function compileFlag(rule: FlagRule): CompiledFlag {
+  // An open circuit switches the flag off for everyone, whitelisted testers included (Tower also
+  // writes active=false when it opens; this keeps the SDK safe on a rule that says only "open").
   const open = rule.circuitStatus.state === CircuitState.open;
   return {
     rule,
-    active: rule.active,
+    active: rule.active && !open,
     whitelist: new Set(rule.whitelist),
     prepared: prepareSalt(rule.salt),
     threshold: open ? 0 : rolloutThreshold(effectiveRolloutPercentage(rule)),

@@ -35,7 +35,8 @@ function adapt(
   kind: 'esm' | 'cjs',
 ): string {
   const opts = `appId: '${appId}', flagsBucket: '${bucket}', redisPrefix: '${prefix}', initTimeoutMs: 10000`;
-  let out = code.replace("appId: 'shop'", opts);
+  // The snippet closes the manager itself; report what it saw just before that.
+  let out = code.replace("appId: 'shop'", opts).replace(/^\s*await manager\.close\(\);.*$/m, '');
   const report =
     "console.log(JSON.stringify({ status: manager.status, active: checkout.isFlagActive('user-42') }));" +
     ' await manager.flush(); await manager.close();';

@@ -11,6 +11,14 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { circuitStreamSubjects } from '@tailslide/contracts';
 
+/** `NATS_URL` may list several servers separated by commas (a cluster). */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** Connects to NATS, reconnecting forever with a short wait so a restarted server is picked up fast. */
 export async function connectNats(
   url: string,
@@ -18,7 +26,7 @@ export async function connectNats(
   name = 'tailslide-tower',
 ): Promise<NatsConnection> {
   return connect({
-    servers: url,
+    servers: natsServers(url),
     name,
     ...(credentials.user ? { user: credentials.user, pass: credentials.pass ?? '' } : {}),
     maxReconnectAttempts: -1,
