@@ -1,12 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppDto, FlagDto } from '@tailslide/contracts';
-import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startAirbag, type Airbag } from '../../airbag/src/index.js';
+import type { Airbag } from '../../airbag/src/index.js';
 import type { FlagManager } from '../../sdk-node/src/index.js';
 import { eventually } from '../../test-support/index.js';
-import { browserSuite, LIVE_TIMEOUT_MS, openPage, screenshot, sdkClient } from './harness.js';
+import {
+  browserSuite,
+  LIVE_TIMEOUT_MS,
+  openPage,
+  screenshot,
+  sdkClient,
+  stackAirbag,
+} from './harness.js';
 
 /** A local stand-in for Slack: records every POST body; answers 500 to the first `failFirst`. */
 interface Receiver {
@@ -176,17 +182,7 @@ describe('dashboard in Chromium: renaming apps, Slack alerts', { timeout: 30_000
     expect(flag.body.alertWebhookIds).toHaveLength(1);
 
     // Trip the circuit exactly as circuit-health.test.ts does: SDK failures, Airbag decides.
-    airbag = await startAirbag({
-      nats: suite.stack.nats,
-      redis: suite.stack.redis,
-      flagsBucket: suite.stack.names.flagsBucket,
-      airbagBucket: suite.stack.names.airbagBucket,
-      circuitStream: suite.stack.names.circuitStream,
-      circuitSubjectRoot: suite.stack.names.circuitSubjectRoot,
-      redisPrefix: suite.stack.names.redisPrefix,
-      autoPoll: false,
-      logger: pino({ level: 'silent' }),
-    });
+    airbag = await stackAirbag(suite.stack);
     await airbag.waitForRule(appId, 'card-vault', flag.body.version, 5_000);
     manager = sdkClient(suite.stack, appId);
     await manager.initialize();

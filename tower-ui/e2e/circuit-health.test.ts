@@ -1,7 +1,6 @@
 import { FINE_RESOLUTION_MS, bucketStart, type AppDto, type FlagDto } from '@tailslide/contracts';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { startAirbag, type Airbag } from '../../airbag/src/index.js';
+import type { Airbag } from '../../airbag/src/index.js';
 import type { FlagManager } from '../../sdk-node/src/index.js';
 import { eventually } from '../../test-support/index.js';
 import {
@@ -10,6 +9,7 @@ import {
   LIVE_TIMEOUT_MS,
   screenshot,
   sdkClient,
+  stackAirbag,
   waitForAttribute,
 } from './harness.js';
 
@@ -52,18 +52,7 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
     expect(created.status).toBe(201);
     const appId = app.body.id;
 
-    airbag = await startAirbag({
-      nats: suite.stack.nats,
-      redis: suite.stack.redis,
-      flagsBucket: suite.stack.names.flagsBucket,
-      airbagBucket: suite.stack.names.airbagBucket,
-      circuitStream: suite.stack.names.circuitStream,
-      circuitSubjectRoot: suite.stack.names.circuitSubjectRoot,
-      redisPrefix: suite.stack.names.redisPrefix,
-      autoPoll: false,
-      now: () => Date.now() + clockOffsetMs,
-      logger: pino({ level: 'silent' }),
-    });
+    airbag = await stackAirbag(suite.stack, () => Date.now() + clockOffsetMs);
     await airbag.waitForRule(appId, 'recs-v2', created.body.version, 5_000);
 
     manager = sdkClient(suite.stack, appId);

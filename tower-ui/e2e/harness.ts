@@ -21,6 +21,8 @@ import {
   type TestDatabase,
 } from '../../test-support/index.js';
 import { FlagManager } from '../../sdk-node/src/index.js';
+import { startAirbag, type Airbag } from '../../airbag/src/index.js';
+import { pino } from 'pino';
 import { startTower, type RunningTower, type TowerOptions } from '../../tower-server/src/server.js';
 
 const uiRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -254,5 +256,24 @@ export function sdkClient(stack: Stack, appId: string): FlagManager {
     flagsBucket: stack.names.flagsBucket,
     redisPrefix: stack.names.redisPrefix,
     logger: { warn: () => undefined, error: () => undefined },
+  });
+}
+
+/**
+ * A quiet Airbag on `stack`'s buckets, stream and Redis prefix that acts only when the test calls
+ * `tick()`; `now` shifts its clock. The caller closes it.
+ */
+export function stackAirbag(stack: Stack, now?: () => number): Promise<Airbag> {
+  return startAirbag({
+    nats: stack.nats,
+    redis: stack.redis,
+    flagsBucket: stack.names.flagsBucket,
+    airbagBucket: stack.names.airbagBucket,
+    circuitStream: stack.names.circuitStream,
+    circuitSubjectRoot: stack.names.circuitSubjectRoot,
+    redisPrefix: stack.names.redisPrefix,
+    autoPoll: false,
+    ...(now ? { now } : {}),
+    logger: pino({ level: 'silent' }),
   });
 }
