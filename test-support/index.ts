@@ -210,3 +210,19 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** The part of a node-redis client {@link deleteKeysWithPrefix} needs. */
+export interface PrefixCleanupClient {
+  scanIterator(options: { MATCH: string; COUNT?: number }): AsyncIterable<string[]>;
+  del(keys: string[]): Promise<unknown>;
+}
+
+/** Deletes every Redis key under `<prefix>:` — what a test wrote under its random prefix. */
+export async function deleteKeysWithPrefix(
+  redis: PrefixCleanupClient,
+  prefix: string,
+): Promise<void> {
+  for await (const keys of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
+    if (keys.length > 0) await redis.del(keys);
+  }
+}

@@ -22,6 +22,7 @@ import { createClient } from 'redis';
 import { startTower } from '../tower-server/src/server.js';
 import {
   createTestDatabase,
+  deleteKeysWithPrefix,
   freePort,
   services,
   uniqueName,
@@ -160,9 +161,7 @@ describe('nats.conf permissions', () => {
       await run.manager?.close();
       await run.airbag?.close();
       await tower.close();
-      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}:*` })) {
-        if (keys.length) await redis.del(keys);
-      }
+      await deleteKeysWithPrefix(redis, redisPrefix);
       await redis.quit();
       await db.drop();
     }

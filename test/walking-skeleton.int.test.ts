@@ -12,6 +12,7 @@ import { startTower, type RunningTower } from '../tower-server/src/server.js';
 import { runWalkingSkeleton, type SkeletonRun } from './skeleton.js';
 import {
   createTestDatabase,
+  deleteKeysWithPrefix,
   services,
   uniqueName,
   type TestDatabase,
@@ -68,9 +69,7 @@ afterAll(async () => {
     await nc.close();
   }
   if (redis) {
-    for await (const keys of redis.scanIterator({ MATCH: `${names.redisPrefix}:*` })) {
-      if (keys.length) await redis.del(keys);
-    }
+    await deleteKeysWithPrefix(redis, names.redisPrefix);
     await redis.quit();
   }
   await db?.drop();

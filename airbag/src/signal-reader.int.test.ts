@@ -1,6 +1,6 @@
 import { FINE_RESOLUTION_MS, signalBucketKey, signalField } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { services, uniqueName } from '../../test-support/index.js';
+import { deleteKeysWithPrefix, services, uniqueName } from '../../test-support/index.js';
 import { T0 } from '../test/fixtures.js';
 import { connectRedis, type TestRedis } from '../test/harness.js';
 import { SignalReader } from './signal-reader.js';
@@ -12,9 +12,7 @@ beforeAll(async () => {
   redis = await connectRedis();
 });
 afterAll(async () => {
-  const keys: string[] = [];
-  for await (const batch of redis.scanIterator({ MATCH: `${prefix}:*` })) keys.push(...batch);
-  if (keys.length > 0) await redis.del(keys);
+  await deleteKeysWithPrefix(redis, prefix);
   redis.destroy();
 });
 

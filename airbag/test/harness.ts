@@ -14,7 +14,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import { createClient, type RedisClientType } from 'redis';
 import { Writable } from 'node:stream';
-import { services, uniqueName } from '../../test-support/index.js';
+import { deleteKeysWithPrefix, services, uniqueName } from '../../test-support/index.js';
 import { startAirbag, type Airbag, type AirbagOptions } from '../src/airbag.js';
 
 export type TestRedis = RedisClientType;
@@ -152,15 +152,7 @@ export class Env {
       }
       await this.jsm.streams.delete(this.names.circuitStream).catch(() => undefined);
     }
-    if (this.redis.isReady) {
-      const keys: string[] = [];
-      for await (const batch of this.redis.scanIterator({
-        MATCH: `${this.names.redisPrefix}:*`,
-        COUNT: 1000,
-      }))
-        keys.push(...batch);
-      if (keys.length > 0) await this.redis.del(keys);
-    }
+    if (this.redis.isReady) await deleteKeysWithPrefix(this.redis, this.names.redisPrefix);
   }
 }
 

@@ -15,6 +15,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 import {
   createTestDatabase,
+  deleteKeysWithPrefix,
   eventually,
   services,
   uniqueName,
@@ -132,10 +133,7 @@ export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): 
       ]) {
         await jsm.streams.delete(stream).catch(() => false);
       }
-      for await (const key of redis.scanIterator({ MATCH: `${names.redisPrefix}*`, COUNT: 500 })) {
-        const keys = Array.isArray(key) ? key : [key];
-        if (keys.length > 0) await redis.del(keys);
-      }
+      await deleteKeysWithPrefix(redis, names.redisPrefix);
       await nats.close();
       await redis.close();
       await db.drop();
