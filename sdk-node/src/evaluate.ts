@@ -64,7 +64,7 @@ export function compileFlag(rule: FlagRule): CompiledFlag {
     active: rule.active && !open,
     whitelist: new Set(rule.whitelist),
     prepared: prepareSalt(rule.salt),
-    threshold: open ? 0 : rolloutThreshold(effectiveRolloutPercentage(rule)),
+    threshold: rolloutThreshold(effectiveRolloutPercentage(rule)),
   };
 }
 
