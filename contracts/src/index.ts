@@ -19,6 +19,7 @@ export {
   signalField,
   parseSignalField,
 } from './names.js';
+export { parseNatsServers } from './nats-servers.js';
 export {
   RULESET_SCHEMA_VERSION,
   CircuitState,
