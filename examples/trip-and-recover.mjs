@@ -3,6 +3,9 @@
 // creates an app and a flag through Tower's API, runs an SDK client that serves "traffic",
 // breaks the feature so Airbag trips the circuit, then heals it and watches the ramp back to
 // 100 %. Usage: node examples/trip-and-recover.mjs [towerUrl]   (needs `npm run build`)
+// Credentials: TAILSLIDE_API_TOKEN (an editor or admin API token, tst_…), or the email and
+// password of an editor or admin in TAILSLIDE_EMAIL / TAILSLIDE_PASSWORD (falling back to
+// TAILSLIDE_ADMIN_EMAIL / TAILSLIDE_ADMIN_PASSWORD, as `npm start` uses).
 import { FlagManager } from '../sdk-node/dist/index.js';
 
 const tower = process.argv[2] ?? 'http://localhost:3000';
@@ -10,10 +13,30 @@ const nats = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const flagsBucket = process.env.TAILSLIDE_FLAGS_BUCKET; // only when Tower uses a non-default bucket
 
+/** `Authorization` or `Cookie` header for the API: the token given, or a session from a login. */
+async function credentials() {
+  if (process.env.TAILSLIDE_API_TOKEN)
+    return { authorization: `Bearer ${process.env.TAILSLIDE_API_TOKEN}` };
+  const email = process.env.TAILSLIDE_EMAIL ?? process.env.TAILSLIDE_ADMIN_EMAIL;
+  const password = process.env.TAILSLIDE_PASSWORD ?? process.env.TAILSLIDE_ADMIN_PASSWORD;
+  if (!email || !password) {
+    console.error('Set TAILSLIDE_API_TOKEN, or TAILSLIDE_EMAIL and TAILSLIDE_PASSWORD.');
+    process.exit(2);
+  }
+  const res = await fetch(`${tower}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!res.ok) throw new Error(`login as ${email}: ${res.status} ${await res.text()}`);
+  return { cookie: res.headers.get('set-cookie').split(';')[0] };
+}
+const auth = await credentials();
+
 async function api(method, path, body) {
   const res = await fetch(`${tower}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', 'x-tailslide-user': 'demo' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = res.status === 204 ? undefined : await res.json();

@@ -36,6 +36,30 @@ try {
   await admin.end().catch(() => {});
 }
 
+// How to log in: the dashboard and the API need a user. Tower creates the first admin from
+// TAILSLIDE_ADMIN_EMAIL / TAILSLIDE_ADMIN_PASSWORD (never a default password), or use the CLI.
+const db = new pg.Client({ connectionString: databaseUrl });
+let users = 0;
+try {
+  await db.connect();
+  users = (await db.query('SELECT count(*)::int AS n FROM users')).rows[0].n;
+} catch {
+  // No users table yet: Tower creates it when it starts.
+} finally {
+  await db.end().catch(() => {});
+}
+const signIn = () => {
+  if (process.env.TAILSLIDE_ADMIN_EMAIL && users === 0)
+    return `log in as ${process.env.TAILSLIDE_ADMIN_EMAIL} (the first admin, created now from TAILSLIDE_ADMIN_EMAIL)`;
+  if (users > 0) return 'log in with your Tailslide user';
+  return [
+    'no users yet. Create the first admin, either:',
+    '  TAILSLIDE_ADMIN_EMAIL=you@example.com TAILSLIDE_ADMIN_PASSWORD=<12+ characters> npm start',
+    `  or: DATABASE_URL=${databaseUrl} node tower-server/dist/cli.js create-admin you@example.com`,
+    '      (reads the password from TAILSLIDE_ADMIN_PASSWORD or stdin)',
+  ].join('\n');
+};
+
 const env = {
   ...process.env,
   DATABASE_URL: databaseUrl,
@@ -47,6 +71,7 @@ const children = [
   spawn(process.execPath, [airbagMain], { env, stdio: 'inherit' }),
 ];
 console.log(`Tailslide: dashboard and API on http://localhost:${env.PORT ?? 3000}`);
+console.log(`Tailslide: ${signIn()}`);
 
 let stopping = false;
 const stop = (code) => {

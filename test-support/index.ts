@@ -226,3 +226,66 @@ export async function deleteKeysWithPrefix(
     if (keys.length > 0) await redis.del(keys);
   }
 }
+
+/** The admin every test Tower starts with (`TowerOptions.admin`); never used outside tests. */
+export const TEST_ADMIN = {
+  email: 'admin@tailslide.test',
+  password: 'test-admin-password',
+} as const;
+
+/** Credentials of a signed-in admin: a session cookie (browsers) and an API token (scripts). */
+export interface AdminCredentials {
+  /** Value of the `tailslide_session` cookie. */
+  readonly sessionCookie: string;
+  /** `Authorization: Bearer tst_…` of an admin API token. */
+  readonly headers: { readonly authorization: string };
+  /** Creates an API token with `role` and returns its `Authorization` header value. */
+  tokenFor(role: 'viewer' | 'editor' | 'admin', name?: string): Promise<string>;
+  /** `fetch` of `path` on Tower as the admin (JSON body; throws on a non-2xx answer). */
+  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+/**
+ * Signs in to the Tower at `baseUrl` as `admin` (created at start-up from `TowerOptions.admin` /
+ * `TAILSLIDE_ADMIN_EMAIL`) and creates an admin API token: the one way every test, the walking
+ * skeleton, the e2e harness, examples and benchmarks get credentials.
+ */
+export async function signInAdmin(
+  baseUrl: string,
+  admin: { email: string; password: string } = TEST_ADMIN,
+): Promise<AdminCredentials> {
+  const login = await fetch(`${baseUrl}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(admin),
+  });
+  if (login.status !== 200) throw new Error(`admin login: ${login.status} ${await login.text()}`);
+  const cookie = /tailslide_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
+  if (!cookie) throw new Error('admin login: no session cookie');
+  let n = 0;
+  const tokenFor = async (role: 'viewer' | 'editor' | 'admin', name?: string) => {
+    const res = await fetch(`${baseUrl}/api/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `tailslide_session=${cookie}` },
+      body: JSON.stringify({ name: name ?? `test-${role}-${++n}-${uniqueName('t')}`, role }),
+    });
+    if (res.status !== 201) throw new Error(`creating a token: ${res.status} ${await res.text()}`);
+    return `Bearer ${((await res.json()) as { secret: string }).secret}`;
+  };
+  const authorization = await tokenFor('admin', uniqueName('test-admin'));
+  return {
+    sessionCookie: cookie,
+    headers: { authorization },
+    tokenFor,
+    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+  };
+}

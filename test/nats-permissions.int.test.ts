@@ -27,6 +27,7 @@ import {
   services,
   uniqueName,
   waitForPort,
+  TEST_ADMIN,
 } from '../test-support/index.js';
 import { runWalkingSkeleton, type SkeletonRun } from './skeleton.js';
 
@@ -144,6 +145,7 @@ describe('nats.conf permissions', () => {
       redisPrefix,
       port: 0,
       logLevel: 'warn',
+      admin: TEST_ADMIN,
     });
     try {
       await runWalkingSkeleton(

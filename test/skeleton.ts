@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import type { AuditEntryDto, FlagDto, Page } from '@tailslide/contracts';
 import { FlagManager } from '../sdk-node/src/index.js';
 import { startAirbag, type Airbag } from '../airbag/src/index.js';
-import { eventually } from '../test-support/index.js';
+import { eventually, signInAdmin } from '../test-support/index.js';
 
 /** Where the scenario runs and the unique names it uses. */
 export interface SkeletonSetup {
@@ -32,17 +32,11 @@ export interface SkeletonRun {
   airbag: Airbag | undefined;
 }
 
+/** Runs the scenario against a Tower started with `admin: TEST_ADMIN`, signed in as that admin. */
 export async function runWalkingSkeleton(s: SkeletonSetup, run: SkeletonRun): Promise<void> {
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${s.towerUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'x-tailslide-user': 'walking-skeleton' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const admin = await signInAdmin(s.towerUrl);
+  const api = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    admin.request<T>(method, path, body);
 
   // 1. Create an app and a flag through Tower's HTTP API.
   const app = await api<{ id: string }>('POST', '/api/apps', { title: 'Checkout service' });

@@ -16,6 +16,7 @@ import {
   services,
   uniqueName,
   type TestDatabase,
+  TEST_ADMIN,
 } from '../test-support/index.js';
 
 const names = {
@@ -46,6 +47,7 @@ beforeAll(async () => {
     circuitConsumer: names.circuitConsumer,
     redisPrefix: names.redisPrefix,
     logLevel: 'warn',
+    admin: TEST_ADMIN,
   });
   nc = await connect({ servers: services.natsUrl });
   redis = createClient({ url: services.redisUrl });

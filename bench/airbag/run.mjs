@@ -216,7 +216,7 @@ async function delPrefix(prefix) {
     logLevel: 'warn',
   });
   const { startTower } = await import(join(outDir, 'tower.mjs'));
-  const { createTestDatabase } = await import(join(outDir, 'support.mjs'));
+  const { createTestDatabase, signInAdmin, TEST_ADMIN } = await import(join(outDir, 'support.mjs'));
   rmSync(outDir, { recursive: true, force: true });
 
   const names = {
@@ -239,17 +239,10 @@ async function delPrefix(prefix) {
     circuitConsumer: `${id}_tower`,
     redisPrefix: names.redisPrefix,
     logLevel: 'warn',
+    admin: TEST_ADMIN,
   });
-  const api = async (method, path, body) => {
-    const res = await fetch(`${tower.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'x-tailslide-user': 'airbag-bench' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const admin = await signInAdmin(tower.url);
+  const api = (method, path, body) => admin.request(method, path, body);
   const app = await api('POST', '/api/apps', { title: 'Airbag bench' });
   const airbag = await startAirbag({ nats, redis, ...names, pollIntervalMs: POLL, logger: silent });
 

@@ -36,6 +36,7 @@ const { createClient } = await import('redis');
 const { io } = await import('socket.io-client');
 const c = await import('@tailslide/contracts');
 const { startTower } = await import(join(root, 'tower-server/dist/server.js'));
+const BENCH_ADMIN = { email: 'bench@tailslide.test', password: 'bench-admin-password' };
 const { FlagManager } = await import(join(root, 'sdk-node/dist/index.js'));
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
@@ -102,11 +103,30 @@ try {
     circuitConsumer,
     redisPrefix,
     logLevel: 'silent',
+    admin: BENCH_ADMIN,
   });
+  // Signed in as the admin created at start-up, through an admin API token.
+  const login = await fetch(`${tower.url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(BENCH_ADMIN),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+  const minted = await fetch(`${tower.url}/api/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: 'bench', role: 'admin' }),
+  });
+  if (minted.status !== 201)
+    throw new Error(`bench token: ${minted.status} ${await minted.text()}`);
+  const authorization = `Bearer ${(await minted.json()).secret}`;
   const api = async (method, path, body) => {
     const res = await fetch(`${tower.url}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -128,7 +148,11 @@ try {
   const loadKeys = Array.from({ length: LOAD_CLIENTS }, (_, i) => `load-${i}`);
   for (const key of loadKeys) await createFlag(key);
 
-  socket = io(tower.url, { path: '/socket.io', transports: ['websocket'] });
+  socket = io(tower.url, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    extraHeaders: { authorization },
+  });
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);

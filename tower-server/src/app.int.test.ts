@@ -8,12 +8,16 @@ import { WebhookService } from './alerts/webhook-service.js';
 import { createApp } from './app.js';
 import { AppService } from './apps/app-service.js';
 import { AuditService } from './audit/audit-service.js';
+import { AuthService } from './auth/auth-service.js';
+import { setPrincipal } from './auth/principal.js';
 import { ChangeFeed } from './change-feed.js';
 import { createPool } from './db.js';
 import { FlagService } from './flags/flag-service.js';
 import { createMetrics } from './ops/metrics.js';
 import { toOpenApiPath } from './openapi.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
+import { TokenService } from './tokens/token-service.js';
+import { UserService } from './users/user-service.js';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -56,6 +60,22 @@ describe('Tower app with Postgres unreachable', () => {
       audit: new AuditService({ pool: deadPool }),
       sdkKeys: new SdkKeyService({ pool: deadPool, feed }),
       webhooks: new WebhookService({ pool: deadPool, feed, allowedHosts: [] }),
+      auth: new AuthService({ pool: deadPool, feed }),
+      users: new UserService({ pool: deadPool, feed }),
+      tokens: new TokenService({ pool: deadPool, feed }),
+      // Sessions live in the (dead) database: let every request in as an admin, so these tests
+      // reach the routes themselves.
+      authorize: (req) => {
+        setPrincipal(req, {
+          kind: 'token',
+          role: 'admin',
+          actor: 'token:test',
+          userId: null,
+          sessionHash: null,
+          tokenId: 1,
+        });
+        return Promise.resolve();
+      },
       signals: null,
       checks: {
         postgres: async () => {

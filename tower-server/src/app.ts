@@ -11,6 +11,9 @@ import { registerAppRoutes } from './apps/app-routes.js';
 import type { AppService } from './apps/app-service.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import type { AuditService } from './audit/audit-service.js';
+import { registerAuthRoutes } from './auth/auth-routes.js';
+import type { AuthService } from './auth/auth-service.js';
+import { authorizeApi, createAuthorize, type Authorize } from './auth/authorize.js';
 import { registerCircuitRoutes } from './circuits/circuit-routes.js';
 import type { SignalReader } from './circuits/signal-reader.js';
 import { errorBody, errorMiddleware } from './errors.js';
@@ -22,6 +25,10 @@ import { registerOpsRoutes, type ReadinessCheck } from './ops/ops-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { registerSdkKeyRoutes } from './sdk-keys/sdk-key-routes.js';
 import type { SdkKeyService } from './sdk-keys/sdk-key-service.js';
+import { registerTokenRoutes } from './tokens/token-routes.js';
+import type { TokenService } from './tokens/token-service.js';
+import { registerUserRoutes } from './users/user-routes.js';
+import type { UserService } from './users/user-service.js';
 
 /** Everything the HTTP app needs; built by the composition root (or a test). */
 export interface AppDeps {
@@ -32,6 +39,13 @@ export interface AppDeps {
   readonly audit: AuditService;
   readonly sdkKeys: SdkKeyService;
   readonly webhooks: WebhookService;
+  readonly auth: AuthService;
+  readonly users: UserService;
+  readonly tokens: TokenService;
+  /** Decides whether a request may call a route. @default createAuthorize(auth): session or token */
+  readonly authorize?: Authorize;
+  /** Mark the session cookie `Secure` (the public URL is https). @default false */
+  readonly secureCookie?: boolean;
   readonly signals: SignalReader | null;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
   /** Built tower-ui to serve, with SPA fallback. */
@@ -71,9 +85,14 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  // Credentials before bodies: an anonymous caller gets 401 whatever it sends.
+  app.use('/api', authorizeApi(deps.authorize ?? createAuthorize(deps.auth)));
   app.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
 
   const r = new DocumentedRouter();
+  registerAuthRoutes(r, deps.auth, { secureCookie: deps.secureCookie ?? false });
+  registerUserRoutes(r, deps.users);
+  registerTokenRoutes(r, deps.tokens);
   registerAppRoutes(r, deps.apps);
   registerFlagRoutes(r, deps.flags);
   registerAuditRoutes(r, deps.audit);

@@ -1,4 +1,5 @@
 import {
+  MIN_PASSWORD_LENGTH,
   CIRCUIT_SUBJECT_ROOT,
   DEFAULT_CIRCUIT_STREAM,
   DEFAULT_FLAGS_BUCKET,
@@ -15,23 +16,37 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 
-const envSchema = z.object({
-  DATABASE_URL: z.string().min(1),
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  NATS_USER: z.string().min(1).optional(),
-  NATS_PASSWORD: z.string().min(1).optional(),
-  REDIS_URL: z.string().min(1).optional(),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
-  TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
-  TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
-  TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).default(DEFAULT_TOWER_CIRCUIT_CONSUMER),
-  TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
-  TOWER_UI_DIR: z.string().min(1).optional(),
-  TOWER_WEBHOOK_ALLOWED_HOSTS: list.default([]),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const envSchema = z
+  .object({
+    DATABASE_URL: z.string().min(1),
+    NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+    NATS_USER: z.string().min(1).optional(),
+    NATS_PASSWORD: z.string().min(1).optional(),
+    REDIS_URL: z.string().min(1).optional(),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
+    TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
+    TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
+    TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).default(DEFAULT_TOWER_CIRCUIT_CONSUMER),
+    TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+    TAILSLIDE_ADMIN_EMAIL: z.string().trim().max(254).pipe(z.email()).optional(),
+    TAILSLIDE_ADMIN_PASSWORD: z.string().min(MIN_PASSWORD_LENGTH).max(1024).optional(),
+    TAILSLIDE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(525_600).default(480),
+    TAILSLIDE_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),
+    TOWER_UI_DIR: z.string().min(1).optional(),
+    TOWER_WEBHOOK_ALLOWED_HOSTS: list.default([]),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+  })
+  .refine(
+    (e) => (e.TAILSLIDE_ADMIN_EMAIL === undefined) === (e.TAILSLIDE_ADMIN_PASSWORD === undefined),
+    {
+      message: 'set both TAILSLIDE_ADMIN_EMAIL and TAILSLIDE_ADMIN_PASSWORD, or neither',
+      path: ['TAILSLIDE_ADMIN_PASSWORD'],
+    },
+  );
 
 /**
  * Reads and validates Tower's configuration from the environment, once, at startup. The only
@@ -59,5 +74,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerOptions {
     ...(e.TOWER_UI_DIR ? { uiDir: e.TOWER_UI_DIR } : {}),
     webhookAllowedHosts: e.TOWER_WEBHOOK_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,
+    ...(e.TAILSLIDE_ADMIN_EMAIL && e.TAILSLIDE_ADMIN_PASSWORD
+      ? { admin: { email: e.TAILSLIDE_ADMIN_EMAIL, password: e.TAILSLIDE_ADMIN_PASSWORD } }
+      : {}),
+    session: {
+      idleMs: e.TAILSLIDE_SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: e.TAILSLIDE_SESSION_MAX_HOURS * 3_600_000,
+    },
+  };
+}
+
+/** What `cli.js create-admin` reads from the environment. */
+export interface CliConfig {
+  readonly databaseUrl: string;
+  /** `TAILSLIDE_ADMIN_PASSWORD`, else the CLI reads the password from stdin. */
+  readonly password?: string;
+}
+
+/** Reads the CLI's configuration (`DATABASE_URL`, optional `TAILSLIDE_ADMIN_PASSWORD`). */
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const parsed = z
+    .object({
+      DATABASE_URL: z.string().min(1),
+      TAILSLIDE_ADMIN_PASSWORD: z.string().min(1).optional(),
+    })
+    .safeParse(env);
+  if (!parsed.success) throw new Error('DATABASE_URL must be set');
+  return {
+    databaseUrl: parsed.data.DATABASE_URL,
+    ...(parsed.data.TAILSLIDE_ADMIN_PASSWORD
+      ? { password: parsed.data.TAILSLIDE_ADMIN_PASSWORD }
+      : {}),
   };
 }

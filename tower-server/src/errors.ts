@@ -148,3 +148,17 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     res.status(500).json(errorBody('internal', 'internal server error'));
   };
 }
+
+/** 401: the request carries no valid session or API token. */
+export class UnauthenticatedError extends TowerError {
+  constructor(message = 'sign in or send an API token') {
+    super(401, 'unauthenticated', message);
+  }
+}
+
+/** 403: the caller is known but its role may not do this. */
+export class ForbiddenError extends TowerError {
+  constructor(message = 'your role may not do this') {
+    super(403, 'forbidden', message);
+  }
+}

@@ -1,11 +1,11 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { z } from 'zod';
 import type { ChangeContext } from './audit/audit-store.js';
-import { AIRBAG_ACTOR } from './audit/audit-store.js';
-import { ValidationError } from './errors.js';
+import { principalOf } from './auth/principal.js';
+import { UnauthenticatedError } from './errors.js';
 
 /** HTTP methods Tower serves. */
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** OpenAPI facts about one route, declared next to its handler. */
 export interface RouteDoc {
@@ -35,25 +35,15 @@ export class DocumentedRouter {
   }
 }
 
-/** The header naming the human actor until real auth exists. */
-export const USER_HEADER = 'x-tailslide-user';
-
-/** Who makes a request and its id, for the audit log. */
+/**
+ * Who makes a request (the authenticated user's email or `token:<name>`, never a header) and
+ * Tower's own id of it, for the audit log.
+ */
 export function changeContext(req: Request, reason?: string | null): ChangeContext {
-  const raw = req.get(USER_HEADER);
-  let actor = 'dashboard';
-  if (raw !== undefined && raw.trim() !== '') {
-    actor = raw.trim();
-    if (
-      actor.length > 100 ||
-      actor.toLowerCase() === AIRBAG_ACTOR ||
-      [...actor].some((c) => c.charCodeAt(0) < 32)
-    ) {
-      throw new ValidationError(`invalid ${USER_HEADER} header`);
-    }
-  }
+  const p = principalOf(req);
+  if (!p) throw new UnauthenticatedError();
   const id = (req as { id?: unknown }).id;
-  return { actor, requestId: typeof id === 'string' ? id : null, reason: reason ?? null };
+  return { actor: p.actor, requestId: typeof id === 'string' ? id : null, reason: reason ?? null };
 }
 
 /** A route parameter (Express 5 types them as string | string[]). */

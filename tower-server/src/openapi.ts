@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requiredRole } from './auth/authorize.js';
 import type { RouteDoc } from './http.js';
 
 type Json = Record<string, unknown>;
@@ -6,6 +7,16 @@ type Json = Record<string, unknown>;
 const str = { type: 'string' };
 const num = { type: 'number' };
 const nullable = (s: Json): Json => ({ anyOf: [s, { type: 'null' }] });
+const role: Json = { type: 'string', enum: ['viewer', 'editor', 'admin'] };
+/** `{ items, nextCursor }` of `schema` (every list endpoint). */
+const page = (schema: string): Json => ({
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: { $ref: `#/components/schemas/${schema}` } },
+    nextCursor: { ...nullable(str), description: 'Pass as ?cursor= for the next page' },
+  },
+});
 
 const circuitSettings: Json = {
   type: 'object',
@@ -144,12 +155,45 @@ const SCHEMAS: Record<string, Json> = {
       at: str,
     },
   },
-  AuditPage: {
+  AuditPage: page('AuditEntry'),
+  User: {
     type: 'object',
-    required: ['items', 'nextCursor'],
+    required: ['id', 'email', 'role', 'disabled', 'createdAt', 'lastLoginAt'],
     properties: {
-      items: { type: 'array', items: { $ref: '#/components/schemas/AuditEntry' } },
-      nextCursor: nullable(str),
+      id: str,
+      email: str,
+      role,
+      disabled: { type: 'boolean' },
+      createdAt: str,
+      lastLoginAt: nullable(str),
+    },
+  },
+  UserPage: page('User'),
+  Session: {
+    type: 'object',
+    required: ['user'],
+    properties: { user: { $ref: '#/components/schemas/User' } },
+  },
+  ApiToken: {
+    type: 'object',
+    required: ['id', 'name', 'role', 'createdAt', 'createdBy', 'lastUsedAt', 'revokedAt'],
+    properties: {
+      id: str,
+      name: str,
+      role,
+      createdAt: str,
+      createdBy: str,
+      lastUsedAt: nullable(str),
+      revokedAt: nullable(str),
+    },
+  },
+  ApiTokenPage: page('ApiToken'),
+  CreatedApiToken: {
+    type: 'object',
+    required: ['token', 'secret'],
+    properties: {
+      token: { $ref: '#/components/schemas/ApiToken' },
+      secret: { type: 'string', description: 'tst_…, shown once' },
     },
   },
   TimeSeries: {
@@ -245,8 +289,18 @@ function queryParameters(s: z.ZodType): Json[] {
 
 /** Answers every API route can give besides its own: 413 for bodies, 503 when Postgres is down. */
 function withCommonResponses(r: RouteDoc): RouteDoc['responses'] {
-  if (!r.path.startsWith('/api/') || r.path === '/api/openapi.json') return r.responses;
+  if (!r.path.startsWith('/api/')) return r.responses;
+  const role = requiredRole(r.method, r.path);
+  const auth: RouteDoc['responses'] =
+    role === 'public'
+      ? {}
+      : {
+          401: { description: 'No session or token (unauthenticated)', schema: 'Error' },
+          403: { description: `Needs the ${role} role (forbidden)`, schema: 'Error' },
+        };
+  if (r.path === '/api/openapi.json') return { ...r.responses, ...auth };
   return {
+    ...auth,
     ...r.responses,
     ...(r.body
       ? { 413: { description: 'Body larger than 1 MB (payload_too_large)', schema: 'Error' } }
@@ -275,13 +329,6 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[]): Json {
         schema: { type: 'string' },
         description: 'Expected flag version, e.g. "3"',
       });
-    params.push({
-      name: 'X-Tailslide-User',
-      in: 'header',
-      required: false,
-      schema: { type: 'string' },
-      description: 'Actor recorded in the audit log (default dashboard)',
-    });
     const op: Json = {
       summary: r.summary,
       tags: [r.tag],
@@ -299,6 +346,9 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[]): Json {
         ]),
       ),
     };
+    const role = requiredRole(r.method, r.path);
+    if (role === 'public') op.security = [];
+    else op['x-tailslide-role'] = role;
     if (r.body)
       op.requestBody = {
         required: true,
@@ -312,9 +362,16 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[]): Json {
       title: 'Tailslide Tower API',
       version: '0.1.0',
       description:
-        'Feature flags with automatic circuit breaking. Errors are `{ error: { code, message, details? } }`: 400 validation_failed, 404 not_found, 409 conflict / version_conflict, 413 payload_too_large, 503 unavailable.',
+        'Feature flags with automatic circuit breaking. Errors are `{ error: { code, message, details? } }`: 400 validation_failed, 404 not_found, 409 conflict / version_conflict, 413 payload_too_large, 503 unavailable. Every /api route but POST/GET/DELETE /api/session needs a session cookie or `Authorization: Bearer tst_…`: 401 unauthenticated without, 403 forbidden when the role is too low (viewer < editor < admin).',
     },
     paths,
-    components: { schemas: SCHEMAS },
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'tailslide_session' },
+        token: { type: 'http', scheme: 'bearer', description: 'An API token, tst_…' },
+      },
+    },
+    security: [{ session: [] }, { token: [] }],
   };
 }

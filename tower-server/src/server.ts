@@ -14,6 +14,9 @@ import { WebhookService } from './alerts/webhook-service.js';
 import { createApp } from './app.js';
 import { AppService } from './apps/app-service.js';
 import { AuditService } from './audit/audit-service.js';
+import { AuthService, type SessionLifetime } from './auth/auth-service.js';
+import type { LoginLimiterOptions } from './auth/login-limiter.js';
+import { deleteEndedSessions } from './auth/session-store.js';
 import { ChangeFeed } from './change-feed.js';
 import { CircuitEventConsumer } from './circuits/circuit-consumer.js';
 import { CircuitService } from './circuits/circuit-service.js';
@@ -27,6 +30,8 @@ import { connectNats, ensureCircuitStream, FlagsBucket } from './nats.js';
 import { createMetrics, registerOutboxGauge } from './ops/metrics.js';
 import { attachRealtime } from './realtime.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
+import { TokenService } from './tokens/token-service.js';
+import { UserService } from './users/user-service.js';
 
 /** How to run Tower. Only `databaseUrl` and `natsUrl` are required. */
 export interface TowerOptions {
@@ -60,6 +65,15 @@ export interface TowerOptions {
   webhookAllowedHosts?: string[];
   /** pino level. @default 'info' ('silent' in tests is fine) */
   logLevel?: string;
+  /**
+   * `TAILSLIDE_ADMIN_EMAIL` / `TAILSLIDE_ADMIN_PASSWORD`: the first admin, created at start-up
+   * when there are no users at all (later starts ignore it). There is never a default password.
+   */
+  admin?: { email: string; password: string };
+  /** Session idle and absolute lifetimes. @default { idleMs: 8 h, absoluteMs: 7 days } */
+  session?: SessionLifetime;
+  /** Failed-login limits per account and per address. @default 5 and 50 per 15 min */
+  loginLimits?: LoginLimiterOptions;
   /** Reconciler interval. @default 30000 */
   reconcileIntervalMs?: number;
 }
@@ -112,6 +126,23 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     await runMigrations(options.databaseUrl, logger);
     const pool = createPool(options.databaseUrl);
     onClose('postgres', () => pool.end());
+    const feed = new ChangeFeed();
+    const users = new UserService({ pool, feed });
+    if (options.admin) {
+      const created = await users.createFirstAdmin(
+        options.admin.email,
+        options.admin.password,
+        'env:TAILSLIDE_ADMIN_EMAIL',
+      );
+      logger.info(
+        { email: options.admin.email },
+        created
+          ? 'first admin created from TAILSLIDE_ADMIN_EMAIL'
+          : 'users exist already; TAILSLIDE_ADMIN_EMAIL / TAILSLIDE_ADMIN_PASSWORD ignored',
+      );
+    }
+    // Sessions that ended more than a day ago are of no use to anyone.
+    await deleteEndedSessions(pool, new Date(Date.now() - 86_400_000));
 
     const nc = await connectNats(options.natsUrl, {
       user: options.natsUser,
@@ -159,7 +190,6 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
 
     const metrics = createMetrics();
     registerOutboxGauge(metrics, pool);
-    const feed = new ChangeFeed();
     const allowedHosts = options.webhookAllowedHosts ?? [];
     const publisher = new FlagPublisher(bucket);
     const relay = new OutboxRelay({ pool, publisher, logger, metrics });
@@ -192,6 +222,14 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
       audit: new AuditService({ pool }),
       sdkKeys: new SdkKeyService({ pool, feed }),
       webhooks: new WebhookService({ pool, feed, allowedHosts }),
+      auth: new AuthService({
+        pool,
+        feed,
+        ...(options.session ? { session: options.session } : {}),
+        ...(options.loginLimits ? { limits: options.loginLimits } : {}),
+      }),
+      users,
+      tokens: new TokenService({ pool, feed }),
       signals,
       checks: {
         postgres: async () => {

@@ -21,7 +21,10 @@ import {
   createTestDatabase,
   eventually,
   services,
+  signInAdmin,
+  TEST_ADMIN,
   uniqueName,
+  type AdminCredentials,
   type TestDatabase,
 } from '../../test-support/index.js';
 import { startTower, type RunningTower, type TowerOptions } from '../src/server.js';
@@ -49,6 +52,9 @@ export interface TestTower {
   readonly options: TestTowerOptions;
   readonly nc: NatsConnection;
   readonly kv: KV;
+  /** The signed-in admin whose token `api` sends. */
+  readonly admin: AdminCredentials;
+  /** Calls the API as the admin (`headers` may replace `authorization`, e.g. another role's). */
   api<T = unknown>(
     method: string,
     path: string,
@@ -93,6 +99,7 @@ export function testTowerOptions(
     circuitConsumer: `tower_${suffix}`,
     redisPrefix: `ts_${suffix}`,
     logLevel: 'silent',
+    admin: TEST_ADMIN,
     ...extra,
   };
 }
@@ -102,9 +109,17 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
   const db = await createTestDatabase('tower');
   const options = testTowerOptions(db.url, extra);
   let tower: RunningTower;
+  let admin: AdminCredentials;
   try {
     tower = await startTower(options);
   } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  try {
+    admin = await signInAdmin(tower.url);
+  } catch (err) {
+    await tower.close();
     await db.drop();
     throw err;
   }
@@ -122,11 +137,13 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
     options,
     nc,
     kv,
+    admin,
     async api(method, path, body, headers = {}) {
       const res = await fetch(`${tower.url}${path}`, {
         method,
         headers: {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...admin.headers,
           ...headers,
         },
         ...(body !== undefined

@@ -7,6 +7,7 @@ import {
   browserSuite,
   collectPageErrors,
   LIVE_TIMEOUT_MS,
+  newContext,
   screenshot,
   sdkClient,
   stackAirbag,
@@ -60,8 +61,7 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
     const toggler = manager.newToggler({ flagName: 'recs-v2' });
     await eventually(() => toggler.isFlagActive('user-1'), LIVE_TIMEOUT_MS);
 
-    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(10_000);
+    const context = await newContext(suite.browser);
     const flagPage = await context.newPage();
     const listPage = await context.newPage();
     const errors = [...collectPageErrors(flagPage), ...collectPageErrors(listPage)];

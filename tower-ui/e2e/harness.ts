@@ -9,7 +9,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { SESSION_COOKIE } from '@tailslide/contracts';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core';
 import { createClient } from 'redis';
 import { build } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
@@ -18,7 +25,10 @@ import {
   deleteKeysWithPrefix,
   eventually,
   services,
+  signInAdmin,
+  TEST_ADMIN,
   uniqueName,
+  type AdminCredentials,
   type TestDatabase,
 } from '../../test-support/index.js';
 import { FlagManager } from '../../sdk-node/src/index.js';
@@ -68,7 +78,9 @@ export interface Stack {
   readonly names: StackNames;
   readonly nats: NatsConnection;
   readonly redis: TestRedis;
-  /** Calls Tower's API like another client would (another browser, a script, curl). */
+  /** The admin the stack starts with (session cookie for browsers, API token for `api`). */
+  readonly admin: AdminCredentials;
+  /** Calls Tower's API as the admin, like another client would (another browser, a script). */
   api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
@@ -100,10 +112,21 @@ export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): 
       port: 0,
       uiDir,
       logLevel: 'silent',
+      admin: TEST_ADMIN,
       ...extra,
       ...names,
     });
   } catch (err) {
+    await nats.close();
+    await redis.close();
+    await db.drop();
+    throw err;
+  }
+  let admin: AdminCredentials;
+  try {
+    admin = await signInAdmin(tower.url);
+  } catch (err) {
+    await tower.close();
     await nats.close();
     await redis.close();
     await db.drop();
@@ -114,10 +137,11 @@ export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): 
     names,
     nats,
     redis,
+    admin,
     async api<T>(method: string, path: string, body?: unknown) {
       const res = await fetch(`${tower.url}/api${path}`, {
         method,
-        headers: { 'content-type': 'application/json', 'x-tailslide-user': 'e2e-script' },
+        headers: { 'content-type': 'application/json', ...admin.headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await res.text();
@@ -184,14 +208,37 @@ export async function waitForAttribute(
   );
 }
 
-/** A page in a fresh browser context of the given size, with page errors collected. */
+/** The stack whose admin a suite's browser signs in as (set by {@link browserSuite}). */
+const signedInStacks = new WeakMap<Browser, Stack>();
+
+/**
+ * A fresh browser context of the given size, signed in as the stack's admin (its session cookie)
+ * when `browser` belongs to a {@link browserSuite}; `signedIn: false` gives an anonymous one.
+ */
+export async function newContext(
+  browser: Browser,
+  width = 1280,
+  height = 800,
+  signedIn = true,
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  context.setDefaultTimeout(10_000);
+  const stack = signedIn ? signedInStacks.get(browser) : undefined;
+  if (stack) {
+    await context.addCookies([
+      { name: SESSION_COOKIE, value: stack.admin.sessionCookie, url: stack.tower.url },
+    ]);
+  }
+  return context;
+}
+
+/** A page in a fresh signed-in browser context of the given size, with page errors collected. */
 export async function openPage(
   browser: Browser,
   width = 1280,
   height = 800,
 ): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height } });
-  context.setDefaultTimeout(10_000);
+  const context = await newContext(browser, width, height);
   const page = await context.newPage();
   return { page, errors: collectPageErrors(page) };
 }
@@ -226,6 +273,7 @@ export function browserSuite(
     ui = await buildUi();
     stack = await startStack(ui.dir, towerOptions?.());
     browser = await launchBrowser();
+    signedInStacks.set(browser, stack);
   }, 60_000);
   afterAll(async () => {
     await beforeClose?.();

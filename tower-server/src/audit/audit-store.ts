@@ -20,6 +20,12 @@ export const AuditAction = {
   sdkKeyRevoked: 'sdk_key.revoked',
   webhookCreated: 'webhook.created',
   webhookDeleted: 'webhook.deleted',
+  userCreated: 'user.created',
+  userUpdated: 'user.updated',
+  userDeleted: 'user.deleted',
+  userPasswordChanged: 'user.password_changed',
+  apiTokenCreated: 'api_token.created',
+  apiTokenRevoked: 'api_token.revoked',
 } as const;
 /** One of {@link AuditAction}. */
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];

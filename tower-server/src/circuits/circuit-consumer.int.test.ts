@@ -16,11 +16,15 @@ import {
   createTestDatabase,
   eventually,
   services,
+  signInAdmin,
+  type AdminCredentials,
   type TestDatabase,
 } from '../../../test-support/index.js';
 import { TcpProxy } from '../../test/tcp-proxy.js';
 import { testTowerOptions, type TestTowerOptions } from '../../test/tower-fixture.js';
 import { startTower, type RunningTower } from '../server.js';
+
+const admins = new WeakMap<RunningTower, Promise<AdminCredentials>>();
 
 async function api<T>(
   tower: RunningTower,
@@ -28,9 +32,14 @@ async function api<T>(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
+  if (!admins.has(tower)) admins.set(tower, signInAdmin(tower.url));
+  const admin = await admins.get(tower)!;
   const res = await fetch(tower.url + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...admin.headers,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();

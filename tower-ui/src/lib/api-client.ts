@@ -70,9 +70,6 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Who the dashboard acts as until real auth exists (sent as `X-Tailslide-User`). */
-export const DASHBOARD_ACTOR = 'dashboard';
-
 /** Calls Tower's REST API under `/api`. Resolves with the parsed JSON (or `undefined` on 204). */
 export async function apiRequest<T>(
   method: string,
@@ -81,7 +78,6 @@ export async function apiRequest<T>(
 ): Promise<T> {
   const headers: Record<string, string> = {
     accept: 'application/json',
-    'x-tailslide-user': DASHBOARD_ACTOR,
     ...opts.headers,
   };
   const init: RequestInit = { method, headers };

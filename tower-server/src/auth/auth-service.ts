@@ -1,0 +1,223 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { API_TOKEN_PREFIX, SESSION_COOKIE, type UserDto } from '@tailslide/contracts';
+import type pg from 'pg';
+import { appendAudit, AuditAction } from '../audit/audit-store.js';
+import type { ChangeFeed } from '../change-feed.js';
+import { withTransaction } from '../db.js';
+import { ForbiddenError, TowerError, UnauthenticatedError } from '../errors.js';
+import { findLiveToken, touchToken } from '../tokens/token-store.js';
+import {
+  findPasswordHash,
+  findUser,
+  findUserByEmail,
+  setPasswordHash,
+  touchLogin,
+} from '../users/user-store.js';
+import { LoginLimiter, type LoginLimiterOptions } from './login-limiter.js';
+import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './password.js';
+import type { Principal } from './principal.js';
+import { hashSecret, randomSecret } from './secrets.js';
+import {
+  findLiveSession,
+  insertSession,
+  revokeSession,
+  revokeUserSessions,
+  touchSession,
+} from './session-store.js';
+
+/** How long a session lives. */
+export interface SessionLifetime {
+  /** Ends after this long without a request. @default 8 h */
+  readonly idleMs: number;
+  /** Ends this long after login, however active. @default 7 days */
+  readonly absoluteMs: number;
+}
+
+/** Default {@link SessionLifetime}. */
+export const DEFAULT_SESSION_LIFETIME: SessionLifetime = {
+  idleMs: 8 * 3_600_000,
+  absoluteMs: 7 * 86_400_000,
+};
+
+/** `last_seen_at` / `last_used_at` are written at most this often per session or token. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** 429: too many failed logins for this account or address. */
+export class RateLimitedError extends TowerError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'rate_limited', `too many failed logins; try again in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
+  }
+}
+
+/** What {@link AuthService} needs. */
+export interface AuthServiceDeps {
+  readonly pool: pg.Pool;
+  readonly feed: ChangeFeed;
+  readonly session?: SessionLifetime;
+  readonly limits?: LoginLimiterOptions;
+  readonly now?: () => Date;
+}
+
+/** The value of one cookie in a `Cookie` header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The secret of `Authorization: Bearer <secret>`, if the header is one. */
+function bearer(header: string | undefined): string | undefined {
+  const m = header ? /^Bearer[ ]+(\S+)\s*$/i.exec(header) : null;
+  return m?.[1];
+}
+
+/**
+ * Sessions and API tokens: login with rate limiting, logout, password change, and resolving the
+ * credentials of a request (or a socket.io handshake) to a {@link Principal}.
+ */
+export class AuthService {
+  readonly #pool: pg.Pool;
+  readonly #feed: ChangeFeed;
+  readonly #now: () => Date;
+  readonly #limiter: LoginLimiter;
+  readonly session: SessionLifetime;
+
+  constructor(deps: AuthServiceDeps) {
+    this.#pool = deps.pool;
+    this.#feed = deps.feed;
+    this.#now = deps.now ?? (() => new Date());
+    this.#limiter = new LoginLimiter(deps.pool, deps.limits);
+    this.session = deps.session ?? DEFAULT_SESSION_LIFETIME;
+  }
+
+  /**
+   * Checks a password and opens a session. Every failure (unknown email, wrong password, disabled
+   * user) is the same 401 and takes as long; past the limits it is 429 without checking.
+   */
+  async login(
+    email: string,
+    password: string,
+    address: string,
+  ): Promise<{ user: UserDto; secret: string }> {
+    const now = this.#now();
+    const wait = await this.#limiter.retryAfter(email, address, now);
+    if (wait !== null) throw new RateLimitedError(wait);
+    const user = await findUserByEmail(this.#pool, email);
+    const ok =
+      user && !user.disabled
+        ? await verifyPassword(user.passwordHash, password)
+        : await verifyNothing(password);
+    if (!user || !ok) {
+      await this.#limiter.recordFailure(email, address, now);
+      throw new TowerError(401, 'invalid_credentials', 'wrong email or password');
+    }
+    await this.#limiter.recordSuccess(email);
+    const secret = randomSecret();
+    const id = Number(user.id);
+    const rehash = needsRehash(user.passwordHash) ? await hashPassword(password) : null;
+    await withTransaction(this.#pool, async (tx) => {
+      await insertSession(tx, {
+        secretHash: hashSecret(secret),
+        userId: id,
+        now,
+        expiresAt: new Date(now.getTime() + this.session.absoluteMs),
+      });
+      await touchLogin(tx, id, now);
+      if (rehash) await setPasswordHash(tx, id, rehash);
+    });
+    const { passwordHash: _hash, ...dto } = user;
+    return { user: { ...dto, lastLoginAt: now.toISOString() }, secret };
+  }
+
+  /** Revokes the session of a cookie value (no-op for an unknown one). */
+  async logout(secret: string): Promise<void> {
+    await revokeSession(this.#pool, hashSecret(secret), this.#now());
+  }
+
+  /**
+   * Resolves request headers to who sent them: `Authorization: Bearer tst_…` (an API token) or
+   * the session cookie. `null` when neither is valid and live. Socket.io handshakes use it too.
+   */
+  async authenticate(headers: IncomingHttpHeaders): Promise<Principal | null> {
+    const now = this.#now();
+    const auth = headers.authorization?.trim();
+    if (auth) {
+      const secret = bearer(auth);
+      if (!secret?.startsWith(API_TOKEN_PREFIX)) return null;
+      const token = await findLiveToken(this.#pool, hashSecret(secret));
+      if (!token) return null;
+      const last = token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0;
+      if (now.getTime() - last >= TOUCH_EVERY_MS)
+        await touchToken(this.#pool, Number(token.id), now);
+      return {
+        kind: 'token',
+        role: token.role,
+        actor: `token:${token.name}`,
+        userId: null,
+        sessionHash: null,
+        tokenId: Number(token.id),
+      };
+    }
+    const cookie = cookieValue(headers.cookie, SESSION_COOKIE);
+    if (!cookie) return null;
+    const secretHash = hashSecret(cookie);
+    const s = await findLiveSession(this.#pool, secretHash, now, this.session.idleMs);
+    if (!s) return null;
+    if (now.getTime() - s.lastSeenAt.getTime() >= TOUCH_EVERY_MS)
+      await touchSession(this.#pool, secretHash, now);
+    return {
+      kind: 'session',
+      role: s.role,
+      actor: s.email,
+      userId: s.userId,
+      sessionHash: secretHash,
+      tokenId: null,
+    };
+  }
+
+  /** The signed-in user of a session principal. */
+  async currentUser(p: Principal): Promise<UserDto> {
+    const user = p.userId === null ? null : await findUser(this.#pool, p.userId);
+    if (!user) throw new UnauthenticatedError();
+    return user;
+  }
+
+  /** Changes the caller's password after checking the current one; other sessions are revoked. */
+  async changePassword(
+    p: Principal,
+    currentPassword: string,
+    newPassword: string,
+    requestId: string | null,
+  ): Promise<void> {
+    if (p.userId === null || p.sessionHash === null)
+      throw new ForbiddenError('an API token has no password');
+    const userId = p.userId;
+    const hash = await findPasswordHash(this.#pool, userId);
+    if (hash === null || !(await verifyPassword(hash, currentPassword)))
+      throw new TowerError(401, 'invalid_credentials', 'the current password is wrong');
+    const next = await hashPassword(newPassword);
+    const audit = await withTransaction(this.#pool, async (tx) => {
+      await setPasswordHash(tx, userId, next);
+      await revokeUserSessions(tx, userId, this.#now(), p.sessionHash);
+      return appendAudit(
+        tx,
+        { actor: p.actor, requestId },
+        {
+          action: AuditAction.userPasswordChanged,
+          entityType: 'user',
+          entityId: String(userId),
+          appId: null,
+          flagKey: null,
+          before: null,
+          after: null,
+        },
+      );
+    });
+    this.#feed.auditAppended(audit);
+  }
+}

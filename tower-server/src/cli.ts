@@ -1,0 +1,43 @@
+import { text } from 'node:stream/consumers';
+import { pino } from 'pino';
+import { parseInput } from './validation.js';
+import { createUserSchema } from './users/user-schemas.js';
+import { loadCliConfig } from './config.js';
+import { ChangeFeed } from './change-feed.js';
+import { createPool, runMigrations } from './db.js';
+import { UserService } from './users/user-service.js';
+
+const USAGE = `usage: node tower-server/dist/cli.js create-admin <email>
+  Creates an admin user (any time; the first admin or another one). Reads DATABASE_URL, and the
+  password from TAILSLIDE_ADMIN_PASSWORD or, when unset, from stdin (first line).`;
+
+// Tower's command line: `create-admin` for the first admin without putting a password in the
+// server's environment (or to recover when every admin lost their password).
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, email] = argv;
+  if (command !== 'create-admin' || !email) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const config = loadCliConfig();
+  const password = config.password ?? (await text(process.stdin)).split(/\r?\n/)[0] ?? '';
+  const input = parseInput(createUserSchema, { email, password, role: 'admin' }, 'admin');
+  await runMigrations(config.databaseUrl, pino({ level: 'silent' }));
+  const pool = createPool(config.databaseUrl, 1);
+  try {
+    const users = new UserService({ pool, feed: new ChangeFeed() });
+    const user = await users.create(input, { actor: 'cli', requestId: null });
+    process.stdout.write(`created admin ${user.email} (id ${user.id})\n`);
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
