@@ -11,7 +11,7 @@ import {
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, services } from '../../test-support/index.js';
+import { eventually, services } from '@tailslide/test-support';
 import { connectDashboard, startTestTower, type TestTower } from '../test/tower-fixture.js';
 
 interface ErrorBody {
