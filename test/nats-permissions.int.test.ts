@@ -28,7 +28,7 @@ import {
   uniqueName,
   waitForPort,
   TEST_ADMIN,
-} from '../test-support/index.js';
+} from '@tailslide/test-support';
 import { runWalkingSkeleton, type SkeletonRun } from './skeleton.js';
 
 const passwords = {

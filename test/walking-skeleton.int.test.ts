@@ -17,7 +17,7 @@ import {
   uniqueName,
   type TestDatabase,
   TEST_ADMIN,
-} from '../test-support/index.js';
+} from '@tailslide/test-support';
 
 const names = {
   flagsBucket: uniqueName('ws_flags'),

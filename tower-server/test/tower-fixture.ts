@@ -26,7 +26,7 @@ import {
   uniqueName,
   type AdminCredentials,
   type TestDatabase,
-} from '../../test-support/index.js';
+} from '@tailslide/test-support';
 import { startTower, type RunningTower, type TowerOptions } from '../src/server.js';
 
 /** A response read as JSON. */

@@ -7,7 +7,7 @@ import type {
 } from '@tailslide/contracts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN } from '../../../test-support/index.js';
+import { TEST_ADMIN } from '@tailslide/test-support';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { startTower } from '../server.js';
 

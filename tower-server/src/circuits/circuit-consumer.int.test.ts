@@ -19,7 +19,7 @@ import {
   signInAdmin,
   type AdminCredentials,
   type TestDatabase,
-} from '../../../test-support/index.js';
+} from '@tailslide/test-support';
 import { TcpProxy } from '../../test/tcp-proxy.js';
 import { testTowerOptions, type TestTowerOptions } from '../../test/tower-fixture.js';
 import { startTower, type RunningTower } from '../server.js';
