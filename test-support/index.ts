@@ -253,6 +253,8 @@ export interface AdminCredentials {
 export async function signInAdmin(
   baseUrl: string,
   admin: { email: string; password: string } = TEST_ADMIN,
+  /** Name of the admin token (audit actor `token:<name>`). @default unique `test-admin_…` */
+  tokenName: string = uniqueName('test-admin'),
 ): Promise<AdminCredentials> {
   const login = await fetch(`${baseUrl}/api/session`, {
     method: 'POST',
@@ -272,7 +274,7 @@ export async function signInAdmin(
     if (res.status !== 201) throw new Error(`creating a token: ${res.status} ${await res.text()}`);
     return `Bearer ${((await res.json()) as { secret: string }).secret}`;
   };
-  const authorization = await tokenFor('admin', uniqueName('test-admin'));
+  const authorization = await tokenFor('admin', tokenName);
   return {
     sessionCookie: cookie,
     headers: { authorization },

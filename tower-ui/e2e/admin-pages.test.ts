@@ -1,6 +1,6 @@
 import type { AppDto, FlagDto } from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
-import { browserSuite, openPage, screenshot, waitForAttribute } from './harness.js';
+import { browserSuite, E2E_ACTOR, openPage, screenshot, waitForAttribute } from './harness.js';
 
 interface SdkKeyRow {
   id: string;
@@ -107,7 +107,7 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     await page.getByRole('cell', { name: 'flag.created' }).first().waitFor();
     await page.getByLabel('App').selectOption({ label: 'Logged app' });
     await page.getByLabel('Action').selectOption('flag.*');
-    await page.getByLabel('Actor').fill('e2e-script');
+    await page.getByLabel('Actor').fill(E2E_ACTOR);
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/action=flag\.\*/);
     const rows = page.locator('tbody tr');
@@ -125,7 +125,7 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     // The filters live in the URL, so the view survives a reload and can be shared.
     await page.reload();
     await page.getByRole('cell', { name: 'flag.toggled_off' }).waitFor();
-    expect(await page.getByLabel('Actor').inputValue()).toBe('e2e-script');
+    expect(await page.getByLabel('Actor').inputValue()).toBe(E2E_ACTOR);
     expect(errors).toEqual([]);
   });
 

@@ -72,6 +72,9 @@ export interface StackNames {
 const createRedis = () => createClient({ url: services.redisUrl });
 export type TestRedis = ReturnType<typeof createRedis>;
 
+/** Audit actor of the changes `Stack.api` makes (its admin token's name). */
+export const E2E_ACTOR = 'token:e2e-script';
+
 /** A Tower serving the built UI, plus connections for the test's own SDK / Airbag. */
 export interface Stack {
   readonly tower: RunningTower;
@@ -124,7 +127,7 @@ export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): 
   }
   let admin: AdminCredentials;
   try {
-    admin = await signInAdmin(tower.url);
+    admin = await signInAdmin(tower.url, TEST_ADMIN, E2E_ACTOR.slice('token:'.length));
   } catch (err) {
     await tower.close();
     await nats.close();
