@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Role } from '@tailslide/contracts';
 import type { z } from 'zod';
 import type { ChangeContext } from './audit/audit-store.js';
 import { AIRBAG_ACTOR } from './audit/audit-store.js';
@@ -8,11 +9,8 @@ import { parseInput } from './validation.js';
 /** HTTP methods Tower serves. */
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/**
- * The least role a route needs: `public` needs nobody; then `viewer` < `editor` < `admin`
- * (see docs/security.md once it exists and /work AUTH-API for the table).
- */
-export type RouteRole = 'public' | 'viewer' | 'editor' | 'admin';
+/** The least role a route needs: `public` needs nobody; then `viewer` < `editor` < `admin`. */
+export type RouteRole = 'public' | Role;
 
 /**
  * Lets `req` call a route that needs `role`, or throws a {@link TowerError} (401 / 403) to refuse.

@@ -44,12 +44,18 @@ export const auditEntrySchema = z
     id: z.string(),
     actor: z.string(),
     action: z.string(),
-    entityType: z.enum(['app', 'flag', 'sdk_key', 'webhook', 'user']),
+    entityType: z.enum(['app', 'flag', 'sdk_key', 'webhook', 'user', 'api_token']),
     entityId: z.string(),
     appId: z.string().nullable(),
     flagKey: z.string().nullable(),
-    before: z.unknown(),
-    after: z.unknown(),
+    changes: z
+      .array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }))
+      .readonly()
+      .meta({
+        description: 'Only what changed; long values shortened (an entry stays under 4 KiB)',
+      }),
+    before: z.unknown().optional().meta({ deprecated: true }),
+    after: z.unknown().optional().meta({ deprecated: true }),
     reason: z.string().nullable(),
     requestId: z.string().nullable(),
     at: isoTime,

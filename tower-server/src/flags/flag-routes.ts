@@ -64,7 +64,13 @@ export function registerFlagRoutes(router: DocumentedRouter, flags: FlagService)
     handler: async ({ params: { appId, flagKey }, body, req, res }) =>
       withEtag(
         res,
-        await flags.update(appId, flagKey, body, expectedVersion(req), changeContext(req)),
+        await flags.update(
+          appId,
+          flagKey,
+          body,
+          expectedVersion(req),
+          changeContext(req, body.reason),
+        ),
       ),
   });
   r.delete(FLAG, 'Delete a flag (its KV entry is deleted)', {
