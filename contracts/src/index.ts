@@ -45,7 +45,20 @@ export {
   FINE_RESOLUTION_MS,
   bucketStart,
   windowBucketStarts,
+  evidenceBucketStarts,
+  DEFAULT_SEAL_LAG_MS,
+  isBucketSealed,
+  sealedBucketCount,
 } from './signals.js';
+export {
+  BASIS_POINTS_PER_PERCENT,
+  toBasisPoints,
+  errorRateAtLeast,
+  errorRateBelowShare,
+  errorRatePercentage,
+} from './thresholds.js';
+export { CIRCUIT_TRANSITIONS, circuitTransition } from './circuit-transitions.js';
+export type { CircuitTransition } from './circuit-transitions.js';
 export type { SignalResolution, SignalCounts } from './signals.js';
 export {
   BUCKET_COUNT,
