@@ -13,13 +13,13 @@ import { registerAuditRoutes } from './audit/audit-routes.js';
 import type { AuditService } from './audit/audit-service.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
 import type { AuthService } from './auth/auth-service.js';
-import { authorizeApi, createAuthorize, type Authorize } from './auth/authorize.js';
+import { createAuthorize } from './auth/authorize.js';
 import { registerCircuitRoutes } from './circuits/circuit-routes.js';
 import type { SignalReader } from './circuits/signal-reader.js';
 import { errorBody, errorMiddleware } from './errors.js';
 import { registerFlagRoutes } from './flags/flag-routes.js';
 import type { FlagService } from './flags/flag-service.js';
-import { DocumentedRouter } from './http.js';
+import { DocumentedRouter, type Authorize } from './http.js';
 import type { TowerMetrics } from './ops/metrics.js';
 import { registerOpsRoutes, type ReadinessCheck } from './ops/ops-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -42,14 +42,14 @@ export interface AppDeps {
   readonly auth: AuthService;
   readonly users: UserService;
   readonly tokens: TokenService;
-  /** Decides whether a request may call a route. @default createAuthorize(auth): session or token */
-  readonly authorize?: Authorize;
   /** Mark the session cookie `Secure` (the public URL is https). @default false */
   readonly secureCookie?: boolean;
   readonly signals: SignalReader | null;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
   /** Built tower-ui to serve, with SPA fallback. */
   readonly uiDir?: string;
+  /** Decides whether a request may call a route. @default createAuthorize(auth): session or token */
+  readonly authorize?: Authorize;
   /** JSON body limit. @default '1mb' */
   readonly bodyLimit?: string;
   readonly now?: () => number;
@@ -85,11 +85,9 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
-  // Credentials before bodies: an anonymous caller gets 401 whatever it sends.
-  app.use('/api', authorizeApi(deps.authorize ?? createAuthorize(deps.auth)));
   app.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
 
-  const r = new DocumentedRouter();
+  const r = new DocumentedRouter(deps.authorize ?? createAuthorize(deps.auth));
   registerAuthRoutes(r, deps.auth, { secureCookie: deps.secureCookie ?? false });
   registerUserRoutes(r, deps.users);
   registerTokenRoutes(r, deps.tokens);
@@ -104,7 +102,7 @@ export function createApp(deps: AppDeps): Express {
   });
   registerSdkKeyRoutes(r, deps.sdkKeys);
   registerWebhookRoutes(r, deps.webhooks);
-  let openapi: unknown = null;
+  let openapi: ReturnType<typeof buildOpenApiDocument> | null = null;
   registerOpsRoutes(r, {
     metrics: deps.metrics,
     checks: deps.checks,

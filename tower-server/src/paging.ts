@@ -15,6 +15,19 @@ export const pageQuerySchema = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
+/** The `{ items, nextCursor }` answer of a list of `item`, named `id` in the OpenAPI document. */
+export function pageOf<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .object({
+      items: z.array(item).readonly(),
+      nextCursor: z
+        .string()
+        .nullable()
+        .meta({ description: 'Pass as ?cursor= for the next page; null at the end' }),
+    })
+    .meta({ id });
+}
+
 /** A parsed page request. */
 export interface PageRequest {
   readonly limit?: number | undefined;

@@ -1,9 +1,8 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { SESSION_COOKIE } from '@tailslide/contracts';
 import { UnauthenticatedError } from '../errors.js';
 import type { DocumentedRouter } from '../http.js';
-import { parseInput } from '../validation.js';
-import { changePasswordSchema, loginSchema } from './auth-schemas.js';
+import { changePasswordSchema, loginSchema, sessionSchema } from './auth-schemas.js';
 import { cookieValue, RateLimitedError, type AuthService } from './auth-service.js';
 import { principalOf } from './principal.js';
 
@@ -13,18 +12,13 @@ export interface AuthRouteOptions {
   readonly secureCookie: boolean;
 }
 
-function requestId(req: Request): string | null {
-  const id = (req as { id?: unknown }).id;
-  return typeof id === 'string' ? id : null;
-}
-
 /** /api/session: log in, who am I, log out, change password. */
 export function registerAuthRoutes(
-  r: DocumentedRouter,
+  router: DocumentedRouter,
   auth: AuthService,
   options: AuthRouteOptions,
 ): void {
-  const tag = 'session';
+  const r = router.tagged('session');
   const cookie = {
     httpOnly: true,
     sameSite: 'lax' as const,
@@ -32,87 +26,65 @@ export function registerAuthRoutes(
     secure: options.secureCookie,
   };
   const clear = (res: Response) => res.clearCookie(SESSION_COOKIE, cookie);
-  r.add(
-    {
-      method: 'get',
-      path: '/api/session',
-      summary: 'The signed-in user (401 when anonymous)',
-      tag,
-      responses: {
-        200: { description: 'Signed in', schema: 'Session' },
-        401: { description: 'No live session (unauthenticated)', schema: 'Error' },
-      },
-    },
-    async (req, res) => {
+  r.get('/api/session', 'The signed-in user (401 when anonymous)', {
+    role: 'public',
+    response: sessionSchema,
+    errors: { 401: 'No live session (unauthenticated)' },
+    handler: async ({ req }) => {
       const p = principalOf(req) ?? (await auth.authenticate(req.headers));
       if (!p || p.kind !== 'session') throw new UnauthenticatedError('not signed in');
-      res.json({ user: await auth.currentUser(p) });
+      return { user: await auth.currentUser(p) };
     },
-  );
-  r.add(
-    {
-      method: 'post',
-      path: '/api/session',
-      summary: 'Log in with email and password; sets the session cookie',
-      tag,
-      body: loginSchema,
-      responses: {
-        200: { description: 'Signed in; Set-Cookie tailslide_session', schema: 'Session' },
-        400: { description: 'Invalid body', schema: 'Error' },
-        401: { description: 'Wrong email or password (invalid_credentials)', schema: 'Error' },
-        429: {
-          description: 'Too many failed logins (rate_limited), see Retry-After',
-          schema: 'Error',
-        },
-      },
+  });
+  r.post('/api/session', 'Log in with email and password; sets the session cookie', {
+    role: 'public',
+    body: loginSchema,
+    response: sessionSchema,
+    description: 'Signed in; Set-Cookie tailslide_session',
+    errors: {
+      401: 'Wrong email or password (invalid_credentials)',
+      429: 'Too many failed logins (rate_limited), see Retry-After',
     },
-    async (req, res) => {
-      const body = parseInput(loginSchema, req.body);
+    handler: async ({ body, req, res }) => {
       try {
         const { user, secret } = await auth.login(body.email, body.password, req.ip ?? 'unknown');
         res.cookie(SESSION_COOKIE, secret, { ...cookie, maxAge: auth.session.absoluteMs });
-        res.json({ user });
+        return { user };
       } catch (err) {
         if (err instanceof RateLimitedError) res.set('Retry-After', String(err.retryAfterSeconds));
         throw err;
       }
     },
-  );
-  r.add(
-    {
-      method: 'delete',
-      path: '/api/session',
-      summary: 'Log out: revokes the session and clears the cookie',
-      tag,
-      responses: { 204: { description: 'Signed out' } },
-    },
-    async (req, res) => {
+  });
+  r.delete('/api/session', 'Log out: revokes the session and clears the cookie', {
+    role: 'public',
+    handler: async ({ req, res }) => {
       const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
       if (secret) await auth.logout(secret);
       clear(res);
-      res.status(204).end();
     },
-  );
-  r.add(
+  });
+  r.put(
+    '/api/session/password',
+    "Change the signed-in user's password (revokes the user's other sessions)",
     {
-      method: 'put',
-      path: '/api/session/password',
-      summary: "Change the signed-in user's password (revokes the user's other sessions)",
-      tag,
+      role: 'viewer',
       body: changePasswordSchema,
-      responses: {
-        204: { description: 'Changed' },
-        400: { description: 'Invalid body (new password too short)', schema: 'Error' },
-        401: { description: 'Current password wrong (invalid_credentials)', schema: 'Error' },
-        403: { description: 'Not a session (an API token has no password)', schema: 'Error' },
+      errors: {
+        401: 'No session, or the current password is wrong (invalid_credentials)',
+        403: 'Not a session (an API token has no password)',
       },
-    },
-    async (req, res) => {
-      const body = parseInput(changePasswordSchema, req.body);
-      const p = principalOf(req);
-      if (!p) throw new UnauthenticatedError();
-      await auth.changePassword(p, body.currentPassword, body.newPassword, requestId(req));
-      res.status(204).end();
+      handler: async ({ body, req }) => {
+        const p = principalOf(req);
+        if (!p) throw new UnauthenticatedError();
+        const id = (req as { id?: unknown }).id;
+        await auth.changePassword(
+          p,
+          body.currentPassword,
+          body.newPassword,
+          typeof id === 'string' ? id : null,
+        );
+      },
     },
   );
 }

@@ -1,5 +1,12 @@
-import { MIN_PASSWORD_LENGTH, ROLES, type Role } from '@tailslide/contracts';
+import {
+  MIN_PASSWORD_LENGTH,
+  ROLES,
+  type Role,
+  type SessionDto,
+  type UserDto,
+} from '@tailslide/contracts';
 import { z } from 'zod';
+import { isoTime } from '../validation.js';
 
 /** Longest password accepted (bounds the hashing work a request can ask for). */
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -24,3 +31,20 @@ export const changePasswordSchema = z.strictObject({
   currentPassword: z.string().min(1).max(MAX_PASSWORD_LENGTH),
   newPassword,
 });
+
+/** A user as the API answers it (never the password hash). */
+export const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role,
+    disabled: z.boolean(),
+    createdAt: isoTime,
+    lastLoginAt: isoTime.nullable(),
+  })
+  .meta({ id: 'User' }) satisfies z.ZodType<UserDto>;
+
+/** GET / POST /api/session */
+export const sessionSchema = z
+  .object({ user: userSchema })
+  .meta({ id: 'Session' }) satisfies z.ZodType<SessionDto>;

@@ -1,75 +1,38 @@
-import { changeContext, param, type DocumentedRouter } from '../http.js';
+import { changeContext, type DocumentedRouter } from '../http.js';
+import { userSchema } from '../auth/auth-schemas.js';
 import { pageQuerySchema } from '../paging.js';
-import { parseInput } from '../validation.js';
-import { createUserSchema, updateUserSchema } from './user-schemas.js';
+import { createUserSchema, updateUserSchema, userPageSchema, userParams } from './user-schemas.js';
 import type { UserService } from './user-service.js';
 
 /** /api/users (admins only). */
-export function registerUserRoutes(r: DocumentedRouter, users: UserService): void {
-  const tag = 'users';
-  const notFound = { description: 'No such user', schema: 'Error' };
-  const lastAdmin = { description: 'Would leave no active admin (conflict)', schema: 'Error' };
-  r.add(
-    {
-      method: 'get',
-      path: '/api/users',
-      summary: 'List users, oldest first',
-      tag,
-      query: pageQuerySchema,
-      responses: { 200: { description: 'A page of users', schema: 'UserPage' } },
-    },
-    async (req, res) => {
-      res.json(await users.list(parseInput(pageQuerySchema, req.query, 'query')));
-    },
-  );
-  r.add(
-    {
-      method: 'post',
-      path: '/api/users',
-      summary: 'Create a user',
-      tag,
-      body: createUserSchema,
-      responses: {
-        201: { description: 'Created', schema: 'User' },
-        400: { description: 'Invalid body', schema: 'Error' },
-        409: { description: 'Email taken (conflict)', schema: 'Error' },
-      },
-    },
-    async (req, res) => {
-      const body = parseInput(createUserSchema, req.body);
-      res.status(201).json(await users.create(body, changeContext(req)));
-    },
-  );
-  r.add(
-    {
-      method: 'patch',
-      path: '/api/users/:userId',
-      summary: "Change a user's role or disable it (a disabled user's sessions end)",
-      tag,
-      body: updateUserSchema,
-      responses: {
-        200: { description: 'The user', schema: 'User' },
-        400: { description: 'Invalid body', schema: 'Error' },
-        404: notFound,
-        409: lastAdmin,
-      },
-    },
-    async (req, res) => {
-      const body = parseInput(updateUserSchema, req.body);
-      res.json(await users.update(param(req, 'userId'), body, changeContext(req)));
-    },
-  );
-  r.add(
-    {
-      method: 'delete',
-      path: '/api/users/:userId',
-      summary: 'Delete a user',
-      tag,
-      responses: { 204: { description: 'Deleted' }, 404: notFound, 409: lastAdmin },
-    },
-    async (req, res) => {
-      await users.delete(param(req, 'userId'), changeContext(req));
-      res.status(204).end();
-    },
-  );
+export function registerUserRoutes(router: DocumentedRouter, users: UserService): void {
+  const r = router.tagged('users');
+  const lastAdmin = 'Would leave no active admin (conflict)';
+  r.get('/api/users', 'List users, oldest first', {
+    role: 'admin',
+    query: pageQuerySchema,
+    response: userPageSchema,
+    handler: ({ query }) => users.list(query),
+  });
+  r.post('/api/users', 'Create a user', {
+    role: 'admin',
+    body: createUserSchema,
+    created: userSchema,
+    errors: { 409: 'Email taken (conflict)' },
+    handler: ({ body, req }) => users.create(body, changeContext(req)),
+  });
+  r.patch('/api/users/:userId', "Change a user's role or disable it (its sessions end)", {
+    role: 'admin',
+    params: userParams,
+    body: updateUserSchema,
+    response: userSchema,
+    errors: { 409: lastAdmin },
+    handler: ({ params, body, req }) => users.update(params.userId, body, changeContext(req)),
+  });
+  r.delete('/api/users/:userId', 'Delete a user', {
+    role: 'admin',
+    params: userParams,
+    errors: { 409: lastAdmin },
+    handler: ({ params, req }) => users.delete(params.userId, changeContext(req)),
+  });
 }
