@@ -66,9 +66,14 @@ describe('Tower app with Postgres unreachable', () => {
       auth: new AuthService({ pool: deadPool, feed }),
       users: new UserService({ pool: deadPool, feed }),
       tokens: new TokenService({ pool: deadPool, feed }),
-      // Sessions live in the (dead) database: let every request in as an admin, so these tests
-      // reach the routes themselves.
-      authorize: (req) => {
+      signals: null,
+      // Sessions live in the (dead) database, so the hook is the test's: it refuses writes unless
+      // the request says it has the role, records what each route asked for, and lets the rest in
+      // as that role (so the routes themselves are reached).
+      authorize: (req, role) => {
+        asked.push(`${req.method} ${role}`);
+        if ((role === 'editor' || role === 'admin') && req.get('x-test-role') !== role)
+          throw new TowerError(403, 'forbidden', `needs ${role}`);
         setPrincipal(req, {
           kind: 'token',
           role: 'admin',
@@ -77,14 +82,6 @@ describe('Tower app with Postgres unreachable', () => {
           sessionHash: null,
           tokenId: 1,
         });
-        return Promise.resolve();
-      },
-      signals: null,
-      // Refuses writes unless the request says it is an editor; records what each route asked for.
-      authorize: (req, role) => {
-        asked.push(`${req.method} ${role}`);
-        if ((role === 'editor' || role === 'admin') && req.get('x-test-role') !== role)
-          throw new TowerError(403, 'forbidden', `needs ${role}`);
       },
       checks: {
         postgres: async () => {
