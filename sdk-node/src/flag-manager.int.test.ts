@@ -198,7 +198,7 @@ describe('FlagManager against NATS KV and Redis', () => {
   it('stays not-ready (and keeps retrying) while the bucket is missing, then becomes ready when it appears', async () => {
     const appId = uniqueName('app');
     const missing = uniqueName('sdk_missing');
-    const m = manager(appId, { flagsBucket: missing, initTimeoutMs: 300, retryDelayMs: 50 });
+    const m = manager(appId, { flagsBucket: missing, initTimeoutMs: 300, retryDelayMs: 100 });
     const errors: string[] = [];
     m.on('error', (e) => errors.push(e.code));
     expect(await m.initialize()).toEqual({ status: 'not_ready', flags: 0 });
