@@ -19,6 +19,7 @@ export {
   signalField,
   parseSignalField,
 } from './names.js';
+export { parseNatsServers } from './nats-servers.js';
 export {
   RULESET_SCHEMA_VERSION,
   CircuitState,
@@ -44,7 +45,20 @@ export {
   FINE_RESOLUTION_MS,
   bucketStart,
   windowBucketStarts,
+  evidenceBucketStarts,
+  DEFAULT_SEAL_LAG_MS,
+  isBucketSealed,
+  sealedBucketCount,
 } from './signals.js';
+export {
+  BASIS_POINTS_PER_PERCENT,
+  toBasisPoints,
+  errorRateAtLeast,
+  errorRateBelowShare,
+  errorRatePercentage,
+} from './thresholds.js';
+export { CIRCUIT_TRANSITIONS, circuitTransition } from './circuit-transitions.js';
+export type { CircuitTransition } from './circuit-transitions.js';
 export type { SignalResolution, SignalCounts } from './signals.js';
 export {
   BUCKET_COUNT,
@@ -59,11 +73,23 @@ export {
 export type { PreparedSalt } from './bucketing.js';
 export { SocketEvent } from './socket-events.js';
 export type { ServerToClientEvents, ClientToServerEvents } from './socket-events.js';
+export {
+  MAX_PAGE_LIMIT,
+  DEFAULT_PAGE_LIMIT,
+  Role,
+  ROLES,
+  roleAllows,
+  SESSION_COOKIE,
+  API_TOKEN_PREFIX,
+  MIN_PASSWORD_LENGTH,
+  MAX_REASON_LENGTH,
+} from './api.js';
 export type {
   ApiErrorBody,
   AppDto,
   FlagDto,
   Actor,
+  AuditChange,
   AuditEntryDto,
   Page,
   TimeSeriesPointDto,
@@ -74,4 +100,13 @@ export type {
   WebhookDeliveryDto,
   SdkKeyDto,
   CreatedSdkKeyDto,
+  UserDto,
+  SessionDto,
+  LoginRequest,
+  ChangePasswordRequest,
+  CreateUserRequest,
+  UpdateUserRequest,
+  ApiTokenDto,
+  CreateApiTokenRequest,
+  CreatedApiTokenDto,
 } from './api.js';
