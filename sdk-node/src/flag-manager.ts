@@ -4,6 +4,7 @@ import {
   DEFAULT_FLAGS_BUCKET,
   DEFAULT_REDIS_PREFIX,
   isValidToken,
+  parseNatsServers,
   type FlagRule,
 } from '@tailslide/contracts';
 import { TailslideError, TailslideErrorCode, toTailslideError } from './errors.js';
@@ -199,7 +200,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     if (
       o.nats !== undefined &&
       !isObject(o.nats) &&
-      (typeof o.nats !== 'string' || o.nats.trim() === '')
+      (typeof o.nats !== 'string' || parseNatsServers(o.nats).length === 0)
     ) {
       throw invalidConfig(
         `nats must be a server list (nats://host:4222, several separated by commas) or a NatsConnection; got ${describeValue(o.nats)}`,

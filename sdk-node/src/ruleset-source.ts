@@ -1,6 +1,6 @@
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { appFlagsKvFilter, parseFlagKvKey } from '@tailslide/contracts';
+import { appFlagsKvFilter, parseFlagKvKey, parseNatsServers } from '@tailslide/contracts';
 import { TailslideErrorCode, toTailslideError, type TailslideError } from './errors.js';
 import { MIN_RETRY_DELAY_MS, timerOption } from './options.js';
 
@@ -28,7 +28,10 @@ export interface RulesetSource {
 export interface NatsRulesetSourceOptions {
   /** App whose flags are watched. */
   readonly appId: string;
-  /** A NATS URL (the source opens and owns the connection) or an existing connection. */
+  /**
+   * A NATS server list — one URL, or several separated by commas as in `NATS_URL` (the source
+   * opens and owns the connection) — or an existing connection.
+   */
   readonly nats: string | NatsConnection;
   /** KV bucket name. */
   readonly bucket: string;
@@ -132,7 +135,7 @@ export class NatsRulesetSource implements RulesetSource {
       try {
         this.#dialing = true;
         const nc = await connect({
-          servers: target,
+          servers: parseNatsServers(target),
           name: `tailslide-sdk:${this.#opts.appId}`,
           ...(this.#opts.sdkKey ? { token: this.#opts.sdkKey } : {}),
           maxReconnectAttempts: -1,
