@@ -9,6 +9,7 @@ COPY sdk-node/package.json sdk-node/
 COPY tower-server/package.json tower-server/
 COPY airbag/package.json airbag/
 COPY tower-ui/package.json tower-ui/
+COPY test-support/package.json test-support/
 RUN npm ci --no-audit --no-fund --engine-strict
 COPY . .
 RUN npm run build && npm prune --omit=dev

@@ -7,7 +7,7 @@ import {
   privateNatsServer,
   privateRedisServer,
   type ManagedServer,
-} from '../../test-support/index.js';
+} from '@tailslide/test-support';
 import { T0, makeRule } from '../test/fixtures.js';
 import { Env, connectNats, connectRedis, memoryLogger } from '../test/harness.js';
 import { createHttpServer } from './http.js';

@@ -3,7 +3,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueName } from '../../test-support/index.js';
+import { uniqueName } from '@tailslide/test-support';
 import { makeRule } from '../test/fixtures.js';
 import { connectNats } from '../test/harness.js';
 import { AirbagMetrics } from './airbag-metrics.js';

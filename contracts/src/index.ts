@@ -21,15 +21,30 @@ export {
 } from './names.js';
 export { parseNatsServers } from './nats-servers.js';
 export {
+  CIRCUIT_STREAM_SETTINGS,
+  KV_BUCKET_SETTINGS,
+  redisReconnectDelayMs,
+} from './platform-settings.js';
+export {
   RULESET_SCHEMA_VERSION,
   CircuitState,
   RecoveryProfile,
   DEFAULT_CIRCUIT_SETTINGS,
+  CIRCUIT_SETTING_LIMITS,
+  ROLLOUT_PERCENTAGE_LIMIT,
+  checkLimit,
   effectiveRolloutPercentage,
   encodeFlagRule,
   parseFlagRule,
 } from './ruleset.js';
-export type { CircuitSettings, CircuitStatus, FlagRule } from './ruleset.js';
+export type {
+  CircuitSettings,
+  CircuitStatus,
+  FlagRule,
+  NumericLimit,
+  NumericCircuitSetting,
+  LimitViolation,
+} from './ruleset.js';
 export {
   CIRCUIT_EVENT_SCHEMA_VERSION,
   CircuitEventType,
@@ -88,6 +103,9 @@ export type {
   ApiErrorBody,
   AppDto,
   FlagDto,
+  CreateFlagRequest,
+  UpdateFlagRequest,
+  ToggleFlagRequest,
   Actor,
   AuditChange,
   AuditEntryDto,

@@ -10,7 +10,7 @@ import {
 import { pino } from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../../test-support/index.js';
+import { eventually } from '@tailslide/test-support';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { createPool } from '../db.js';
 import { FlagsBucket } from '../nats.js';
