@@ -9,7 +9,15 @@
 // it (the module namespace object).
 //
 // Usage (from a package folder): node ../scripts/cjs-types.mjs
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 
 const dist = join(process.cwd(), 'dist');
