@@ -42,6 +42,12 @@ function expressRoutes(app: Express): string[] {
   return out.sort();
 }
 
+function authServices(pool: ReturnType<typeof createPool>, feed: ChangeFeed) {
+  const users = new UserService({ pool, feed });
+  const tokens = new TokenService({ pool, feed });
+  return { users, tokens, auth: new AuthService({ pool, users, tokens }) };
+}
+
 describe('Tower app with Postgres unreachable', () => {
   let server: Server;
   let url: string;
@@ -63,9 +69,7 @@ describe('Tower app with Postgres unreachable', () => {
       audit: new AuditService({ pool: deadPool }),
       sdkKeys: new SdkKeyService({ pool: deadPool, feed }),
       webhooks: new WebhookService({ pool: deadPool, feed, allowedHosts: [] }),
-      auth: new AuthService({ pool: deadPool, feed }),
-      users: new UserService({ pool: deadPool, feed }),
-      tokens: new TokenService({ pool: deadPool, feed }),
+      ...authServices(deadPool, feed),
       signals: null,
       // Sessions live in the (dead) database, so the hook is the test's: it refuses writes unless
       // the request says it has the role, records what each route asked for, and lets the rest in

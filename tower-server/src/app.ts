@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
 
   const r = new DocumentedRouter(deps.authorize ?? createAuthorize(deps.auth));
   registerAuthRoutes(r, deps.auth, { secureCookie: deps.secureCookie ?? false });
-  registerUserRoutes(r, deps.users);
+  registerUserRoutes(r, deps.users, deps.auth);
   registerTokenRoutes(r, deps.tokens);
   registerAppRoutes(r, deps.apps);
   registerFlagRoutes(r, deps.flags);

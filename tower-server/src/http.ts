@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Role } from '@tailslide/contracts';
 import type { z } from 'zod';
-import type { ChangeContext } from './audit/audit-store.js';
+import type { ChangeContext } from './audit/audit-service.js';
 import { principalOf } from './auth/principal.js';
 import { TowerError, UnauthenticatedError } from './errors.js';
 import { parseInput } from './validation.js';

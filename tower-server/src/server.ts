@@ -128,6 +128,7 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     onClose('postgres', () => pool.end());
     const feed = new ChangeFeed();
     const users = new UserService({ pool, feed });
+    const tokens = new TokenService({ pool, feed });
     if (options.admin) {
       const created = await users.createFirstAdmin(
         options.admin.email,
@@ -189,10 +190,10 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     }
 
     const metrics = createMetrics();
-    registerOutboxGauge(metrics, pool);
     const allowedHosts = options.webhookAllowedHosts ?? [];
     const publisher = new FlagPublisher(bucket);
     const relay = new OutboxRelay({ pool, publisher, logger, metrics });
+    registerOutboxGauge(metrics, () => relay.pending());
     const reconciler = new FlagReconciler({
       pool,
       bucket,
@@ -224,12 +225,13 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
       webhooks: new WebhookService({ pool, feed, allowedHosts }),
       auth: new AuthService({
         pool,
-        feed,
+        users,
+        tokens,
         ...(options.session ? { session: options.session } : {}),
         ...(options.loginLimits ? { limits: options.loginLimits } : {}),
       }),
       users,
-      tokens: new TokenService({ pool, feed }),
+      tokens,
       signals,
       checks: {
         postgres: async () => {

@@ -1,20 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { API_TOKEN_PREFIX, SESSION_COOKIE, type UserDto } from '@tailslide/contracts';
 import type pg from 'pg';
-import { appendAudit, AuditAction } from '../audit/audit-store.js';
-import type { ChangeFeed } from '../change-feed.js';
-import { withTransaction } from '../db.js';
 import { ForbiddenError, TowerError, UnauthenticatedError } from '../errors.js';
-import { findLiveToken, touchToken } from '../tokens/token-store.js';
-import {
-  findPasswordHash,
-  findUser,
-  findUserByEmail,
-  setPasswordHash,
-  touchLogin,
-} from '../users/user-store.js';
+import type { TokenService } from '../tokens/token-service.js';
+import type { UserService } from '../users/user-service.js';
 import { LoginLimiter, type LoginLimiterOptions } from './login-limiter.js';
-import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './password.js';
 import type { Principal } from './principal.js';
 import { hashSecret, randomSecret } from './secrets.js';
 import {
@@ -39,7 +29,7 @@ export const DEFAULT_SESSION_LIFETIME: SessionLifetime = {
   absoluteMs: 7 * 86_400_000,
 };
 
-/** `last_seen_at` / `last_used_at` are written at most this often per session or token. */
+/** `last_seen_at` is written at most this often per session. */
 const TOUCH_EVERY_MS = 60_000;
 
 /** 429: too many failed logins for this account or address. */
@@ -54,7 +44,8 @@ export class RateLimitedError extends TowerError {
 /** What {@link AuthService} needs. */
 export interface AuthServiceDeps {
   readonly pool: pg.Pool;
-  readonly feed: ChangeFeed;
+  readonly users: UserService;
+  readonly tokens: TokenService;
   readonly session?: SessionLifetime;
   readonly limits?: LoginLimiterOptions;
   readonly now?: () => Date;
@@ -82,14 +73,16 @@ function bearer(header: string | undefined): string | undefined {
  */
 export class AuthService {
   readonly #pool: pg.Pool;
-  readonly #feed: ChangeFeed;
+  readonly #users: UserService;
+  readonly #tokens: TokenService;
   readonly #now: () => Date;
   readonly #limiter: LoginLimiter;
   readonly session: SessionLifetime;
 
   constructor(deps: AuthServiceDeps) {
     this.#pool = deps.pool;
-    this.#feed = deps.feed;
+    this.#users = deps.users;
+    this.#tokens = deps.tokens;
     this.#now = deps.now ?? (() => new Date());
     this.#limiter = new LoginLimiter(deps.pool, deps.limits);
     this.session = deps.session ?? DEFAULT_SESSION_LIFETIME;
@@ -107,31 +100,20 @@ export class AuthService {
     const now = this.#now();
     const wait = await this.#limiter.retryAfter(email, address, now);
     if (wait !== null) throw new RateLimitedError(wait);
-    const user = await findUserByEmail(this.#pool, email);
-    const ok =
-      user && !user.disabled
-        ? await verifyPassword(user.passwordHash, password)
-        : await verifyNothing(password);
-    if (!user || !ok) {
+    const user = await this.#users.checkLogin(email, password, now);
+    if (!user) {
       await this.#limiter.recordFailure(email, address, now);
       throw new TowerError(401, 'invalid_credentials', 'wrong email or password');
     }
     await this.#limiter.recordSuccess(email);
     const secret = randomSecret();
-    const id = Number(user.id);
-    const rehash = needsRehash(user.passwordHash) ? await hashPassword(password) : null;
-    await withTransaction(this.#pool, async (tx) => {
-      await insertSession(tx, {
-        secretHash: hashSecret(secret),
-        userId: id,
-        now,
-        expiresAt: new Date(now.getTime() + this.session.absoluteMs),
-      });
-      await touchLogin(tx, id, now);
-      if (rehash) await setPasswordHash(tx, id, rehash);
+    await insertSession(this.#pool, {
+      secretHash: hashSecret(secret),
+      userId: Number(user.id),
+      now,
+      expiresAt: new Date(now.getTime() + this.session.absoluteMs),
     });
-    const { passwordHash: _hash, ...dto } = user;
-    return { user: { ...dto, lastLoginAt: now.toISOString() }, secret };
+    return { user, secret };
   }
 
   /** Revokes the session of a cookie value (no-op for an unknown one). */
@@ -149,11 +131,8 @@ export class AuthService {
     if (auth) {
       const secret = bearer(auth);
       if (!secret?.startsWith(API_TOKEN_PREFIX)) return null;
-      const token = await findLiveToken(this.#pool, hashSecret(secret));
+      const token = await this.#tokens.authenticate(secret, now);
       if (!token) return null;
-      const last = token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0;
-      if (now.getTime() - last >= TOUCH_EVERY_MS)
-        await touchToken(this.#pool, Number(token.id), now);
       return {
         kind: 'token',
         role: token.role,
@@ -182,7 +161,7 @@ export class AuthService {
 
   /** The signed-in user of a session principal. */
   async currentUser(p: Principal): Promise<UserDto> {
-    const user = p.userId === null ? null : await findUser(this.#pool, p.userId);
+    const user = p.userId === null ? null : await this.#users.find(p.userId);
     if (!user) throw new UnauthenticatedError();
     return user;
   }
@@ -196,28 +175,14 @@ export class AuthService {
   ): Promise<void> {
     if (p.userId === null || p.sessionHash === null)
       throw new ForbiddenError('an API token has no password');
-    const userId = p.userId;
-    const hash = await findPasswordHash(this.#pool, userId);
-    if (hash === null || !(await verifyPassword(hash, currentPassword)))
+    if (!(await this.#users.checkPassword(p.userId, currentPassword)))
       throw new TowerError(401, 'invalid_credentials', 'the current password is wrong');
-    const next = await hashPassword(newPassword);
-    const audit = await withTransaction(this.#pool, async (tx) => {
-      await setPasswordHash(tx, userId, next);
-      await revokeUserSessions(tx, userId, this.#now(), p.sessionHash);
-      return appendAudit(
-        tx,
-        { actor: p.actor, requestId },
-        {
-          action: AuditAction.userPasswordChanged,
-          entityType: 'user',
-          entityId: String(userId),
-          appId: null,
-          flagKey: null,
-          before: null,
-          after: null,
-        },
-      );
-    });
-    this.#feed.auditAppended(audit);
+    await this.#users.setPassword(p.userId, newPassword, { actor: p.actor, requestId });
+    await revokeUserSessions(this.#pool, p.userId, this.#now(), p.sessionHash);
+  }
+
+  /** Ends every session of a user (disabled or deleted). */
+  async revokeUserSessions(userId: number): Promise<void> {
+    await revokeUserSessions(this.#pool, userId, this.#now());
   }
 }

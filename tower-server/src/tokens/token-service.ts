@@ -6,14 +6,24 @@ import {
   type Role,
 } from '@tailslide/contracts';
 import type pg from 'pg';
-import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
+import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
 import { hashSecret, randomSecret } from '../auth/secrets.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
 import { ConflictError, NotFoundError, pgErrorCode } from '../errors.js';
 import { idPage, type PageRequest } from '../paging.js';
 import { parseId } from '../validation.js';
-import { findTokenForUpdate, insertToken, listTokens, revokeToken } from './token-store.js';
+import {
+  findLiveToken,
+  findTokenForUpdate,
+  insertToken,
+  listTokens,
+  revokeToken,
+  touchToken,
+} from './token-store.js';
+
+/** `last_used_at` is written at most this often per token. */
+const TOUCH_EVERY_MS = 60_000;
 
 /** API tokens for automation: a random secret shown once, stored as its SHA-256, revocable. */
 export class TokenService {
@@ -25,6 +35,15 @@ export class TokenService {
     this.#pool = deps.pool;
     this.#feed = deps.feed;
     this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** The live token whose secret this is (its last use recorded), or `null`. */
+  async authenticate(secret: string, now: Date): Promise<ApiTokenDto | null> {
+    const token = await findLiveToken(this.#pool, hashSecret(secret));
+    if (!token) return null;
+    const last = token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0;
+    if (now.getTime() - last >= TOUCH_EVERY_MS) await touchToken(this.#pool, Number(token.id), now);
+    return token;
   }
 
   list(page: PageRequest): Promise<Page<ApiTokenDto>> {

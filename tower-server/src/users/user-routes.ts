@@ -3,9 +3,14 @@ import { userSchema } from '../auth/auth-schemas.js';
 import { pageQuerySchema } from '../paging.js';
 import { createUserSchema, updateUserSchema, userPageSchema, userParams } from './user-schemas.js';
 import type { UserService } from './user-service.js';
+import type { AuthService } from '../auth/auth-service.js';
 
 /** /api/users (admins only). */
-export function registerUserRoutes(router: DocumentedRouter, users: UserService): void {
+export function registerUserRoutes(
+  router: DocumentedRouter,
+  users: UserService,
+  auth: Pick<AuthService, 'revokeUserSessions'>,
+): void {
   const r = router.tagged('users');
   const lastAdmin = 'Would leave no active admin (conflict)';
   r.get('/api/users', 'List users, oldest first', {
@@ -27,7 +32,11 @@ export function registerUserRoutes(router: DocumentedRouter, users: UserService)
     body: updateUserSchema,
     response: userSchema,
     errors: { 409: lastAdmin },
-    handler: ({ params, body, req }) => users.update(params.userId, body, changeContext(req)),
+    handler: async ({ params, body, req }) => {
+      const user = await users.update(params.userId, body, changeContext(req));
+      if (user.disabled) await auth.revokeUserSessions(Number(user.id));
+      return user;
+    },
   });
   r.delete('/api/users/:userId', 'Delete a user', {
     role: 'admin',

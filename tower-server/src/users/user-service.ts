@@ -1,8 +1,7 @@
 import { Role, type Page, type UserDto } from '@tailslide/contracts';
 import type pg from 'pg';
-import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
-import { hashPassword } from '../auth/password.js';
-import { revokeUserSessions } from '../auth/session-store.js';
+import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
+import { hashPassword, needsRehash, verifyNothing, verifyPassword } from '../auth/password.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
 import { ConflictError, NotFoundError, pgErrorCode } from '../errors.js';
@@ -12,9 +11,13 @@ import {
   countOtherActiveAdmins,
   countUsers,
   deleteUserRow,
+  findPasswordHash,
   findUser,
+  findUserByEmail,
   insertUser,
   listUsers,
+  setPasswordHash,
+  touchLogin,
   updateUser,
 } from './user-store.js';
 
@@ -25,12 +28,61 @@ const audited = (u: UserDto) => ({ email: u.email, role: u.role, disabled: u.dis
 export class UserService {
   readonly #pool: pg.Pool;
   readonly #feed: ChangeFeed;
-  readonly #now: () => Date;
 
-  constructor(deps: { pool: pg.Pool; feed: ChangeFeed; now?: () => Date }) {
+  constructor(deps: { pool: pg.Pool; feed: ChangeFeed }) {
     this.#pool = deps.pool;
     this.#feed = deps.feed;
-    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** One user by id, or `null`. */
+  find(id: number): Promise<UserDto | null> {
+    return findUser(this.#pool, id);
+  }
+
+  /**
+   * The active user with this email and password, or `null`. Takes as long for an unknown email
+   * or a disabled user as for a wrong password (no enumeration by timing). Records the login and
+   * re-hashes a password made with weaker parameters.
+   */
+  async checkLogin(email: string, password: string, now: Date): Promise<UserDto | null> {
+    const user = await findUserByEmail(this.#pool, email);
+    const ok =
+      user && !user.disabled
+        ? await verifyPassword(user.passwordHash, password)
+        : await verifyNothing(password);
+    if (!user || !ok) return null;
+    const rehash = needsRehash(user.passwordHash) ? await hashPassword(password) : null;
+    const id = Number(user.id);
+    await withTransaction(this.#pool, async (tx) => {
+      await touchLogin(tx, id, now);
+      if (rehash) await setPasswordHash(tx, id, rehash);
+    });
+    const { passwordHash: _hash, ...dto } = user;
+    return { ...dto, lastLoginAt: now.toISOString() };
+  }
+
+  /** True when `password` is the user's current one. */
+  async checkPassword(id: number, password: string): Promise<boolean> {
+    const hash = await findPasswordHash(this.#pool, id);
+    return hash !== null && verifyPassword(hash, password);
+  }
+
+  /** Replaces a user's password (audited without any secret). */
+  async setPassword(id: number, password: string, ctx: ChangeContext): Promise<void> {
+    const next = await hashPassword(password);
+    const audit = await withTransaction(this.#pool, async (tx) => {
+      await setPasswordHash(tx, id, next);
+      return appendAudit(tx, ctx, {
+        action: AuditAction.userPasswordChanged,
+        entityType: 'user',
+        entityId: String(id),
+        appId: null,
+        flagKey: null,
+        before: null,
+        after: null,
+      });
+    });
+    this.#feed.auditAppended(audit);
   }
 
   list(page: PageRequest): Promise<Page<UserDto>> {
@@ -94,6 +146,11 @@ export class UserService {
     });
   }
 
+  /**
+   * Changes role and/or disabled. A disabled user's sessions stop working at once (the session
+   * lookup refuses disabled users); the caller also revokes them, so re-enabling does not revive
+   * them.
+   */
   async update(
     idRaw: string,
     change: { role?: Role | undefined; disabled?: boolean | undefined },
@@ -113,7 +170,6 @@ export class UserService {
       if (!staysActiveAdmin && (await countOtherActiveAdmins(tx, id)) === 0)
         throw new ConflictError('this would leave no active admin');
       const user = await updateUser(tx, id, next);
-      if (next.disabled && !before.disabled) await revokeUserSessions(tx, id, this.#now());
       const audit = await appendAudit(tx, ctx, {
         action: AuditAction.userUpdated,
         entityType: 'user',
