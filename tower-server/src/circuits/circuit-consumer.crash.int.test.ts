@@ -7,14 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { CircuitEventType, type AppDto } from '@tailslide/contracts';
 import { eventually, services, uniqueName } from '@tailslide/test-support';
 import pg from 'pg';
-import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleTower } from '../../test/bundle-tower.mjs';
 import { startTestTower, testTowerOptions, type TestTower } from '../../test/tower-fixture.js';
 import { ensureCircuitStreamAndConsumer } from '../nats.js';
 import { CIRCUIT_CONSUMER_SETTINGS } from './circuit-consumer.js';
@@ -23,31 +22,12 @@ const packageDir = resolve(import.meta.dirname, '../..');
 let towerScript: string;
 
 beforeAll(async () => {
-  // Node 20 cannot run TypeScript: bundle main.ts (and the workspace sources it imports) into one
-  // ESM file inside the package, so its npm dependencies resolve from node_modules.
   const outDir = join(packageDir, 'dist');
   mkdirSync(outDir, { recursive: true });
   towerScript = join(outDir, `${uniqueName('crash-tower')}.mjs`);
-  const migrations = pathToFileURL(join(packageDir, 'migrations')).href;
-  await build({
+  await bundleTower({
     input: join(packageDir, 'src', 'main.ts'),
-    platform: 'node',
-    external: (dep) => !/^[./\0]/.test(dep) && !dep.startsWith('@tailslide/'),
-    resolve: { conditionNames: ['source', 'import', 'default'] },
-    plugins: [
-      {
-        // Tower finds its SQL migrations next to its sources; point the bundle at them.
-        name: 'tower-migrations-dir',
-        transform(code, file) {
-          if (!file.endsWith(join('src', 'db.ts'))) return null;
-          const from = "new URL('../migrations', import.meta.url)";
-          if (!code.includes(from)) throw new Error('db.ts: MIGRATIONS_DIR moved');
-          return code.replace(from, `new URL(${JSON.stringify(migrations)})`);
-        },
-      },
-    ],
-    output: { file: towerScript, format: 'esm' },
-    logLevel: 'warn',
+    output: { file: towerScript },
   });
 }, 60_000);
 afterAll(() => {
