@@ -133,11 +133,11 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
       : null;
 
     const metrics = createMetrics();
-    registerOutboxGauge(metrics, pool);
     const feed = new ChangeFeed();
     const allowedHosts = [...config.webhookAllowedHosts];
     const publisher = new FlagPublisher(bucket);
     const relay = new OutboxRelay({ pool, publisher, logger, metrics });
+    registerOutboxGauge(metrics, () => relay.pending());
     const reconciler = new FlagReconciler({
       pool,
       bucket,
