@@ -6,6 +6,7 @@ import {
   DEFAULT_TOWER_CIRCUIT_CONSUMER,
 } from '@tailslide/contracts';
 import { z } from 'zod';
+import { parsePublicUrl, parseTrustProxy } from './security.js';
 import type { TowerOptions } from './server.js';
 
 const list = z.string().transform((s) =>
@@ -28,6 +29,19 @@ const envSchema = z.object({
   TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
   TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).default(DEFAULT_TOWER_CIRCUIT_CONSUMER),
   TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  TAILSLIDE_PUBLIC_URL: z
+    .string()
+    .min(1)
+    .transform((v, ctx) => {
+      try {
+        return parsePublicUrl(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  TRUST_PROXY: z.string().transform(parseTrustProxy).default(false),
   TOWER_UI_DIR: z.string().min(1).optional(),
   TOWER_WEBHOOK_ALLOWED_HOSTS: list.default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerOptions {
     circuitSubjectRoot: e.TAILSLIDE_CIRCUIT_SUBJECT_ROOT,
     circuitConsumer: e.TAILSLIDE_CIRCUIT_CONSUMER,
     redisPrefix: e.TAILSLIDE_REDIS_PREFIX,
+    ...(e.TAILSLIDE_PUBLIC_URL ? { publicUrl: e.TAILSLIDE_PUBLIC_URL } : {}),
+    trustProxy: e.TRUST_PROXY,
     ...(e.TOWER_UI_DIR ? { uiDir: e.TOWER_UI_DIR } : {}),
     webhookAllowedHosts: e.TOWER_WEBHOOK_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,

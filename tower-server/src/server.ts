@@ -27,6 +27,7 @@ import { connectNats, ensureCircuitStream, FlagsBucket } from './nats.js';
 import { createMetrics, registerOutboxGauge } from './ops/metrics.js';
 import { attachRealtime } from './realtime.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
+import { BrowserPolicy, type TrustProxy } from './security.js';
 
 /** How to run Tower. Only `databaseUrl` and `natsUrl` are required. */
 export interface TowerOptions {
@@ -54,12 +55,25 @@ export interface TowerOptions {
   circuitConsumer?: string;
   /** @default DEFAULT_REDIS_PREFIX */
   redisPrefix?: string;
+  /**
+   * `TAILSLIDE_PUBLIC_URL`: the URL people open (`https://flags.example.com`). Browsers may reach
+   * Tower only through its host name (or a loopback name); https turns on HSTS and Secure cookies.
+   */
+  publicUrl?: URL;
+  /** `TRUST_PROXY`: which proxies may set `X-Forwarded-*` (TLS offload). @default false */
+  trustProxy?: TrustProxy;
   /** Directory of the built tower-ui, served with an SPA fallback. */
   uiDir?: string;
   /** Hosts (`host` or `host:port`) allowed for alert webhooks besides hooks.slack.com; http allowed for them. */
   webhookAllowedHosts?: string[];
   /** pino level. @default 'info' ('silent' in tests is fine) */
   logLevel?: string;
+  /**
+   * Time a client has to send a request's headers, and its whole request (body included); a
+   * slower client gets 408 and is disconnected instead of holding a connection for minutes.
+   * @default { headersMs: 10000, requestMs: 30000 }
+   */
+  requestTimeouts?: { headersMs: number; requestMs: number };
   /** Reconciler interval. @default 30000 */
   reconcileIntervalMs?: number;
 }
@@ -203,6 +217,8 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
         },
       },
       ...(options.uiDir ? { uiDir: options.uiDir } : {}),
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     });
 
     relay.start();
@@ -214,8 +230,17 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     await consumer.start();
     onClose('circuit consumer', () => consumer.stop());
 
-    const server = createServer(app);
-    const realtime = attachRealtime(server, feed);
+    const timeouts = options.requestTimeouts ?? { headersMs: 10_000, requestMs: 30_000 };
+    const server = createServer(
+      {
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        // How often Node looks for requests past those limits (its default is 30 s).
+        connectionsCheckingInterval: Math.max(100, Math.min(timeouts.headersMs, 5_000) / 2),
+      },
+      app,
+    );
+    const realtime = attachRealtime(server, feed, { policy: new BrowserPolicy(options.publicUrl) });
     const addr = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     onClose('http', async () => {
       await realtime.close();
