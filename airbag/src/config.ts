@@ -5,6 +5,7 @@ import {
   DEFAULT_CIRCUIT_STREAM,
   DEFAULT_FLAGS_BUCKET,
   DEFAULT_REDIS_PREFIX,
+  parseNatsServers,
 } from '@tailslide/contracts';
 import { z } from 'zod';
 
@@ -65,9 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirbagConfig {
   }
   const e = parsed.data;
   return {
-    natsServers: e.NATS_URL.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    natsServers: parseNatsServers(e.NATS_URL),
     natsUser: e.NATS_USER,
     natsPassword: e.NATS_PASSWORD,
     redisUrl: e.REDIS_URL,

@@ -46,31 +46,157 @@ export interface FlagDto {
   readonly updatedAt: string;
 }
 
-/** Who did something: a user, Airbag, or the system. */
+/**
+ * Who did something, as a display string: a user's email, `token:<name>` for an API token, or
+ * `airbag` for automatic circuit changes. Always derived from the authenticated identity.
+ */
 export type Actor = string;
+
+/**
+ * One changed field of an audited entity. Nested fields are dotted (`circuit.windowMs`); a
+ * whitelist change is `whitelist.size` plus `whitelist.added` / `whitelist.removed` (the items,
+ * first few only). Long strings and lists are shortened, so an entry stays small whatever the
+ * entity's size; `before` is `null` for a created entity and `after` `null` for a deleted one.
+ */
+export interface AuditChange {
+  readonly field: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
 
 /** One audit-log row. */
 export interface AuditEntryDto {
   readonly id: string;
   readonly actor: Actor;
   readonly action: string;
-  readonly entityType: 'app' | 'flag' | 'sdk_key' | 'webhook' | 'user';
+  readonly entityType: 'app' | 'flag' | 'sdk_key' | 'webhook' | 'user' | 'api_token';
   readonly entityId: string;
   readonly appId: string | null;
   readonly flagKey: string | null;
-  readonly before: unknown;
-  readonly after: unknown;
+  /** Only what changed (whole entities are not stored). */
+  readonly changes: readonly AuditChange[];
+  /** @deprecated Rows written before `changes` existed only; read {@link AuditEntryDto.changes}. */
+  readonly before?: unknown;
+  /** @deprecated Rows written before `changes` existed only; read {@link AuditEntryDto.changes}. */
+  readonly after?: unknown;
+  /** Why, as given with a toggle or an edit (at most 500 characters). */
   readonly reason: string | null;
+  /** Tower's own id of the request that made the change (never a client-chosen one). */
   readonly requestId: string | null;
   readonly at: string;
 }
 
-/** A page of results. */
+/**
+ * A page of a list endpoint. Every list (`/api/apps`, an app's flags, SDK keys, webhooks, users,
+ * API tokens, logs) takes `?limit=` (1–200, default 50; logs and lists alike) and `?cursor=`
+ * (the previous page's `nextCursor`) and answers this shape.
+ */
 export interface Page<T> {
   readonly items: readonly T[];
   /** Opaque cursor for the next page, `null` at the end. */
   readonly nextCursor: string | null;
 }
+
+/** Largest `?limit=` a list endpoint accepts. */
+export const MAX_PAGE_LIMIT = 200;
+/** `?limit=` when none is given. */
+export const DEFAULT_PAGE_LIMIT = 50;
+
+/** What a role may do; each role includes the ones before it: `viewer` < `editor` < `admin`. */
+export const Role = {
+  /** Reads everything under /api except users and API tokens. */
+  viewer: 'viewer',
+  /** Viewer + writes on apps, flags and circuits (create, edit, toggle, delete). */
+  editor: 'editor',
+  /** Editor + users, API tokens, SDK keys and webhooks. */
+  admin: 'admin',
+} as const;
+/** One of {@link Role}. */
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** Roles from least to most powerful. */
+export const ROLES: readonly Role[] = [Role.viewer, Role.editor, Role.admin];
+
+/** Whether `role` includes everything `required` may do. */
+export function roleAllows(role: Role, required: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(required);
+}
+
+/** Name of the session cookie (HttpOnly, SameSite=Lax, Path=/, Secure when the public URL is https). */
+export const SESSION_COOKIE = 'tailslide_session';
+
+/** Prefix of every API token secret (`Authorization: Bearer tst_…`). */
+export const API_TOKEN_PREFIX = 'tst_';
+
+/** A person who signs in to the dashboard (the password hash never leaves Tower). */
+export interface UserDto {
+  readonly id: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly disabled: boolean;
+  readonly createdAt: string;
+  readonly lastLoginAt: string | null;
+}
+
+/** `GET /api/session` and `POST /api/session` answer. */
+export interface SessionDto {
+  readonly user: UserDto;
+}
+
+/** `POST /api/session` body. */
+export interface LoginRequest {
+  readonly email: string;
+  readonly password: string;
+}
+
+/** `PUT /api/session/password` body; other sessions of the user are revoked. */
+export interface ChangePasswordRequest {
+  readonly currentPassword: string;
+  readonly newPassword: string;
+}
+
+/** Shortest password Tower accepts. */
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** `POST /api/users` body. */
+export interface CreateUserRequest {
+  readonly email: string;
+  readonly password: string;
+  readonly role: Role;
+}
+
+/** `PATCH /api/users/:userId` body. */
+export interface UpdateUserRequest {
+  readonly role?: Role;
+  readonly disabled?: boolean;
+}
+
+/** An API token as listed (its secret is shown once, at creation, and stored only hashed). */
+export interface ApiTokenDto {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly createdAt: string;
+  /** Email of the admin who created it. */
+  readonly createdBy: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+/** `POST /api/tokens` body. */
+export interface CreateApiTokenRequest {
+  readonly name: string;
+  readonly role: Role;
+}
+
+/** `POST /api/tokens` answer: `secret` (starts `tst_`) is shown this once. */
+export interface CreatedApiTokenDto {
+  readonly token: ApiTokenDto;
+  readonly secret: string;
+}
+
+/** Optional reason accepted by the toggle and edit bodies. */
+export const MAX_REASON_LENGTH = 500;
 
 /** One bucket of the circuit-health time series. */
 export interface TimeSeriesPointDto {

@@ -19,6 +19,7 @@ export {
   signalField,
   parseSignalField,
 } from './names.js';
+export { parseNatsServers } from './nats-servers.js';
 export {
   RULESET_SCHEMA_VERSION,
   CircuitState,
@@ -59,11 +60,23 @@ export {
 export type { PreparedSalt } from './bucketing.js';
 export { SocketEvent } from './socket-events.js';
 export type { ServerToClientEvents, ClientToServerEvents, FlagEventDto } from './socket-events.js';
+export {
+  MAX_PAGE_LIMIT,
+  DEFAULT_PAGE_LIMIT,
+  Role,
+  ROLES,
+  roleAllows,
+  SESSION_COOKIE,
+  API_TOKEN_PREFIX,
+  MIN_PASSWORD_LENGTH,
+  MAX_REASON_LENGTH,
+} from './api.js';
 export type {
   ApiErrorBody,
   AppDto,
   FlagDto,
   Actor,
+  AuditChange,
   AuditEntryDto,
   Page,
   TimeSeriesPointDto,
@@ -74,4 +87,13 @@ export type {
   WebhookDeliveryDto,
   SdkKeyDto,
   CreatedSdkKeyDto,
+  UserDto,
+  SessionDto,
+  LoginRequest,
+  ChangePasswordRequest,
+  CreateUserRequest,
+  UpdateUserRequest,
+  ApiTokenDto,
+  CreateApiTokenRequest,
+  CreatedApiTokenDto,
 } from './api.js';

@@ -41,8 +41,6 @@ export interface AppDeps extends BrowserSecurityOptions {
   readonly now?: () => number;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /** Builds the Express app. Never listens: the caller (startTower or a test) does. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -52,9 +50,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      // Request ids are Tower's own: a client-chosen X-Request-Id is never trusted or stored.
+      genReqId: (_req, res) => {
+        const id = randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
       },

@@ -9,15 +9,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { circuitStreamSubjects } from '@tailslide/contracts';
-
-/** `NATS_URL` may list several servers separated by commas (a cluster). */
-export function natsServers(url: string): string[] {
-  return url
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
+import { circuitStreamSubjects, parseNatsServers } from '@tailslide/contracts';
 
 /** Connects to NATS, reconnecting forever with a short wait so a restarted server is picked up fast. */
 export async function connectNats(
@@ -26,7 +18,7 @@ export async function connectNats(
   name = 'tailslide-tower',
 ): Promise<NatsConnection> {
   return connect({
-    servers: natsServers(url),
+    servers: parseNatsServers(url),
     name,
     ...(credentials.user ? { user: credentials.user, pass: credentials.pass ?? '' } : {}),
     maxReconnectAttempts: -1,

@@ -1,5 +1,6 @@
-import type { AuditEntryDto, Page } from '@tailslide/contracts';
+import type { AuditChange, AuditEntryDto, Page } from '@tailslide/contracts';
 import type { Queryable } from '../db.js';
+import { auditChanges } from './audit-changes.js';
 
 /** Audit action names (closed set). */
 export const AuditAction = {
@@ -33,7 +34,10 @@ export interface ChangeContext {
   readonly reason?: string | null;
 }
 
-/** A row to append. */
+/**
+ * A row to append. `before` and `after` are the whole entity (or `null`); only the difference is
+ * stored (see {@link auditChanges}).
+ */
 export interface NewAuditEntry {
   readonly action: AuditAction;
   readonly entityType: AuditEntryDto['entityType'];
@@ -53,8 +57,7 @@ interface AuditRow {
   entity_id: string;
   app_id: number | null;
   flag_key: string | null;
-  before: unknown;
-  after: unknown;
+  changes: AuditChange[];
   reason: string | null;
   request_id: string | null;
 }
@@ -68,8 +71,7 @@ function toDto(r: AuditRow): AuditEntryDto {
     entityId: r.entity_id,
     appId: r.app_id === null ? null : String(r.app_id),
     flagKey: r.flag_key,
-    before: r.before,
-    after: r.after,
+    changes: r.changes,
     reason: r.reason,
     requestId: r.request_id,
     at: r.at.toISOString(),
@@ -83,8 +85,8 @@ export async function appendAudit(
   e: NewAuditEntry,
 ): Promise<AuditEntryDto> {
   const { rows } = await db.query<AuditRow>(
-    `INSERT INTO audit_log (actor, action, entity_type, entity_id, app_id, flag_key, before, after, reason, request_id)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *`,
+    `INSERT INTO audit_log (actor, action, entity_type, entity_id, app_id, flag_key, changes, reason, request_id)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING *`,
     [
       ctx.actor,
       e.action,
@@ -92,8 +94,7 @@ export async function appendAudit(
       e.entityId,
       e.appId,
       e.flagKey,
-      e.before === undefined ? null : JSON.stringify(e.before),
-      e.after === undefined ? null : JSON.stringify(e.after),
+      JSON.stringify(auditChanges(e.before, e.after)),
       ctx.reason ?? null,
       ctx.requestId,
     ],

@@ -100,8 +100,11 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
       action: 'circuit.opened',
       flagKey: 'new-checkout',
     });
-    expect((logs.body.items[0]!.before as FlagDto).circuitStatus.state).toBe('closed');
-    expect((logs.body.items[0]!.after as FlagDto).circuitStatus.state).toBe('open');
+    expect(logs.body.items[0]!.changes).toContainEqual({
+      field: 'circuitStatus.state',
+      before: 'closed',
+      after: 'open',
+    });
   });
 
   it('applies a redelivered event once and ignores events for an older version', async () => {

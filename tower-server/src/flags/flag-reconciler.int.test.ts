@@ -111,8 +111,7 @@ describe('FlagReconciler (real Postgres + NATS)', () => {
     expect(logs.body.items).toHaveLength(1);
     expect(logs.body.items[0]).toMatchObject({
       action: 'flag.updated',
-      before: { version: current.version },
-      after: { version: after.version },
+      changes: [{ field: 'version', before: current.version, after: after.version }],
     });
   });
 });

@@ -92,7 +92,7 @@ export function registerFlagRoutes(r: DocumentedRouter, flags: FlagService): voi
         param(req, 'flagKey'),
         body,
         expectedVersion(req, undefined),
-        changeContext(req),
+        changeContext(req, body.reason),
       );
       sendFlag(res, flag);
     },

@@ -1,4 +1,4 @@
-import { TOKEN_PATTERN } from '@tailslide/contracts';
+import { MAX_REASON_LENGTH, TOKEN_PATTERN } from '@tailslide/contracts';
 import { z } from 'zod';
 import { idString, percentage, title } from '../validation.js';
 
@@ -38,6 +38,8 @@ const alertWebhookIds = z.array(idString).max(100);
 const description = z.string().max(2_000);
 const rollout = percentage(1);
 const version = z.int().min(0);
+/** Why, shown in the audit log next to the change. */
+const reason = z.string().max(MAX_REASON_LENGTH);
 
 /** POST /api/apps/:appId/flags */
 export const createFlagSchema = z.strictObject({
@@ -62,6 +64,7 @@ export const updateFlagSchema = z.strictObject({
   circuit: circuitPatchSchema.optional(),
   alertWebhookIds: alertWebhookIds.optional(),
   version: version.optional(),
+  reason: reason.optional(),
 });
 /** Parsed {@link updateFlagSchema}. */
 export type UpdateFlagInput = z.infer<typeof updateFlagSchema>;
@@ -70,7 +73,7 @@ export type UpdateFlagInput = z.infer<typeof updateFlagSchema>;
 export const toggleFlagSchema = z.strictObject({
   active: z.boolean(),
   version: version.optional(),
-  reason: z.string().max(500).optional(),
+  reason: reason.optional(),
 });
 /** Parsed {@link toggleFlagSchema}. */
 export type ToggleFlagInput = z.infer<typeof toggleFlagSchema>;

@@ -190,7 +190,7 @@ export class FlagService {
     ifMatch: number | undefined,
     ctx: ChangeContext,
   ): Promise<FlagDto> {
-    const { version, alertWebhookIds, circuit, ...rest } = input;
+    const { version, alertWebhookIds, circuit, reason: _reason, ...rest } = input;
     return this.#mutate(
       appIdRaw,
       keyRaw,
