@@ -94,12 +94,13 @@ describe('browser safety over plain http on a real host name', () => {
 
   it('refuses a write from a page on another origin and writes nothing', async () => {
     const before = await t.api<{ items: AppDto[] } | AppDto[]>('GET', '/api/apps');
-    for (const headers of [
+    const forged: Record<string, string>[] = [
       { origin: 'http://evil.test', 'sec-fetch-site': 'cross-site' },
       { origin: 'http://evil.test' },
       { 'sec-fetch-site': 'same-site' },
       { origin: 'null' },
-    ]) {
+    ];
+    for (const headers of forged) {
       const res = await send(
         t.tower.url,
         'POST',
