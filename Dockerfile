@@ -7,6 +7,7 @@ COPY sdk-node/package.json sdk-node/
 COPY tower-server/package.json tower-server/
 COPY airbag/package.json airbag/
 COPY tower-ui/package.json tower-ui/
+COPY test-support/package.json test-support/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev

@@ -27,7 +27,7 @@ import {
   services,
   uniqueName,
   waitForPort,
-} from '../test-support/index.js';
+} from '@tailslide/test-support';
 import { runWalkingSkeleton, type SkeletonRun } from './skeleton.js';
 
 const passwords = {

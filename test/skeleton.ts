@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import type { AuditEntryDto, FlagDto, Page } from '@tailslide/contracts';
 import { FlagManager } from '../sdk-node/src/index.js';
 import { startAirbag, type Airbag } from '../airbag/src/index.js';
-import { eventually } from '../test-support/index.js';
+import { eventually } from '@tailslide/test-support';
 
 /** Where the scenario runs and the unique names it uses. */
 export interface SkeletonSetup {

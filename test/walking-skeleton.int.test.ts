@@ -16,7 +16,7 @@ import {
   services,
   uniqueName,
   type TestDatabase,
-} from '../test-support/index.js';
+} from '@tailslide/test-support';
 
 const names = {
   flagsBucket: uniqueName('ws_flags'),

@@ -6,7 +6,7 @@ export class AirbagMetrics {
   readonly registry = new Registry();
   readonly ticks = new Counter({
     name: 'airbag_ticks_total',
-    help: 'Poll ticks by role and outcome',
+    help: 'Poll ticks by role and outcome (ok, redis_unavailable: no decision taken, error)',
     labelNames: ['role', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -41,6 +41,12 @@ export class AirbagMetrics {
   readonly redisUp = new Gauge({
     name: 'airbag_redis_up',
     help: '1 when the last signal read succeeded',
+    registers: [this.registry],
+  });
+  readonly watchRereads = new Counter({
+    name: 'airbag_watch_rereads_total',
+    help: 'Flag watches re-opened (every key re-read) because the bucket was recreated or purged',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   readonly leader = new Gauge({

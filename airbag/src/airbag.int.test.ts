@@ -2,7 +2,7 @@ import { CircuitEventType, CircuitState, circuitEventId } from '@tailslide/contr
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../test-support/index.js';
+import { eventually } from '@tailslide/test-support';
 import { T0, makeRule } from '../test/fixtures.js';
 import { Env, connectNats, connectRedis, type TestRedis } from '../test/harness.js';
 import { createHttpServer } from './http.js';

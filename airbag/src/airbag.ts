@@ -119,7 +119,7 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
   const airbagKv = await kvm.create(options.airbagBucket ?? DEFAULT_AIRBAG_BUCKET, BUCKET_OPTIONS);
 
   const metrics = new AirbagMetrics();
-  const watcher = await RuleWatcher.start({ kv: flagsKv, logger });
+  const watcher = await RuleWatcher.start({ kv: flagsKv, logger, metrics });
   const lease = new LeaderLease({
     kv: airbagKv,
     instanceId: options.instanceId ?? randomUUID(),

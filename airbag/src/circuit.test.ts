@@ -16,7 +16,6 @@ import {
   evidenceRequest,
   isEvaluated,
   nextRecoveryPercentage,
-  recoveryStepThreshold,
   requiredRecoveryRequests,
   type CircuitDecision,
 } from './circuit.js';
@@ -70,6 +69,20 @@ function window(requests: number, failures: number): CircuitWindowStats {
   return { requests, failures, errorRatePercentage: (failures / requests) * 100, windowMs: 30_000 };
 }
 
+/**
+ * A failure count out of `requests` inside the hysteresis band `[0.8 × t, t)` (`pos` in [0, 1)
+ * picks where), for whole-percent thresholds `t`.
+ */
+function bandFailures(t: number, requests: number, pos: number): number {
+  const low = Math.ceil((requests * t * 4) / 500);
+  const high = (requests * t) / 100;
+  return low + Math.floor((high - low) * pos);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 function eventOf(d: CircuitDecision) {
   return d.kind === 'publish' ? d.event : null;
 }
@@ -94,12 +107,51 @@ describe('decide', () => {
       fc.property(settingsArb, windowArb, (circuit, w) => {
         const rule = makeRule({ circuit });
         const d = decide({ rule, window: w, now: T0 });
+        // Exact: failures / requests ≥ threshold / 100, in integers (thresholds here are whole).
         const shouldOpen =
           w.requests >= rule.circuit.minimumRequests &&
-          w.errorRatePercentage >= rule.circuit.errorThresholdPercentage;
+          w.failures * 100 >= rule.circuit.errorThresholdPercentage * w.requests;
         expect(eventOf(d)?.type ?? null).toBe(shouldOpen ? CircuitEventType.opened : null);
       }),
     );
+  });
+
+  it('opens at exactly its threshold for every two-decimal threshold, and not one failure below', () => {
+    const missed: number[] = [];
+    for (let bp = 1; bp <= 10_000; bp++) {
+      const t = Number((bp / 100).toFixed(2));
+      const rule = makeRule({ circuit: { errorThresholdPercentage: t, minimumRequests: 1 } });
+      // The smallest window with exactly that rate, e.g. 29 failures / 100 requests for 29 %.
+      const g = gcd(bp, 10_000);
+      const atRate = decide({ rule, window: window(10_000 / g, bp / g), now: T0 });
+      const below = decide({ rule, window: window(10_000 / g, bp / g - 1), now: T0 });
+      if (eventOf(atRate)?.type !== CircuitEventType.opened || below.kind !== 'none')
+        missed.push(t);
+    }
+    expect(missed).toEqual([]);
+  });
+
+  it('re-opens a recovering circuit at exactly its threshold and steps only strictly below four fifths of it', () => {
+    for (const t of [29, 57, 58, 0.07, 33.33]) {
+      const bp = Math.round(t * 100);
+      const rule = makeRule({
+        circuit: { errorThresholdPercentage: t, minimumRequests: 1 },
+        status: {
+          state: CircuitState.recovering,
+          recoveryPercentage: 50,
+          changedAt: new Date(T0).toISOString(),
+        },
+      });
+      const now = T0 + rule.circuit.recoveryStepMs;
+      // 50,000 requests: the threshold is 5 × bp failures, four fifths of it 4 × bp.
+      expect(eventOf(decide({ rule, window: window(50_000, 5 * bp), now }))?.type).toBe(
+        CircuitEventType.opened,
+      );
+      expect(decide({ rule, window: window(50_000, 4 * bp), now }).kind).toBe('none');
+      expect(eventOf(decide({ rule, window: window(50_000, 4 * bp - 1), now }))?.type).toBe(
+        CircuitEventType.step,
+      );
+    }
   });
 
   it('publishes well-formed events with the deterministic id of the rule version it was based on', () => {
@@ -176,15 +228,8 @@ describe('decide', () => {
           },
         });
         const t = rule.circuit.errorThresholdPercentage;
-        const low = recoveryStepThreshold(t);
-        const rate = low + (t - low) * pos;
         const requests = 100_000;
-        const w = {
-          requests,
-          failures: Math.round((requests * rate) / 100),
-          errorRatePercentage: rate,
-          windowMs: 1,
-        };
+        const w = window(requests, bandFailures(t, requests, pos));
         expect(decide({ rule, window: w, now: T0 + rule.circuit.recoveryStepMs }).kind).toBe(
           'none',
         );
@@ -362,8 +407,7 @@ describe('state machine against a model Tower', () => {
         fc.double({ min: 0, max: 0.999, noNaN: true }),
         ({ circuit, rates, tickMs }, pos) => {
           const t = circuit.errorThresholdPercentage ?? 50;
-          const low = recoveryStepThreshold(t);
-          const borderline = rates.map(() => low + (t - low) * pos);
+          const borderline = rates.map(() => bandFailures(t, 1000, pos) / 10);
           expect(run(circuit, borderline, tickMs)).toEqual([]);
         },
       ),

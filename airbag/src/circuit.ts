@@ -4,6 +4,9 @@ import {
   CircuitState,
   RecoveryProfile,
   circuitEventId,
+  circuitTransition,
+  errorRateAtLeast,
+  errorRateBelowShare,
   type CircuitEvent,
   type CircuitWindowStats,
   type FlagRule,
@@ -20,6 +23,35 @@ import {
  * threshold; a rate between it and the threshold holds the ramp where it is (hysteresis).
  */
 export const RECOVERY_HYSTERESIS_RATIO = 0.8;
+
+/** {@link RECOVERY_HYSTERESIS_RATIO} as a fraction, so the comparison stays in integers. */
+const HYSTERESIS = { numerator: 4, denominator: 5 } as const;
+
+/**
+ * Whether the window's error rate reaches the threshold (`≥`), decided exactly from the counts
+ * (`failures × 10,000 ≥ threshold in basis points × requests`), never from the rounded
+ * percentage: `29 / 100 × 100` is `28.999…`, which would not trip a 29 % threshold.
+ */
+export function breachesThreshold(
+  window: CircuitWindowStats,
+  errorThresholdPercentage: number,
+): boolean {
+  return errorRateAtLeast(window.failures, window.requests, errorThresholdPercentage);
+}
+
+/** Whether the window's error rate is below the low-water mark ({@link recoveryStepThreshold}), exactly. */
+export function belowRecoveryThreshold(
+  window: CircuitWindowStats,
+  errorThresholdPercentage: number,
+): boolean {
+  return errorRateBelowShare(
+    window.failures,
+    window.requests,
+    errorThresholdPercentage,
+    HYSTERESIS.numerator,
+    HYSTERESIS.denominator,
+  );
+}
 
 /** The fewest requests a recovery interval needs, however small the recovery share is. */
 export const MIN_RECOVERY_SAMPLE = 5;
@@ -90,7 +122,7 @@ export function requiredRecoveryRequests(minimumRequests: number, percentage: nu
   return Math.max(Math.min(minimumRequests, MIN_RECOVERY_SAMPLE), scaled);
 }
 
-/** The error rate below which a recovery step may be taken (the low-water mark). */
+/** The error rate below which a recovery step may be taken (the low-water mark), for display. */
 export function recoveryStepThreshold(errorThresholdPercentage: number): number {
   return errorThresholdPercentage * RECOVERY_HYSTERESIS_RATIO;
 }
@@ -137,6 +169,9 @@ function publish(
   now: number,
   reason: string,
 ): CircuitDecision {
+  // The legal transitions are contracts' (Tower applies the same table); never propose another.
+  if (circuitTransition(rule.circuitStatus.state, type, rule.active) === null)
+    return none('not a legal transition');
   return {
     kind: 'publish',
     event: {
@@ -180,7 +215,7 @@ export function decide(input: CircuitInput): CircuitDecision {
     case CircuitState.closed: {
       if (window === null) return none('no data');
       if (window.requests < c.minimumRequests) return none('below minimum requests');
-      if (window.errorRatePercentage < c.errorThresholdPercentage) return none('healthy');
+      if (!breachesThreshold(window, c.errorThresholdPercentage)) return none('healthy');
       return publish(
         rule,
         CircuitEventType.opened,
@@ -218,7 +253,7 @@ export function decide(input: CircuitInput): CircuitDecision {
       if (
         window !== null &&
         window.requests >= required &&
-        window.errorRatePercentage >= c.errorThresholdPercentage
+        breachesThreshold(window, c.errorThresholdPercentage)
       ) {
         return publish(
           rule,
@@ -233,8 +268,8 @@ export function decide(input: CircuitInput): CircuitDecision {
       if (now < changedAt + c.recoveryStepMs) return none('step not due');
       if (window === null) return none('no data');
       if (window.requests < required) return none('too few requests for a step');
-      const low = recoveryStepThreshold(c.errorThresholdPercentage);
-      if (window.errorRatePercentage >= low) return none('error rate in hysteresis band');
+      if (!belowRecoveryThreshold(window, c.errorThresholdPercentage))
+        return none('error rate in hysteresis band');
       const next = nextRecoveryPercentage(
         c.recoveryProfile,
         status.recoveryPercentage,

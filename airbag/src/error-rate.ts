@@ -1,4 +1,9 @@
-import type { CircuitWindowStats, SignalCounts } from '@tailslide/contracts';
+import {
+  errorRatePercentage,
+  evidenceBucketStarts,
+  type CircuitWindowStats,
+  type SignalCounts,
+} from '@tailslide/contracts';
 
 /** One bucket of one app, as stored in Redis: flag key → counts. */
 export type BucketCounts = ReadonlyMap<string, SignalCounts>;
@@ -24,13 +29,7 @@ export function evidenceSpan(
   sinceMs: number,
   resolutionMs: number,
 ): EvidenceSpan {
-  const last = nowMs - (((nowMs % resolutionMs) + resolutionMs) % resolutionMs);
-  const count = Math.max(1, Math.ceil(windowMs / resolutionMs));
-  const starts: number[] = [];
-  for (let i = count - 1; i >= 0; i--) {
-    const s = last - i * resolutionMs;
-    if (s + resolutionMs > sinceMs) starts.push(s);
-  }
+  const starts = evidenceBucketStarts(nowMs, windowMs, sinceMs, resolutionMs);
   return { bucketStarts: starts, windowMs: Math.min(windowMs, starts.length * resolutionMs) };
 }
 
@@ -65,7 +64,12 @@ export function windowStats(
 ): CircuitWindowStats | null {
   const requests = successes + failures;
   if (requests === 0) return null;
-  return { requests, failures, errorRatePercentage: (failures / requests) * 100, windowMs };
+  return {
+    requests,
+    failures,
+    errorRatePercentage: errorRatePercentage(failures, requests),
+    windowMs,
+  };
 }
 
 /** Counts come from Redis strings; anything negative or not finite is treated as 0. */

@@ -7,7 +7,7 @@ import {
   privateNatsServer,
   privateRedisServer,
   type ManagedServer,
-} from '../../test-support/index.js';
+} from '@tailslide/test-support';
 import { T0, makeRule } from '../test/fixtures.js';
 import { Env, connectNats, connectRedis, memoryLogger } from '../test/harness.js';
 import { createHttpServer } from './http.js';
@@ -58,6 +58,10 @@ describe('faults', () => {
     }
     const outageLogs = lines().filter((l) => String(l.msg).startsWith('redis unavailable'));
     expect(outageLogs).toHaveLength(1);
+    // The ticks that could not read Redis are counted as such, not as `ok`.
+    const during = await airbag.metrics.metrics();
+    expect(during).toContain('airbag_ticks_total{role="leader",outcome="ok"} 1');
+    expect(during).toContain('airbag_ticks_total{role="leader",outcome="redis_unavailable"} 3');
 
     // Redis comes back empty (no persistence); the client reconnects on its own.
     await server.start();

@@ -12,7 +12,7 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, services, uniqueName } from '../../test-support/index.js';
+import { eventually, services, uniqueName } from '@tailslide/test-support';
 import { makeRule } from '../test/fixtures.js';
 import { Env, connectNats, connectRedis, type TestRedis } from '../test/harness.js';
 

@@ -297,7 +297,7 @@ export class Poller {
       await this.#publish(due, published);
       let unacked = 0;
       for (const p of this.#pending.values()) if (!p.acked) unacked++;
-      metrics.ticks.inc({ role: 'leader', outcome: 'ok' });
+      metrics.ticks.inc({ role: 'leader', outcome: redisUnavailable ? 'redis_unavailable' : 'ok' });
       return { leader, evaluated, published, noData, unacked, redisUnavailable };
     } catch (err) {
       logger.error({ err }, 'airbag tick failed');

@@ -6,6 +6,7 @@ import {
 } from '@tailslide/contracts';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
+import type { AirbagMetrics } from './airbag-metrics.js';
 
 export interface RuleWatcherDeps {
   /** The flags bucket. */
@@ -15,6 +16,8 @@ export interface RuleWatcherDeps {
   readonly restartDelayMs?: number;
   /** How often to check that the bucket was not recreated or purged under the watch. @default 5000 */
   readonly checkIntervalMs?: number;
+  /** Counts the watch re-reads the check caused (`airbag_watch_rereads_total`). */
+  readonly metrics?: Pick<AirbagMetrics, 'watchRereads'>;
 }
 
 interface Waiter {
@@ -38,6 +41,7 @@ export class RuleWatcher {
   readonly #kv: KV;
   readonly #logger: Logger;
   readonly #restartDelayMs: number;
+  readonly #metrics: RuleWatcherDeps['metrics'];
   readonly #rules = new Map<string, FlagRule>();
   #waiters: Waiter[] = [];
   #stopped = false;
@@ -55,13 +59,14 @@ export class RuleWatcher {
     this.#kv = deps.kv;
     this.#logger = deps.logger;
     this.#restartDelayMs = deps.restartDelayMs ?? 1000;
+    this.#metrics = deps.metrics;
   }
 
   /** Starts watching and resolves once the initial snapshot has been applied. */
   static async start(deps: RuleWatcherDeps): Promise<RuleWatcher> {
     const w = new RuleWatcher(deps);
     await w.#open();
-    w.#checkTimer = setInterval(() => void w.#check(), deps.checkIntervalMs ?? 5000);
+    w.#checkTimer = setInterval(() => void w.checkBucket(), deps.checkIntervalMs ?? 5000);
     w.#checkTimer.unref();
     return w;
   }
@@ -70,22 +75,33 @@ export class RuleWatcher {
    * An ordered consumer resumes after the last sequence it saw, so if the bucket is deleted and
    * recreated (or purged) it would silently skip the new entries. Detect that from the stream's
    * creation time and last sequence, and re-open the watch, which re-reads every key.
+   * Runs on a timer; returns whether it re-opened the watch.
    */
-  async #check(): Promise<void> {
-    if (this.#stopped || this.#stopWatch === null) return;
+  async checkBucket(): Promise<boolean> {
+    if (this.#stopped || this.#stopWatch === null) return false;
+    // The revision delivered BEFORE asking: the stream's last sequence in the reply is at least
+    // that unless the stream lost messages. Entries delivered while the request is in flight may
+    // be newer than the reply's snapshot; comparing with them reported a purge under every burst
+    // of writes (and re-read every key each time).
+    const seen = this.#maxRevision;
+    const stopWatch = this.#stopWatch;
     try {
       const info = (await this.#kv.status()).streamInfo;
       const recreated = this.#streamCreated !== null && info.created !== this.#streamCreated;
-      const rewound = info.state.last_seq < this.#maxRevision;
-      if (recreated || rewound) {
-        this.#logger.warn(
-          { recreated, rewound },
-          'flags bucket was recreated or purged; re-reading it',
-        );
-        this.#stopWatch();
-      }
+      const rewound = info.state.last_seq < seen;
+      if (!recreated && !rewound) return false;
+      // The watch was re-opened meanwhile (a newer snapshot): nothing left to repair.
+      if (stopWatch !== this.#stopWatch) return false;
+      this.#logger.warn(
+        { recreated, rewound, lastSeq: info.state.last_seq, seen },
+        'flags bucket was recreated or purged; re-reading it',
+      );
+      this.#metrics?.watchRereads.inc({ reason: recreated ? 'recreated' : 'purged' });
+      stopWatch();
+      return true;
     } catch {
       // Bucket missing or NATS unreachable: the watch reports that itself.
+      return false;
     }
   }
 

@@ -1,6 +1,6 @@
 import { FINE_RESOLUTION_MS, signalBucketKey, signalField } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeysWithPrefix, services, uniqueName } from '../../test-support/index.js';
+import { deleteKeysWithPrefix, services, uniqueName } from '@tailslide/test-support';
 import { T0 } from '../test/fixtures.js';
 import { connectRedis, type TestRedis } from '../test/harness.js';
 import { SignalReader } from './signal-reader.js';

@@ -14,7 +14,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import { createClient, type RedisClientType } from 'redis';
 import { Writable } from 'node:stream';
-import { deleteKeysWithPrefix, services, uniqueName } from '../../test-support/index.js';
+import { deleteKeysWithPrefix, services, uniqueName } from '@tailslide/test-support';
 import { startAirbag, type Airbag, type AirbagOptions } from '../src/airbag.js';
 
 export type TestRedis = RedisClientType;

@@ -18,6 +18,41 @@ export interface ApiErrorBody {
   };
 }
 
+/** `POST /api/apps/:appId/flags` body. */
+export interface CreateFlagRequest {
+  readonly key: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly active?: boolean;
+  readonly rolloutPercentage?: number;
+  readonly whitelist?: readonly string[];
+  readonly circuit?: Partial<CircuitSettings>;
+  readonly alertWebhookIds?: readonly string[];
+}
+
+/** `PATCH /api/apps/:appId/flags/:flagKey` body (on/off goes through {@link ToggleFlagRequest}). */
+export interface UpdateFlagRequest {
+  readonly title?: string;
+  readonly description?: string;
+  readonly rolloutPercentage?: number;
+  readonly whitelist?: readonly string[];
+  readonly circuit?: Partial<CircuitSettings>;
+  readonly alertWebhookIds?: readonly string[];
+  /** The version the edit is based on; a stale one answers 409 `version_conflict`. */
+  readonly version?: number;
+  /** Why, shown in the audit log (at most {@link MAX_REASON_LENGTH} characters). */
+  readonly reason?: string;
+}
+
+/** `POST /api/apps/:appId/flags/:flagKey/toggle` body. */
+export interface ToggleFlagRequest {
+  readonly active: boolean;
+  /** The version the change is based on; a stale one answers 409 `version_conflict`. */
+  readonly version?: number;
+  /** Why, shown in the audit log (at most {@link MAX_REASON_LENGTH} characters). */
+  readonly reason?: string;
+}
+
 /** An app. */
 export interface AppDto {
   readonly id: string;

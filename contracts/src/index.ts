@@ -21,15 +21,30 @@ export {
 } from './names.js';
 export { parseNatsServers } from './nats-servers.js';
 export {
+  CIRCUIT_STREAM_SETTINGS,
+  KV_BUCKET_SETTINGS,
+  redisReconnectDelayMs,
+} from './platform-settings.js';
+export {
   RULESET_SCHEMA_VERSION,
   CircuitState,
   RecoveryProfile,
   DEFAULT_CIRCUIT_SETTINGS,
+  CIRCUIT_SETTING_LIMITS,
+  ROLLOUT_PERCENTAGE_LIMIT,
+  checkLimit,
   effectiveRolloutPercentage,
   encodeFlagRule,
   parseFlagRule,
 } from './ruleset.js';
-export type { CircuitSettings, CircuitStatus, FlagRule } from './ruleset.js';
+export type {
+  CircuitSettings,
+  CircuitStatus,
+  FlagRule,
+  NumericLimit,
+  NumericCircuitSetting,
+  LimitViolation,
+} from './ruleset.js';
 export {
   CIRCUIT_EVENT_SCHEMA_VERSION,
   CircuitEventType,
@@ -45,7 +60,20 @@ export {
   FINE_RESOLUTION_MS,
   bucketStart,
   windowBucketStarts,
+  evidenceBucketStarts,
+  DEFAULT_SEAL_LAG_MS,
+  isBucketSealed,
+  sealedBucketCount,
 } from './signals.js';
+export {
+  BASIS_POINTS_PER_PERCENT,
+  toBasisPoints,
+  errorRateAtLeast,
+  errorRateBelowShare,
+  errorRatePercentage,
+} from './thresholds.js';
+export { CIRCUIT_TRANSITIONS, circuitTransition } from './circuit-transitions.js';
+export type { CircuitTransition } from './circuit-transitions.js';
 export type { SignalResolution, SignalCounts } from './signals.js';
 export {
   BUCKET_COUNT,
@@ -75,6 +103,9 @@ export type {
   ApiErrorBody,
   AppDto,
   FlagDto,
+  CreateFlagRequest,
+  UpdateFlagRequest,
+  ToggleFlagRequest,
   Actor,
   AuditChange,
   AuditEntryDto,

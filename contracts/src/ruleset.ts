@@ -37,7 +37,7 @@ export interface CircuitSettings {
   readonly recoveryDelayMs: number;
   /** Growth profile of the recovery ramp. @default 'linear' */
   readonly recoveryProfile: RecoveryProfile;
-  /** Percentage of the rollout re-admitted when recovery starts (0.1–100). @default 10 */
+  /** Percentage of the rollout re-admitted when recovery starts (more than 0, up to 100). @default 10 */
   readonly initialRecoveryPercentage: number;
   /** Increment per recovery step: points for linear, % growth for exponential. @default 10 */
   readonly recoveryIncrementPercentage: number;
@@ -60,6 +60,61 @@ export const DEFAULT_CIRCUIT_SETTINGS: CircuitSettings = Object.freeze({
   recoveryStepMs: 30_000,
   slowCallMs: null,
 });
+
+/** What a numeric setting accepts: `min`…`max` in multiples of `step` (1: whole numbers). */
+export interface NumericLimit {
+  readonly min: number;
+  /** The value must be greater than `min`, not equal to it. */
+  readonly minExclusive: boolean;
+  readonly max: number;
+  readonly step: number;
+}
+
+/** The numeric circuit settings (`slowCallMs` may also be `null`: slow calls are not failures). */
+export type NumericCircuitSetting = {
+  [K in keyof CircuitSettings]: CircuitSettings[K] extends number | null ? K : never;
+}[keyof CircuitSettings];
+
+/**
+ * What Tower accepts for each numeric circuit setting; Tower's request schema and the dashboard's
+ * form are both built from this table. Windows stop at 1 h because Airbag reads 1 s buckets kept
+ * 2 h; percentages have two decimals because that is what Postgres stores exactly.
+ */
+export const CIRCUIT_SETTING_LIMITS: Readonly<Record<NumericCircuitSetting, NumericLimit>> =
+  Object.freeze({
+    errorThresholdPercentage: { min: 0, minExclusive: true, max: 100, step: 0.01 },
+    minimumRequests: { min: 1, minExclusive: false, max: 1_000_000, step: 1 },
+    windowMs: { min: 1_000, minExclusive: false, max: 3_600_000, step: 1 },
+    recoveryDelayMs: { min: 0, minExclusive: false, max: 86_400_000, step: 1 },
+    initialRecoveryPercentage: { min: 0, minExclusive: true, max: 100, step: 0.01 },
+    recoveryIncrementPercentage: { min: 0, minExclusive: true, max: 1_000, step: 0.01 },
+    recoveryStepMs: { min: 1_000, minExclusive: false, max: 86_400_000, step: 1 },
+    slowCallMs: { min: 1, minExclusive: false, max: 3_600_000, step: 1 },
+  });
+
+/** What Tower accepts as a flag's rollout percentage: 0–100 in steps of 0.1. */
+export const ROLLOUT_PERCENTAGE_LIMIT: NumericLimit = Object.freeze({
+  min: 0,
+  minExclusive: false,
+  max: 100,
+  step: 0.1,
+});
+
+/** Why a value is outside a {@link NumericLimit}, or `null` when it is inside. */
+export type LimitViolation = 'not_a_number' | 'too_small' | 'too_large' | 'off_step';
+
+/**
+ * Checks `value` against `limit`. A value counts as a multiple of a fractional step when it is
+ * within 1e-6 steps of one (`0.07 / 0.01` is not exactly 7 in floating point).
+ */
+export function checkLimit(limit: NumericLimit, value: number): LimitViolation | null {
+  if (!Number.isFinite(value)) return 'not_a_number';
+  if (limit.minExclusive ? value <= limit.min : value < limit.min) return 'too_small';
+  if (value > limit.max) return 'too_large';
+  const steps = value / limit.step;
+  if (Math.abs(steps - Math.round(steps)) >= 1e-6) return 'off_step';
+  return null;
+}
 
 /** The live state of a flag's circuit, owned by Tower and driven by Airbag's events. */
 export interface CircuitStatus {

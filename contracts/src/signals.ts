@@ -47,6 +47,54 @@ export function windowBucketStarts(
   return out;
 }
 
+/**
+ * Bucket starts of the window `(nowMs - windowMs, nowMs]` (as {@link windowBucketStarts}) that end
+ * after `sinceMs`, oldest first. The bucket holding `sinceMs` is kept. Airbag counts only the
+ * evidence gathered since a circuit last changed (ADR 0003); `sinceMs = -Infinity` keeps the
+ * whole window.
+ */
+export function evidenceBucketStarts(
+  nowMs: number,
+  windowMs: number,
+  sinceMs: number,
+  resolutionMs: number,
+): number[] {
+  const all = windowBucketStarts(nowMs, windowMs, resolutionMs);
+  let first = 0;
+  while (first < all.length && (all[first] as number) + resolutionMs <= sinceMs) first++;
+  return first === 0 ? all : all.slice(first);
+}
+
+/**
+ * How long after a bucket ends its counts may still change: the SDK writes a bucket's last batch
+ * at the end of its 250 ms flush interval, plus the write and clock skew. Later writes are not
+ * seen by a reader that cached the bucket (an under-count, which can only delay a decision).
+ */
+export const DEFAULT_SEAL_LAG_MS = 1_000;
+
+/** Whether the bucket starting at `startMs` no longer changes at `nowMs` ("sealed"). */
+export function isBucketSealed(
+  startMs: number,
+  resolutionMs: number,
+  nowMs: number,
+  sealLagMs: number = DEFAULT_SEAL_LAG_MS,
+): boolean {
+  return startMs + resolutionMs + sealLagMs <= nowMs;
+}
+
+/** How many leading buckets of `starts` (oldest first) are sealed at `nowMs`. */
+export function sealedBucketCount(
+  starts: readonly number[],
+  resolutionMs: number,
+  nowMs: number,
+  sealLagMs: number = DEFAULT_SEAL_LAG_MS,
+): number {
+  let n = 0;
+  while (n < starts.length && isBucketSealed(starts[n] as number, resolutionMs, nowMs, sealLagMs))
+    n++;
+  return n;
+}
+
 /** Success and failure counts for one flag over some span. */
 export interface SignalCounts {
   /** Successful calls. */

@@ -12,7 +12,7 @@ import {
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, services } from '../../test-support/index.js';
+import { eventually, services } from '@tailslide/test-support';
 import { appendAudit, AuditAction } from './audit/audit-store.js';
 import { connectDashboard, startTestTower, type TestTower } from '../test/tower-fixture.js';
 

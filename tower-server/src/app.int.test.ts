@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../test-support/index.js';
+import { freePort } from '@tailslide/test-support';
 import { WebhookService } from './alerts/webhook-service.js';
 import { createApp } from './app.js';
 import { AppService } from './apps/app-service.js';

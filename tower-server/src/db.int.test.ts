@@ -1,7 +1,7 @@
 import type { AppDto, FlagDto } from '@tailslide/contracts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, services } from '../../test-support/index.js';
+import { eventually, services } from '@tailslide/test-support';
 import { startTestTower, type TestTower } from '../test/tower-fixture.js';
 
 describe('Postgres dropping connections (pg_terminate_backend)', () => {

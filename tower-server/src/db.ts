@@ -20,6 +20,10 @@ export function createPool(databaseUrl: string, max = 10): pg.Pool {
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => undefined);
+  // Nor a checked-out one: a FATAL (pg_terminate_backend) can arrive in the same socket read as
+  // the connect handshake, after the pool removed its own listener and before the borrower (see
+  // withTransaction) added one. The failing query rejects anyway, so it is handled there.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { freePort } from '../../test-support/index.js';
+import { freePort } from '@tailslide/test-support';
 
 /**
  * A TCP proxy a test can cut and restore, to take a shared service (Postgres) "down" for one

@@ -23,7 +23,7 @@ import {
   services,
   uniqueName,
   type TestDatabase,
-} from '../../test-support/index.js';
+} from '@tailslide/test-support';
 import { startTower, type RunningTower, type TowerOptions } from '../src/server.js';
 
 /** A response read as JSON. */

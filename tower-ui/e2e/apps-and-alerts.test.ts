@@ -4,7 +4,7 @@ import type { AppDto, FlagDto } from '@tailslide/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Airbag } from '../../airbag/src/index.js';
 import type { FlagManager } from '../../sdk-node/src/index.js';
-import { eventually } from '../../test-support/index.js';
+import { eventually } from '@tailslide/test-support';
 import {
   browserSuite,
   LIVE_TIMEOUT_MS,

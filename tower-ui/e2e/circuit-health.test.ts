@@ -2,7 +2,7 @@ import { FINE_RESOLUTION_MS, bucketStart, type AppDto, type FlagDto } from '@tai
 import { describe, expect, it } from 'vitest';
 import type { Airbag } from '../../airbag/src/index.js';
 import type { FlagManager } from '../../sdk-node/src/index.js';
-import { eventually } from '../../test-support/index.js';
+import { eventually } from '@tailslide/test-support';
 import {
   browserSuite,
   collectPageErrors,

@@ -1,7 +1,7 @@
 import type { AppDto, FlagDto } from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
 import type { FlagManager } from '../../sdk-node/src/index.js';
-import { eventually } from '../../test-support/index.js';
+import { eventually } from '@tailslide/test-support';
 import {
   browserSuite,
   LIVE_TIMEOUT_MS,

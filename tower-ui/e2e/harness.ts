@@ -20,7 +20,7 @@ import {
   services,
   uniqueName,
   type TestDatabase,
-} from '../../test-support/index.js';
+} from '@tailslide/test-support';
 import { FlagManager } from '../../sdk-node/src/index.js';
 import { startAirbag, type Airbag } from '../../airbag/src/index.js';
 import { pino } from 'pino';

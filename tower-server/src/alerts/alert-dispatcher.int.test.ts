@@ -9,7 +9,7 @@ import {
 import { pino } from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, eventually, type TestDatabase } from '../../../test-support/index.js';
+import { createTestDatabase, eventually, type TestDatabase } from '@tailslide/test-support';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { createPool, runMigrations } from '../db.js';
 import { AlertDispatcher } from './alert-dispatcher.js';

@@ -17,7 +17,7 @@ import {
   eventually,
   services,
   type TestDatabase,
-} from '../../../test-support/index.js';
+} from '@tailslide/test-support';
 import { TcpProxy } from '../../test/tcp-proxy.js';
 import { testTowerOptions, type TestTowerOptions } from '../../test/tower-fixture.js';
 import { startTower, type RunningTower } from '../server.js';

@@ -1,6 +1,6 @@
 import type { AppDto } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, privateRedisServer, type ManagedServer } from '../../../test-support/index.js';
+import { eventually, privateRedisServer, type ManagedServer } from '@tailslide/test-support';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
 
 describe('time series while Redis is down (private redis-server)', () => {

@@ -1,4 +1,9 @@
-import { CircuitEventType, CircuitState, type CircuitEvent } from '@tailslide/contracts';
+import {
+  CircuitEventType,
+  CircuitState,
+  circuitTransition,
+  type CircuitEvent,
+} from '@tailslide/contracts';
 import type { Flag, FlagValues } from '../flags/flag-store.js';
 
 /** The values of `flag` as a {@link FlagValues} to edit. */
@@ -45,9 +50,9 @@ export type CircuitDecision =
 /**
  * Applies one of Airbag's events to the flag it was decided for. The event must have been
  * decided on the flag's current version (anything else was superseded by a later change) and
- * must be a legal transition from the current state:
- * opened ← closed | recovering (flag active); recovering ← open; step ← recovering;
- * closed ← recovering | open.
+ * must be a legal transition from the current state (contracts' `CIRCUIT_TRANSITIONS`, the table
+ * Airbag decides from): opened ← closed | recovering (flag active); recovering ← open;
+ * step ← recovering; closed ← recovering | open.
  */
 export function decideCircuitEvent(flag: Flag, event: CircuitEvent, now: Date): CircuitDecision {
   if (event.ruleVersion !== flag.version) {
@@ -57,52 +62,28 @@ export function decideCircuitEvent(flag: Flag, event: CircuitEvent, now: Date): 
     };
   }
   const state = flag.circuitStatus.state;
-  const base = valuesOf(flag);
-  const invalid = (): CircuitDecision => ({
-    outcome: 'invalid_transition',
-    why: `${event.type} is not a transition from ${state}`,
-  });
-  switch (event.type) {
-    case CircuitEventType.opened:
-      if (state === CircuitState.open || !flag.active) return invalid();
-      return {
-        outcome: 'applied',
-        values: {
-          ...base,
-          active: false,
-          circuitStatus: { state: CircuitState.open, recoveryPercentage: 0, changedAt: now },
-        },
-      };
-    case CircuitEventType.recovering:
-    case CircuitEventType.step: {
-      // The ramp starts from open and each step continues it; both land in recovering.
-      const from =
-        event.type === CircuitEventType.recovering ? CircuitState.open : CircuitState.recovering;
-      if (state !== from) return invalid();
-      return {
-        outcome: 'applied',
-        values: {
-          ...base,
-          active: true,
-          circuitStatus: {
-            state: CircuitState.recovering,
-            recoveryPercentage: clampPercentage(event.recoveryPercentage),
-            changedAt: now,
-          },
-        },
-      };
-    }
-    case CircuitEventType.closed:
-      if (state === CircuitState.closed) return invalid();
-      return {
-        outcome: 'applied',
-        values: {
-          ...base,
-          active: true,
-          circuitStatus: { state: CircuitState.closed, recoveryPercentage: 100, changedAt: now },
-        },
-      };
+  const to = circuitTransition(state, event.type, flag.active);
+  if (to === null) {
+    return {
+      outcome: 'invalid_transition',
+      why: `${event.type} is not a transition from ${state}${flag.active ? '' : ' (flag inactive)'}`,
+    };
   }
+  // Opened switches the flag off; every other transition leaves it on (recovering ramps it up).
+  const recoveryPercentage =
+    to === CircuitState.open
+      ? 0
+      : to === CircuitState.closed
+        ? 100
+        : clampPercentage(event.recoveryPercentage);
+  return {
+    outcome: 'applied',
+    values: {
+      ...valuesOf(flag),
+      active: event.type !== CircuitEventType.opened,
+      circuitStatus: { state: to, recoveryPercentage, changedAt: now },
+    },
+  };
 }
 
 function clampPercentage(p: number): number {

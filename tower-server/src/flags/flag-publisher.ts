@@ -4,8 +4,11 @@ import type { Queryable } from '../db.js';
 import type { FlagsBucket } from '../nats.js';
 import { findFlag, toFlagRule, type Flag } from './flag-store.js';
 
-/** What publishing one key did. */
-export type PublishOutcome = 'put' | 'deleted' | 'unchanged' | 'skipped_newer';
+/**
+ * What publishing one key did. `skipped_changed`: the row is no longer at the version the caller
+ * expected (a newer change, which its outbox row will publish).
+ */
+export type PublishOutcome = 'put' | 'deleted' | 'unchanged' | 'skipped_newer' | 'skipped_changed';
 
 const MAX_CAS_ATTEMPTS = 5;
 
@@ -36,12 +39,15 @@ export class FlagPublisher {
    * repairing drift); the relay never forces. An entry with a HIGHER version than the row is never
    * overwritten here (readers would ignore the lower version anyway): the reconciler first moves
    * the row's version past it.
+   * `expectedVersion` (the reconciler's snapshot; `null` = no row) skips the write when the row
+   * has changed since: that change is still in the outbox, not drift.
    */
   async publish(
     db: Queryable,
     appId: number,
     flagKey: string,
     force = false,
+    expectedVersion?: number | null,
   ): Promise<PublishOutcome> {
     const key = flagKvKey(String(appId), flagKey);
     let kv: KV;
@@ -56,6 +62,8 @@ export class FlagPublisher {
         try {
           const entry = await kv.get(key);
           const flag = await findFlag(db, appId, flagKey);
+          if (expectedVersion !== undefined && (flag?.version ?? null) !== expectedVersion)
+            return 'skipped_changed';
           return await casOnce(kv, key, entry, flag, force);
         } catch (err) {
           if (attempt >= MAX_CAS_ATTEMPTS || !isWrongLastSequence(err)) throw err;

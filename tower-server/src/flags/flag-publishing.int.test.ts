@@ -11,7 +11,7 @@ import {
 } from '@tailslide/contracts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../../test-support/index.js';
+import { eventually } from '@tailslide/test-support';
 import { connectDashboard, startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';

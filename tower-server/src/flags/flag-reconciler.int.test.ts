@@ -10,10 +10,11 @@ import {
 import { pino } from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../../test-support/index.js';
+import { eventually } from '@tailslide/test-support';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { createPool } from '../db.js';
 import { FlagsBucket } from '../nats.js';
+import { createMetrics } from '../ops/metrics.js';
 import { FlagPublisher } from './flag-publisher.js';
 import { FlagReconciler } from './flag-reconciler.js';
 
@@ -113,5 +114,51 @@ describe('FlagReconciler (real Postgres + NATS)', () => {
       action: 'flag.updated',
       changes: [{ field: 'version', before: current.version, after: after.version }],
     });
+  });
+
+  it('leaves a change still in the outbox to the relay: it is neither rewritten nor counted as drift', async () => {
+    const metrics = createMetrics();
+    const bucket = new FlagsBucket(nc, t.options.flagsBucket);
+    const counted = new FlagReconciler({
+      pool,
+      bucket,
+      publisher: new FlagPublisher(bucket),
+      logger: pino({ level: 'silent' }),
+      metrics,
+    });
+    const before = (await t.kvRule(appId, 'two'))!;
+    // A committed change whose outbox row the relay has not published yet: commit it, then hold
+    // the row locked (the relay skips locked rows) — again if the relay took it in between.
+    const holder = await pool.connect();
+    let version = 0;
+    try {
+      for (;;) {
+        const changed = await pool.query<{ version: number; id: number }>(
+          `WITH f AS (
+             UPDATE flags SET title = 'changed', version = nextval('flag_version_seq')
+             WHERE app_id = $1 AND key = 'two' RETURNING version)
+           , o AS (INSERT INTO outbox (app_id, flag_key) VALUES ($1, 'two') RETURNING id)
+           SELECT f.version, o.id FROM f, o`,
+          [appId],
+        );
+        version = changed.rows[0]!.version;
+        await holder.query('BEGIN');
+        const held = await holder.query('SELECT id FROM outbox WHERE id = $1 FOR UPDATE', [
+          changed.rows[0]!.id,
+        ]);
+        if (held.rowCount === 1) break;
+        await holder.query('ROLLBACK');
+      }
+      expect(await counted.tick()).toMatchObject({ rewritten: 0, deleted: 0 });
+      expect(await t.kvRule(appId, 'two')).toMatchObject({ version: before.version });
+      expect(
+        await metrics.registry.getSingleMetricAsString('tower_reconciler_repairs_total'),
+      ).not.toMatch(/outcome=/);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    // Once the row is free the relay publishes the change.
+    await eventually(async () => (await t.kvRule(appId, 'two'))?.version === version);
   });
 });

@@ -37,6 +37,9 @@ export interface FlagReconcilerDeps {
  * Repairs drift between Postgres (truth) and the KV: a missing or different entry is rewritten,
  * an entry without a flag is deleted, and a deleted bucket is recreated and refilled. Uses the
  * publisher's read-KV-then-row compare-and-set, so it cannot undo a newer relay write.
+ * A change still in the outbox is not drift: the relay publishes it. Keys with outbox rows are
+ * left alone, and a key whose row changed after the snapshot is skipped (its change is in the
+ * outbox by then), so `tower_reconciler_repairs_total` counts only real repairs.
  */
 export class FlagReconciler {
   readonly #deps: FlagReconcilerDeps;
@@ -49,10 +52,6 @@ export class FlagReconciler {
 
   async tick(): Promise<ReconcileReport> {
     const { pool, bucket, publisher, metrics } = this.#deps;
-    const { rows } = await pool.query<{ app_id: number; key: string }>(
-      'SELECT app_id, key FROM flags',
-    );
-    const inDb = new Set(rows.map((r) => `${r.app_id}/${r.key}`));
     let kvKeys: string[];
     try {
       kvKeys = await collectKeys(bucket);
@@ -61,10 +60,28 @@ export class FlagReconciler {
       bucket.reset();
       kvKeys = await collectKeys(bucket);
     }
+    // One statement, one snapshot: every flag with its version, and the keys the relay still owes.
+    const { rows: snapshot } = await pool.query<{
+      app_id: number;
+      key: string;
+      version: number | null;
+    }>(
+      `SELECT app_id, key, version FROM flags
+       UNION ALL
+       SELECT DISTINCT app_id, flag_key, NULL::bigint FROM outbox`,
+    );
+    const pending = new Set<string>();
+    const rows: { app_id: number; key: string; version: number }[] = [];
+    for (const r of snapshot) {
+      if (r.version === null) pending.add(`${r.app_id}/${r.key}`);
+      else rows.push({ app_id: r.app_id, key: r.key, version: Number(r.version) });
+    }
+    const inDb = new Set(rows.map((r) => `${r.app_id}/${r.key}`));
     let rewritten = 0;
     let deleted = 0;
     for (const r of rows) {
-      let outcome = await publisher.publish(pool, r.app_id, r.key, true);
+      if (pending.has(`${r.app_id}/${r.key}`)) continue;
+      let outcome = await publisher.publish(pool, r.app_id, r.key, true, r.version);
       if (outcome === 'skipped_newer') {
         // The KV holds a version the database never issued (a restored backup, a foreign
         // writer): move the row's version past it so every reader accepts the repair.
@@ -78,13 +95,16 @@ export class FlagReconciler {
     }
     for (const k of kvKeys) {
       const parsed = parseFlagKvKey(k);
-      if (
-        !parsed ||
-        inDb.has(`${parsed.appId}/${parsed.flagKey}`) ||
-        !/^\d{1,15}$/.test(parsed.appId)
-      )
+      const id = parsed && `${parsed.appId}/${parsed.flagKey}`;
+      if (!parsed || !id || inDb.has(id) || pending.has(id) || !/^\d{1,15}$/.test(parsed.appId))
         continue;
-      const outcome = await publisher.publish(pool, Number(parsed.appId), parsed.flagKey, true);
+      const outcome = await publisher.publish(
+        pool,
+        Number(parsed.appId),
+        parsed.flagKey,
+        true,
+        null,
+      );
       if (outcome === 'deleted') {
         deleted++;
         metrics?.reconcilerRepairs.inc({ outcome: 'deleted' });

@@ -1,6 +1,21 @@
+import type {
+  CircuitSettings,
+  CreateFlagRequest,
+  ToggleFlagRequest,
+  UpdateFlagRequest,
+} from '@tailslide/contracts';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { circuitPatchSchema, createFlagSchema, updateFlagSchema } from './flag-schemas.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  circuitPatchSchema,
+  createFlagSchema,
+  toggleFlagSchema,
+  updateFlagSchema,
+  type CircuitPatch,
+  type CreateFlagInput,
+  type ToggleFlagInput,
+  type UpdateFlagInput,
+} from './flag-schemas.js';
 
 describe('flag schemas', () => {
   it('accepts every rollout in 0.1 steps from 0 to 100 and nothing finer or outside', () => {
@@ -45,5 +60,27 @@ describe('flag schemas', () => {
     expect(ok({ recoveryProfile: 'sigmoid' })).toBe(false);
     expect(ok({ minimumRequests: 2.5 })).toBe(false);
     expect(ok({ slowCallMs: null })).toBe(true);
+  });
+
+  it('accepts the request bodies contracts declares, field for field', () => {
+    expectTypeOf<keyof CreateFlagRequest>().toEqualTypeOf<keyof CreateFlagInput>();
+    expectTypeOf<keyof UpdateFlagRequest>().toEqualTypeOf<keyof UpdateFlagInput>();
+    expectTypeOf<keyof ToggleFlagRequest>().toEqualTypeOf<keyof ToggleFlagInput>();
+    expectTypeOf<keyof CircuitSettings>().toEqualTypeOf<keyof CircuitPatch>();
+    const body = {
+      key: 'k',
+      title: 'T',
+      description: '',
+      active: true,
+      rolloutPercentage: 12.5,
+      whitelist: ['alice'],
+      circuit: { windowMs: 5_000, slowCallMs: null },
+      alertWebhookIds: ['1'],
+    } satisfies CreateFlagRequest;
+    expect(createFlagSchema.safeParse(body).success).toBe(true);
+    const edit = { title: 'U', version: 3, reason: 'why' } satisfies UpdateFlagRequest;
+    expect(updateFlagSchema.safeParse(edit).success).toBe(true);
+    const toggle = { active: false, version: 3, reason: 'why' } satisfies ToggleFlagRequest;
+    expect(toggleFlagSchema.safeParse(toggle).success).toBe(true);
   });
 });

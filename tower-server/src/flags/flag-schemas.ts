@@ -1,33 +1,41 @@
-import { MAX_REASON_LENGTH, TOKEN_PATTERN } from '@tailslide/contracts';
+import {
+  CIRCUIT_SETTING_LIMITS,
+  MAX_REASON_LENGTH,
+  ROLLOUT_PERCENTAGE_LIMIT,
+  TOKEN_PATTERN,
+  checkLimit,
+  type NumericLimit,
+} from '@tailslide/contracts';
 import { z } from 'zod';
-import { idString, percentage, title } from '../validation.js';
+import { idString, title } from '../validation.js';
 
-const DAY_MS = 86_400_000;
+/** A number inside `limit` (the contracts table the dashboard's form is built from too). */
+export function limitedNumber(limit: NumericLimit) {
+  const number = limit.step === 1 ? z.int() : z.number();
+  const bounded = (limit.minExclusive ? number.gt(limit.min) : number.min(limit.min)).max(
+    limit.max,
+  );
+  if (limit.step === 1) return bounded;
+  return bounded.refine((v) => checkLimit(limit, v) !== 'off_step', {
+    message: `must be a multiple of ${limit.step}`,
+  });
+}
 
-/** A partial set of circuit settings; limits keep Airbag's windows inside the data it keeps. */
+const L = CIRCUIT_SETTING_LIMITS;
+
+/** A partial set of circuit settings, each inside its {@link CIRCUIT_SETTING_LIMITS} entry. */
 export const circuitPatchSchema = z
   .strictObject({
     enabled: z.boolean(),
-    errorThresholdPercentage: percentage(2).refine((v) => v > 0, {
-      message: 'must be greater than 0',
-    }),
-    minimumRequests: z.int().min(1).max(1_000_000),
-    // Airbag reads 1 s buckets kept 2 h, so a window longer than 1 h could not be computed.
-    windowMs: z.int().min(1_000).max(3_600_000),
-    recoveryDelayMs: z.int().min(0).max(DAY_MS),
+    errorThresholdPercentage: limitedNumber(L.errorThresholdPercentage),
+    minimumRequests: limitedNumber(L.minimumRequests),
+    windowMs: limitedNumber(L.windowMs),
+    recoveryDelayMs: limitedNumber(L.recoveryDelayMs),
     recoveryProfile: z.enum(['linear', 'exponential']),
-    initialRecoveryPercentage: percentage(2).refine((v) => v > 0, {
-      message: 'must be greater than 0',
-    }),
-    recoveryIncrementPercentage: z
-      .number()
-      .gt(0)
-      .max(1000)
-      .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, {
-        message: 'must be a multiple of 0.01',
-      }),
-    recoveryStepMs: z.int().min(1_000).max(DAY_MS),
-    slowCallMs: z.int().min(1).max(3_600_000).nullable(),
+    initialRecoveryPercentage: limitedNumber(L.initialRecoveryPercentage),
+    recoveryIncrementPercentage: limitedNumber(L.recoveryIncrementPercentage),
+    recoveryStepMs: limitedNumber(L.recoveryStepMs),
+    slowCallMs: limitedNumber(L.slowCallMs).nullable(),
   })
   .partial();
 /** Parsed {@link circuitPatchSchema}. */
@@ -36,7 +44,7 @@ export type CircuitPatch = z.infer<typeof circuitPatchSchema>;
 const whitelist = z.array(z.string().min(1).max(256)).max(10_000);
 const alertWebhookIds = z.array(idString).max(100);
 const description = z.string().max(2_000);
-const rollout = percentage(1);
+const rollout = limitedNumber(ROLLOUT_PERCENTAGE_LIMIT);
 const version = z.int().min(0);
 /** Why, shown in the audit log next to the change. */
 const reason = z.string().max(MAX_REASON_LENGTH);

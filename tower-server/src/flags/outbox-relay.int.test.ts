@@ -1,6 +1,6 @@
 import { CircuitEventType, type AppDto, type FlagDto } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, privateNatsServer, type ManagedServer } from '../../../test-support/index.js';
+import { eventually, privateNatsServer, type ManagedServer } from '@tailslide/test-support';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
 
 describe('outbox relay while NATS is down (private nats-server)', () => {

@@ -57,7 +57,7 @@ export function createMetrics(): TowerMetrics {
     }),
     reconcilerRepairs: new Counter({
       name: 'tower_reconciler_repairs_total',
-      help: 'KV entries the reconciler rewrote or deleted',
+      help: 'KV entries the reconciler rewrote or deleted (drift; changes still in the outbox excluded)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -1,11 +1,16 @@
 import {
+  CIRCUIT_SETTING_LIMITS,
   DEFAULT_CIRCUIT_SETTINGS,
+  ROLLOUT_PERCENTAGE_LIMIT,
+  checkLimit,
   isValidToken,
-  type RecoveryProfile,
   type CircuitSettings,
+  type CreateFlagRequest,
   type FlagDto,
+  type NumericLimit,
+  type RecoveryProfile,
+  type UpdateFlagRequest,
 } from '@tailslide/contracts';
-import type { CreateFlagBody, UpdateFlagBody } from '../api/flags-api.js';
 
 /**
  * What the add/edit flag form holds. Numbers stay strings while the user types; durations are
@@ -74,16 +79,11 @@ export function suggestKey(title: string): string {
 
 /** Whether `v` is a multiple of 0.1 (floating-point tolerant). */
 export function hasOneDecimalStep(v: number): boolean {
-  return Math.abs(v * 10 - Math.round(v * 10)) < 1e-6;
+  return checkLimit({ min: -Infinity, minExclusive: false, max: Infinity, step: 0.1 }, v) === null;
 }
 
-/** Range and format of one numeric field; `label` names it in the form and its messages. */
-export interface NumberRule {
-  readonly min: number;
-  readonly max: number;
-  readonly minExclusive?: boolean;
-  readonly integer?: boolean;
-  readonly tenths?: boolean;
+/** Range and step of one numeric field; `label` names it in the form and its messages. */
+export interface NumberRule extends NumericLimit {
   readonly label: string;
 }
 
@@ -99,39 +99,53 @@ export type NumberField =
   | 'recoveryStepSeconds'
   | 'slowCallMs';
 
-/** What each numeric field accepts (the same ranges Tower enforces). */
+/** A limit in ms, as the form shows it: in seconds. */
+const inSeconds = (ms: NumericLimit): NumericLimit => ({
+  min: ms.min / 1000,
+  minExclusive: ms.minExclusive,
+  max: ms.max / 1000,
+  step: ms.step / 1000,
+});
+
+const L = CIRCUIT_SETTING_LIMITS;
+
+/** What each numeric field accepts: Tower's limits from contracts, durations in seconds. */
 export const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
-  rolloutPercentage: { label: 'Rollout', min: 0, max: 100, tenths: true },
-  errorThresholdPercentage: { label: 'Error threshold', min: 0, max: 100, minExclusive: true },
-  minimumRequests: { label: 'Minimum requests', min: 0, max: 1_000_000_000, integer: true },
-  windowSeconds: { label: 'Window', min: 1, max: 86_400 },
-  recoveryDelaySeconds: { label: 'Recovery delay', min: 0, max: 86_400 },
-  initialRecoveryPercentage: { label: 'Initial recovery', min: 0.1, max: 100, tenths: true },
-  recoveryIncrementPercentage: {
-    label: 'Recovery increment',
-    min: 0,
-    max: 1000,
-    minExclusive: true,
-  },
-  recoveryStepSeconds: { label: 'Recovery step', min: 1, max: 86_400 },
-  slowCallMs: { label: 'Slow call', min: 1, max: 600_000, integer: true },
+  rolloutPercentage: { label: 'Rollout', ...ROLLOUT_PERCENTAGE_LIMIT },
+  errorThresholdPercentage: { label: 'Error threshold', ...L.errorThresholdPercentage },
+  minimumRequests: { label: 'Minimum requests', ...L.minimumRequests },
+  windowSeconds: { label: 'Window', ...inSeconds(L.windowMs) },
+  recoveryDelaySeconds: { label: 'Recovery delay', ...inSeconds(L.recoveryDelayMs) },
+  initialRecoveryPercentage: { label: 'Initial recovery', ...L.initialRecoveryPercentage },
+  recoveryIncrementPercentage: { label: 'Recovery increment', ...L.recoveryIncrementPercentage },
+  recoveryStepSeconds: { label: 'Recovery step', ...inSeconds(L.recoveryStepMs) },
+  slowCallMs: { label: 'Slow call', ...L.slowCallMs },
 };
+
+/** Number of decimals a step allows (`0.01` → 2). */
+const decimalsOf = (step: number): number => Math.max(0, Math.round(-Math.log10(step)));
 
 function parseNumber(raw: string, rule: NumberRule): { value: number } | { error: string } {
   const t = raw.trim();
   if (t === '') return { error: `${rule.label} is required.` };
   const v = Number(t);
-  if (!Number.isFinite(v)) return { error: `${rule.label} must be a number.` };
-  if (rule.integer && !Number.isInteger(v))
-    return { error: `${rule.label} must be a whole number.` };
-  if (rule.tenths && !hasOneDecimalStep(v))
-    return { error: `${rule.label} allows one decimal place (steps of 0.1).` };
-  const belowMin = rule.minExclusive ? v <= rule.min : v < rule.min;
-  if (belowMin || v > rule.max) {
-    const low = rule.minExclusive ? `more than ${rule.min}` : `at least ${rule.min}`;
-    return { error: `${rule.label} must be ${low} and at most ${rule.max}.` };
+  switch (checkLimit(rule, v)) {
+    case null:
+      return { value: v };
+    case 'not_a_number':
+      return { error: `${rule.label} must be a number.` };
+    case 'off_step': {
+      if (rule.step === 1) return { error: `${rule.label} must be a whole number.` };
+      const d = decimalsOf(rule.step);
+      const places = d === 1 ? 'one decimal place' : `${d} decimal places`;
+      return { error: `${rule.label} allows ${places} (steps of ${rule.step}).` };
+    }
+    case 'too_small':
+    case 'too_large': {
+      const low = rule.minExclusive ? `more than ${rule.min}` : `at least ${rule.min}`;
+      return { error: `${rule.label} must be ${low} and at most ${rule.max}.` };
+    }
   }
-  return { value: v };
 }
 
 /** The result of validating the form: field errors, or the circuit settings to send. */
@@ -191,7 +205,7 @@ export function validateFlagForm(v: FlagFormValues): FlagFormResult {
 export function toCreateBody(
   v: FlagFormValues,
   valid: Extract<FlagFormResult, { ok: true }>,
-): CreateFlagBody {
+): CreateFlagRequest {
   return {
     key: v.key.trim(),
     title: v.title.trim(),
@@ -209,7 +223,7 @@ export function toUpdateBody(
   v: FlagFormValues,
   valid: Extract<FlagFormResult, { ok: true }>,
   version: number,
-): UpdateFlagBody {
+): UpdateFlagRequest {
   return {
     title: v.title.trim(),
     description: v.description.trim(),
