@@ -139,4 +139,29 @@ describe('windowErrorRate', () => {
     );
     expect(stats).toMatchObject({ requests: 20, failures: 20, errorRatePercentage: 100 });
   });
+
+  it('gives the same stats from the running sums of a sealed head as from summing every bucket', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.tuple(countsArb, countsArb), { nil: undefined }), { maxLength: 40 }),
+        fc.nat(),
+        (cs, cut) => {
+          const buckets = cs.map((c) => (c === undefined ? undefined : bucket(c[0], c[1])));
+          const sealed = buckets.length === 0 ? 0 : cut % (buckets.length + 1);
+          const totals = new Map<string, SignalCounts>();
+          for (const b of buckets.slice(0, sealed))
+            b?.forEach((c, k) => {
+              const t = totals.get(k) ?? { successes: 0, failures: 0 };
+              totals.set(k, {
+                successes: t.successes + c.successes,
+                failures: t.failures + c.failures,
+              });
+            });
+          expect(windowErrorRate(buckets, FLAG, 30_000, { totals, sealed })).toEqual(
+            windowErrorRate(buckets, FLAG, 30_000),
+          );
+        },
+      ),
+    );
+  });
 });

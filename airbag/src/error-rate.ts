@@ -33,22 +33,39 @@ export function evidenceSpan(
   return { bucketStarts: starts, windowMs: Math.min(windowMs, starts.length * resolutionMs) };
 }
 
+/** Per-flag sums over the first `sealed` buckets of a window, kept by `SlidingWindowSums`. */
+export interface SealedHead {
+  readonly totals: ReadonlyMap<string, SignalCounts>;
+  readonly sealed: number;
+}
+
 /**
  * Error rate of one flag over a window, given the app's buckets in that window (`undefined` for
- * a bucket with no traffic). Returns `null` ("no data") when the read failed (`buckets === null`)
- * or when the buckets hold no request for the flag: an empty window is never "0 % errors", so it
- * can neither open nor heal a circuit.
+ * a bucket with no traffic), and optionally the running sums of its sealed head (whose buckets
+ * are then not summed again). Returns `null` ("no data") when the read failed
+ * (`buckets === null`) or when the window holds no request for the flag: an empty window is never
+ * "0 % errors", so it can neither open nor heal a circuit.
  */
 export function windowErrorRate(
   buckets: readonly (BucketCounts | undefined)[] | null,
   flagKey: string,
   windowMs: number,
+  head?: SealedHead,
 ): CircuitWindowStats | null {
   if (buckets === null) return null;
   let successes = 0;
   let failures = 0;
-  for (const bucket of buckets) {
-    const c = bucket?.get(flagKey);
+  let from = 0;
+  if (head !== undefined) {
+    const t = head.totals.get(flagKey);
+    if (t !== undefined) {
+      successes = t.successes;
+      failures = t.failures;
+    }
+    from = head.sealed;
+  }
+  for (let i = from; i < buckets.length; i++) {
+    const c = buckets[i]?.get(flagKey);
     if (c === undefined) continue;
     successes += sanitize(c.successes);
     failures += sanitize(c.failures);

@@ -1,22 +1,22 @@
-import type { CircuitState } from '@tailslide/contracts';
 import {
+  DEFAULT_SEAL_LAG_MS,
   FINE_RESOLUTION_MS,
+  sealedBucketCount,
   type CircuitEvent,
   type CircuitWindowStats,
   type FlagRule,
-  type SignalCounts,
 } from '@tailslide/contracts';
 import type { Logger } from 'pino';
 import type { AirbagMetrics } from './airbag-metrics.js';
-import { decide, evidenceRequest, isEvaluated, type EvidenceRequest } from './circuit.js';
+import { decide, evidenceRequest, type EvidenceRequest } from './circuit.js';
 import {
-  evidenceSpan,
   windowErrorRate,
-  windowStats,
   type BucketCounts,
   type EvidenceSpan,
+  type SealedHead,
 } from './error-rate.js';
-import type { AppReadPlan, SignalReadResult } from './signal-reader.js';
+import type { AppReadPlan, AppSignals, SignalReadResult } from './signal-reader.js';
+import { circuitId, planTick, type AppWork } from './tick-plan.js';
 import { SlidingWindowSums } from './window-sums.js';
 
 /** What one tick did. */
@@ -45,55 +45,13 @@ export interface PollerDeps {
   readonly now: () => number;
   readonly logger: Logger;
   readonly metrics: AirbagMetrics;
-  /** Must match the reader's: buckets that ended this long ago no longer change. @default 1000 */
+  /** The reader's seal lag (contracts' `isBucketSealed`). @default DEFAULT_SEAL_LAG_MS */
   readonly sealLagMs?: number;
 }
 
 interface Pending {
   readonly event: CircuitEvent;
   acked: boolean;
-}
-
-interface Work {
-  readonly rule: FlagRule;
-  readonly changedAtMs: number;
-  readonly span: EvidenceSpan | null;
-  /** The span is the whole sliding window (no cut-off at changedAt): use the running sums. */
-  readonly full: boolean;
-}
-
-interface AppWork extends AppReadPlan {
-  readonly bucketStarts: Set<number>;
-  readonly spans: Set<EvidenceSpan>;
-  readonly work: Work[];
-}
-
-interface SealedHead {
-  readonly totals: ReadonlyMap<string, SignalCounts>;
-  readonly sealed: number;
-}
-
-/** Window stats from the running sums of the sealed head plus the buckets still filling. */
-function fullWindowStats(
-  head: SealedHead,
-  buckets: readonly (BucketCounts | undefined)[],
-  flagKey: string,
-  windowMs: number,
-): CircuitWindowStats | null {
-  const t = head.totals.get(flagKey);
-  let successes = t?.successes ?? 0;
-  let failures = t?.failures ?? 0;
-  for (let i = head.sealed; i < buckets.length; i++) {
-    const c = buckets[i]?.get(flagKey);
-    if (c === undefined) continue;
-    if (c.successes > 0) successes += c.successes;
-    if (c.failures > 0) failures += c.failures;
-  }
-  return windowStats(successes, failures, windowMs);
-}
-
-function circuitId(appId: string, flagKey: string): string {
-  return `${appId}.${flagKey}`;
 }
 
 /**
@@ -136,14 +94,6 @@ export class Poller {
     return req;
   }
 
-  /** How many leading buckets of a window are sealed at `now`. */
-  #sealedCount(starts: readonly number[], now: number): number {
-    const lag = this.#deps.sealLagMs ?? 1000;
-    let n = 0;
-    while (n < starts.length && (starts[n] as number) + FINE_RESOLUTION_MS + lag <= now) n++;
-    return n;
-  }
-
   /** Outcome of the last Redis read, for `/healthz`. */
   redisState(): 'up' | 'down' | 'unknown' {
     return this.#lastRead;
@@ -161,6 +111,10 @@ export class Poller {
     return next;
   }
 
+  /**
+   * Lease → plan (pure) → one pipelined read → windows and decisions (pure) → publish. A failed
+   * Redis read decides nothing (ADR 0003 rule 1) and is counted as such.
+   */
   async #tick(): Promise<TickResult> {
     const { metrics, logger } = this.#deps;
     const endTimer = metrics.tickDuration.startTimer();
@@ -178,136 +132,100 @@ export class Poller {
         return { leader, evaluated, published, noData, unacked: 0, redisUnavailable };
       }
 
-      const due: CircuitEvent[] = [];
-      const byApp = new Map<string, AppWork>();
-      // windowMs → cut-off (-Infinity for the whole window) → span.
-      const spans = new Map<number, Map<number, EvidenceSpan>>();
-      const counts: Record<CircuitState, number> = { closed: 0, open: 0, recovering: 0 };
-      const trackPending = this.#pending.size > 0;
-      const live = new Set<string>();
+      const plan = planTick({
+        rules: this.#deps.rules.rules(),
+        pending: this.#pending,
+        now,
+        changedAt: (rule) => this.#changedAt(rule),
+        request: (rule, changedAtMs) => this.#request(rule, changedAtMs),
+      });
+      evaluated = plan.evaluated;
+      for (const id of plan.settled) this.#pending.delete(id);
+      metrics.setCircuitCounts(plan.counts);
 
-      for (const rule of this.#deps.rules.rules()) {
-        if (!rule.circuit.enabled) continue;
-        counts[rule.circuitStatus.state]++;
-        if (!isEvaluated(rule)) continue;
-        evaluated++;
-        if (trackPending) {
-          const id = circuitId(rule.appId, rule.flagKey);
-          live.add(id);
-          const pending = this.#pending.get(id);
-          if (pending !== undefined) {
-            if (pending.event.ruleVersion === rule.version) {
-              if (!pending.acked) due.push(pending.event);
-              continue;
-            }
-            // The rule moved on (Tower applied our event, or a human changed the flag): forget it.
-            this.#pending.delete(id);
-          }
-        }
-        let app = byApp.get(rule.appId);
-        if (app === undefined) {
-          app = { bucketStarts: new Set(), spans: new Set(), work: [] };
-          byApp.set(rule.appId, app);
-        }
-        const changedAtMs = this.#changedAt(rule);
-        const req = this.#request(rule, changedAtMs);
-        if (req === null) {
-          app.work.push({ rule, changedAtMs, span: null, full: false });
-          continue;
-        }
-        // Most circuits share a window and reach back less than it: one span object per distinct
-        // (window, cut-off) and one plan update per app and span keep a 10,000-circuit tick cheap.
-        const since = req.sinceMs > now - req.windowMs ? req.sinceMs : Number.NEGATIVE_INFINITY;
-        let byCut = spans.get(req.windowMs);
-        if (byCut === undefined) {
-          byCut = new Map();
-          spans.set(req.windowMs, byCut);
-        }
-        let span = byCut.get(since);
-        if (span === undefined) {
-          span = evidenceSpan(now, req.windowMs, since, FINE_RESOLUTION_MS);
-          byCut.set(since, span);
-        }
-        if (!app.spans.has(span)) {
-          app.spans.add(span);
-          for (const b of span.bucketStarts) app.bucketStarts.add(b);
-        }
-        app.work.push({ rule, changedAtMs, span, full: since === Number.NEGATIVE_INFINITY });
-      }
-      if (trackPending)
-        for (const id of this.#pending.keys()) if (!live.has(id)) this.#pending.delete(id);
-      metrics.setCircuitCounts(counts);
-
-      const read = await this.#deps.reader.read(byApp, now);
+      const read = await this.#deps.reader.read(plan.apps, now);
       redisUnavailable = read.unavailable;
       this.#noteRedis(read);
 
-      if (!redisUnavailable) {
+      const due = [...plan.resend];
+      if (redisUnavailable) {
+        this.#sums.retain();
+        for (const app of plan.apps.values()) for (const w of app.work) if (w.span) noData++;
+      } else {
         const usedSums = new Set<string>();
-        for (const [appId, app] of byApp) {
-          const signals = read.apps.get(appId) ?? null;
-          const aligned = new Map<EvidenceSpan, (BucketCounts | undefined)[]>();
-          const heads = new Map<EvidenceSpan, SealedHead>();
-          for (const { rule, changedAtMs, span, full } of app.work) {
-            let window: CircuitWindowStats | null = null;
-            if (span !== null) {
-              if (signals !== null) {
-                let buckets = aligned.get(span);
-                if (buckets === undefined) {
-                  buckets = span.bucketStarts.map((b) => signals.get(b));
-                  aligned.set(span, buckets);
-                }
-                if (full) {
-                  let head = heads.get(span);
-                  if (head === undefined) {
-                    const key = `${appId}\u0000${span.windowMs}`;
-                    usedSums.add(key);
-                    const sealed = this.#sealedCount(span.bucketStarts, now);
-                    head = {
-                      totals: this.#sums.sealedTotals(key, span.bucketStarts, buckets, sealed),
-                      sealed,
-                    };
-                    heads.set(span, head);
-                  }
-                  window = fullWindowStats(head, buckets, rule.flagKey, span.windowMs);
-                } else {
-                  window = windowErrorRate(buckets, rule.flagKey, span.windowMs);
-                }
-              }
-              if (window === null) noData++;
-            }
+        for (const [appId, app] of plan.apps) {
+          const windows = this.#windows(appId, app, read.apps.get(appId) ?? null, now, usedSums);
+          app.work.forEach(({ rule, changedAtMs, span }, i) => {
+            const window = windows[i] ?? null;
+            if (span !== null && window === null) noData++;
             const decision = decide({ rule, window, now, changedAtMs });
-            if (decision.kind === 'publish') {
-              this.#pending.set(circuitId(rule.appId, rule.flagKey), {
-                event: decision.event,
-                acked: false,
-              });
-              due.push(decision.event);
-              logger.info({ event: decision.event }, 'circuit decision');
-            }
-          }
+            if (decision.kind !== 'publish') return;
+            const { event } = decision;
+            this.#pending.set(circuitId(rule.appId, rule.flagKey), { event, acked: false });
+            due.push(event);
+            logger.info({ event }, 'circuit decision');
+          });
         }
         this.#sums.retain(usedSums);
-      } else {
-        this.#sums.retain();
-        for (const app of byApp.values()) for (const w of app.work) if (w.span !== null) noData++;
       }
       metrics.noData.inc(noData);
 
       await this.#publish(due, published);
-      let unacked = 0;
-      for (const p of this.#pending.values()) if (!p.acked) unacked++;
-      metrics.ticks.inc({ role: 'leader', outcome: redisUnavailable ? 'redis_unavailable' : 'ok' });
-      return { leader, evaluated, published, noData, unacked, redisUnavailable };
+      const outcome = redisUnavailable ? 'redis_unavailable' : 'ok';
+      metrics.ticks.inc({ role: 'leader', outcome });
+      return { leader, evaluated, published, noData, unacked: this.#unacked(), redisUnavailable };
     } catch (err) {
       logger.error({ err }, 'airbag tick failed');
       metrics.ticks.inc({ role: leader ? 'leader' : 'follower', outcome: 'error' });
-      let unacked = 0;
-      for (const p of this.#pending.values()) if (!p.acked) unacked++;
-      return { leader, evaluated, published, noData, unacked, redisUnavailable };
+      return { leader, evaluated, published, noData, unacked: this.#unacked(), redisUnavailable };
     } finally {
       if (leader) endTimer();
     }
+  }
+
+  /**
+   * The window of every circuit of one app (aligned with `app.work`; `null` = no data). The
+   * buckets of each span are aligned once; a full window adds its still-filling buckets to the
+   * running sums of its sealed head, kept from tick to tick.
+   */
+  #windows(
+    appId: string,
+    app: AppWork,
+    signals: AppSignals,
+    now: number,
+    usedSums: Set<string>,
+  ): (CircuitWindowStats | null)[] {
+    if (signals === null) return app.work.map(() => null);
+    const aligned = new Map<EvidenceSpan, (BucketCounts | undefined)[]>();
+    const heads = new Map<EvidenceSpan, SealedHead>();
+    return app.work.map(({ rule, span, full }) => {
+      if (span === null) return null;
+      let buckets = aligned.get(span);
+      if (buckets === undefined) {
+        buckets = span.bucketStarts.map((b) => signals.get(b));
+        aligned.set(span, buckets);
+      }
+      let head: SealedHead | undefined;
+      if (full) {
+        head = heads.get(span);
+        if (head === undefined) {
+          const key = `${appId}\u0000${span.windowMs}`;
+          usedSums.add(key);
+          const lag = this.#deps.sealLagMs ?? DEFAULT_SEAL_LAG_MS;
+          const sealed = sealedBucketCount(span.bucketStarts, FINE_RESOLUTION_MS, now, lag);
+          const totals = this.#sums.sealedTotals(key, span.bucketStarts, buckets, sealed);
+          head = { totals, sealed };
+          heads.set(span, head);
+        }
+      }
+      return windowErrorRate(buckets, rule.flagKey, span.windowMs, head);
+    });
+  }
+
+  #unacked(): number {
+    let n = 0;
+    for (const p of this.#pending.values()) if (!p.acked) n++;
+    return n;
   }
 
   async #publish(due: readonly CircuitEvent[], published: CircuitEvent[]): Promise<void> {

@@ -1,6 +1,12 @@
-import { FINE_RESOLUTION_MS, parseSignalField, signalBucketKey } from '@tailslide/contracts';
+import {
+  DEFAULT_SEAL_LAG_MS,
+  FINE_RESOLUTION_MS,
+  isBucketSealed,
+  signalBucketKey,
+} from '@tailslide/contracts';
 import { RESP_TYPES } from 'redis';
 import type { BucketCounts } from './error-rate.js';
+import { BUCKET_SCRIPT, FieldCache, parseBucket, parseJoinedReply } from './redis-reply.js';
 
 /**
  * The part of a node-redis v6 client the reader uses. Structural, so any `createClient()` result
@@ -39,9 +45,8 @@ export interface SignalReaderDeps {
   /** A read slower than this counts as failed. @default 1000 */
   readonly timeoutMs?: number;
   /**
-   * A bucket that ended more than this long ago is "sealed": read once more, then served from
-   * memory. Covers the SDK flush interval (250 ms) plus clock skew; later writes are not seen
-   * (an under-count, which can only delay a decision). @default 1000
+   * A bucket that ended more than this long ago is "sealed" (contracts' `isBucketSealed`): read
+   * once more, then served from memory. @default DEFAULT_SEAL_LAG_MS (1000)
    */
   readonly sealLagMs?: number;
   /**
@@ -55,24 +60,9 @@ export interface SignalReaderDeps {
 /** `HGETALL` replies as a flat `[field, value, …]` instead of one object per hash. */
 const FLAT_MAPS = { typeMapping: { [RESP_TYPES.MAP]: Array } };
 
-/**
- * Reads one bucket hash as `[fieldCount × 2, "field\nvalue\nfield\nvalue…"]`: one string per
- * bucket instead of 400. node-redis spends ~0.4 µs decoding each RESP string, which made the
- * client, not Redis, the bottleneck of a 10,000-circuit tick (≈ 27 of 35 ms for 60,000 fields);
- * one joined string per bucket cuts the read's client CPU by ~5× (README, "Benchmarks"). The
- * element count lets the parser detect a field or value that itself contains a newline (only a
- * foreign writer could put one there): such a bucket is re-read with a plain `HGETALL`.
- * `flags=no-writes` (Redis 7+, Valkey) keeps it runnable on a full (`maxmemory`) server and on
- * replicas; a server that rejects it (Redis 6) gets `HGETALL` instead.
- */
-const BUCKET_SCRIPT =
-  "#!lua flags=no-writes\nlocal t = redis.call('HGETALL', KEYS[1]) return { #t, table.concat(t, '\\n') }";
-
 class ReadTimeoutError extends Error {
   override readonly name = 'ReadTimeoutError';
 }
-
-type MutableBucket = Map<string, { successes: number; failures: number }>;
 
 /**
  * Reads signal buckets from Redis: one command per (app, bucket) — `EVAL` of
@@ -97,7 +87,7 @@ export class SignalReader {
     this.#redis = deps.redis;
     this.#prefix = deps.prefix;
     this.#timeoutMs = deps.timeoutMs ?? 1000;
-    this.#sealLagMs = deps.sealLagMs ?? 1000;
+    this.#sealLagMs = deps.sealLagMs ?? DEFAULT_SEAL_LAG_MS;
     this.#useScript = deps.script ?? true;
   }
 
@@ -157,7 +147,7 @@ export class SignalReader {
     const retry: Job[] = [];
     const accept = (job: Job, bucket: BucketCounts) => {
       result.get(job.appId)?.set(job.start, bucket);
-      if (job.start + FINE_RESOLUTION_MS + this.#sealLagMs <= now)
+      if (isBucketSealed(job.start, FINE_RESOLUTION_MS, now, this.#sealLagMs))
         this.#sealed.get(job.appId)?.set(job.start, bucket);
     };
     const reject = (job: Job, reason: unknown) => {
@@ -248,115 +238,4 @@ async function settleBy(
   clearTimeout(timer);
   if (settled === 'timeout') for (const j of jobs) j.reply.catch(() => undefined);
   return settled;
-}
-
-type ParsedField = ReturnType<typeof parseSignalField>;
-
-/**
- * Field names repeat every tick (`<flagKey>:s`, `<flagKey>:f`): parsing each once saves an
- * allocation per field per tick. Bounded; cleared when it grows past the limit.
- */
-class FieldCache {
-  readonly #parsed = new Map<string, ParsedField>();
-
-  get(field: string): ParsedField {
-    let p = this.#parsed.get(field);
-    if (p === undefined) {
-      if (this.#parsed.size >= 200_000) this.#parsed.clear();
-      p = parseSignalField(field);
-      this.#parsed.set(field, p);
-    }
-    return p;
-  }
-}
-
-/**
- * Parses {@link BUCKET_SCRIPT}'s reply. `null` when it is not that shape or the joined string
- * does not split into exactly the reported number of elements (a newline inside a field or value).
- */
-function parseJoinedReply(reply: unknown, fields: FieldCache): BucketCounts | null {
-  if (!Array.isArray(reply) || reply.length !== 2) return null;
-  const [count, joined] = reply as unknown[];
-  if (typeof count !== 'number' || typeof joined !== 'string') return null;
-  const bucket: MutableBucket = new Map();
-  if (count === 0) return joined === '' ? bucket : null;
-  const len = joined.length;
-  let elements = 0;
-  let i = 0;
-  while (i <= len) {
-    let j = joined.indexOf('\n', i);
-    if (j < 0) j = len;
-    const field = joined.slice(i, j);
-    i = j + 1;
-    if (i > len) return null;
-    j = joined.indexOf('\n', i);
-    if (j < 0) j = len;
-    elements += 2;
-    const parsed = fields.get(field);
-    if (parsed !== null) addCount(bucket, parsed, parseCount(joined, i, j));
-    i = j + 1;
-  }
-  return elements === count ? bucket : null;
-}
-
-/** The decimal integer in `s[from, to)`, read from its digits; anything else via `Number()`. */
-function parseCount(s: string, from: number, to: number): number {
-  if (to === from || to - from > 15) return Number(s.slice(from, to));
-  let n = 0;
-  for (let k = from; k < to; k++) {
-    const d = s.charCodeAt(k) - 48;
-    if (d < 0 || d > 9) return Number(s.slice(from, to));
-    n = n * 10 + d;
-  }
-  return n;
-}
-
-function addCount(bucket: MutableBucket, parsed: NonNullable<ParsedField>, n: number): void {
-  if (!Number.isFinite(n) || n <= 0) return;
-  let counts = bucket.get(parsed.flagKey);
-  if (counts === undefined) {
-    counts = { successes: 0, failures: 0 };
-    bucket.set(parsed.flagKey, counts);
-  }
-  if (parsed.kind === 'success') counts.successes += n;
-  else counts.failures += n;
-}
-
-function parseBucket(reply: unknown, fields: FieldCache): BucketCounts {
-  const bucket: MutableBucket = new Map();
-  if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) addField(bucket, fields, reply[i], reply[i + 1]);
-  } else if (reply instanceof Map) {
-    for (const [field, value] of reply as Map<unknown, unknown>)
-      addField(bucket, fields, field, value);
-  } else if (reply !== null && typeof reply === 'object') {
-    for (const [field, value] of Object.entries(reply)) addField(bucket, fields, field, value);
-  }
-  return bucket;
-}
-
-function addField(
-  bucket: MutableBucket,
-  fields: FieldCache,
-  rawField: unknown,
-  rawValue: unknown,
-): void {
-  const field =
-    typeof rawField === 'string'
-      ? rawField
-      : rawField instanceof Uint8Array
-        ? Buffer.from(rawField).toString()
-        : null;
-  if (field === null) return;
-  const parsed = fields.get(field);
-  if (parsed === null) return;
-  const n =
-    typeof rawValue === 'string'
-      ? Number(rawValue)
-      : typeof rawValue === 'number'
-        ? rawValue
-        : rawValue instanceof Uint8Array
-          ? Number(Buffer.from(rawValue).toString())
-          : Number.NaN;
-  addCount(bucket, parsed, n);
 }

@@ -10,6 +10,7 @@ import { AppService } from './apps/app-service.js';
 import { AuditService } from './audit/audit-service.js';
 import { ChangeFeed } from './change-feed.js';
 import { createPool } from './db.js';
+import { TowerError } from './errors.js';
 import { FlagService } from './flags/flag-service.js';
 import { createMetrics } from './ops/metrics.js';
 import { toOpenApiPath } from './openapi.js';
@@ -43,6 +44,8 @@ describe('Tower app with Postgres unreachable', () => {
   let app: Express;
   let deadPool: ReturnType<typeof createPool>;
 
+  const asked: string[] = [];
+
   beforeAll(async () => {
     // A port nothing listens on: every query fails to connect, as when Postgres is down.
     const deadPort = await freePort();
@@ -57,6 +60,12 @@ describe('Tower app with Postgres unreachable', () => {
       sdkKeys: new SdkKeyService({ pool: deadPool, feed }),
       webhooks: new WebhookService({ pool: deadPool, feed, allowedHosts: [] }),
       signals: null,
+      // Refuses writes unless the request says it is an editor; records what each route asked for.
+      authorize: (req, role) => {
+        asked.push(`${req.method} ${role}`);
+        if ((role === 'editor' || role === 'admin') && req.get('x-test-role') !== role)
+          throw new TowerError(403, 'forbidden', `needs ${role}`);
+      },
       checks: {
         postgres: async () => {
           await deadPool.query('SELECT 1');
@@ -80,7 +89,7 @@ describe('Tower app with Postgres unreachable', () => {
     ] as const) {
       const res = await fetch(url + path, {
         method,
-        headers: body ? { 'content-type': 'application/json' } : {},
+        headers: body ? { 'content-type': 'application/json', 'x-test-role': 'editor' } : {},
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       expect(res.status, path).toBe(503);
@@ -93,10 +102,23 @@ describe('Tower app with Postgres unreachable', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
+  it('asks the authorize hook with the route role before reading any input', async () => {
+    asked.length = 0;
+    const refused = await fetch(`${url}/api/sdk-keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"not":"valid"}',
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(asked).toEqual(['POST admin', 'GET public']);
+  });
+
   it('still validates before touching the database', async () => {
     const res = await fetch(`${url}/api/apps`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-test-role': 'editor' },
       body: '{"title":""}',
     });
     expect(res.status).toBe(400);

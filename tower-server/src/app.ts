@@ -15,7 +15,7 @@ import type { SignalReader } from './circuits/signal-reader.js';
 import { errorBody, errorMiddleware } from './errors.js';
 import { registerFlagRoutes } from './flags/flag-routes.js';
 import type { FlagService } from './flags/flag-service.js';
-import { DocumentedRouter } from './http.js';
+import { DocumentedRouter, type Authorize } from './http.js';
 import type { TowerMetrics } from './ops/metrics.js';
 import { registerOpsRoutes, type ReadinessCheck } from './ops/ops-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -36,6 +36,8 @@ export interface AppDeps extends BrowserSecurityOptions {
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
   /** Built tower-ui to serve, with SPA fallback. */
   readonly uiDir?: string;
+  /** Decides whether a request may call a route of a given role. @default allow all */
+  readonly authorize?: Authorize;
   /** JSON body limit. @default '1mb' */
   readonly bodyLimit?: string;
   readonly now?: () => number;
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
 
-  const r = new DocumentedRouter();
+  const r = new DocumentedRouter(deps.authorize);
   registerAppRoutes(r, deps.apps);
   registerFlagRoutes(r, deps.flags);
   registerAuditRoutes(r, deps.audit);
@@ -85,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
   });
   registerSdkKeyRoutes(r, deps.sdkKeys);
   registerWebhookRoutes(r, deps.webhooks);
-  let openapi: unknown = null;
+  let openapi: ReturnType<typeof buildOpenApiDocument> | null = null;
   registerOpsRoutes(r, {
     metrics: deps.metrics,
     checks: deps.checks,

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ApiErrorBody } from '@tailslide/contracts';
+import { z } from 'zod';
 
 /** Base of every error a service throws on purpose; the error middleware maps it to a response. */
 export class TowerError extends Error {
@@ -118,6 +119,13 @@ function toTowerError(err: unknown): TowerError | null {
     return new UnavailableError('the database is unavailable', { cause: err });
   return null;
 }
+
+/** The body of every error answer. */
+export const apiErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  })
+  .meta({ id: 'Error' }) satisfies z.ZodType<ApiErrorBody>;
 
 /** The body of an error response. */
 export function errorBody(code: string, message: string, details?: unknown): ApiErrorBody {

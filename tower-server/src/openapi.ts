@@ -1,320 +1,160 @@
 import { z } from 'zod';
+import { apiErrorSchema } from './errors.js';
 import type { RouteDoc } from './http.js';
 
 type Json = Record<string, unknown>;
 
-const str = { type: 'string' };
-const num = { type: 'number' };
-const nullable = (s: Json): Json => ({ anyOf: [s, { type: 'null' }] });
-
-const circuitSettings: Json = {
-  type: 'object',
-  required: [
-    'enabled',
-    'errorThresholdPercentage',
-    'minimumRequests',
-    'windowMs',
-    'recoveryDelayMs',
-    'recoveryProfile',
-    'initialRecoveryPercentage',
-    'recoveryIncrementPercentage',
-    'recoveryStepMs',
-    'slowCallMs',
-  ],
-  properties: {
-    enabled: { type: 'boolean', default: true },
-    errorThresholdPercentage: { ...num, default: 50 },
-    minimumRequests: { type: 'integer', default: 20 },
-    windowMs: { type: 'integer', default: 30_000 },
-    recoveryDelayMs: { type: 'integer', default: 30_000 },
-    recoveryProfile: { type: 'string', enum: ['linear', 'exponential'], default: 'linear' },
-    initialRecoveryPercentage: { ...num, default: 10 },
-    recoveryIncrementPercentage: { ...num, default: 10 },
-    recoveryStepMs: { type: 'integer', default: 30_000 },
-    slowCallMs: { ...nullable({ type: 'integer' }), default: null },
-  },
-};
-
-/** Response shapes (mirrors of the DTOs in @tailslide/contracts/api.ts). */
-const SCHEMAS: Record<string, Json> = {
-  Error: {
-    type: 'object',
-    required: ['error'],
-    properties: {
-      error: {
-        type: 'object',
-        required: ['code', 'message'],
-        properties: { code: str, message: str, details: {} },
-      },
-    },
-  },
-  App: {
-    type: 'object',
-    required: ['id', 'title', 'flagCount', 'createdAt', 'updatedAt'],
-    properties: {
-      id: str,
-      title: str,
-      flagCount: { type: 'integer' },
-      createdAt: str,
-      updatedAt: str,
-    },
-  },
-  CircuitSettings: circuitSettings,
-  CircuitStatus: {
-    type: 'object',
-    required: ['state', 'recoveryPercentage', 'changedAt'],
-    properties: {
-      state: { type: 'string', enum: ['closed', 'open', 'recovering'] },
-      recoveryPercentage: num,
-      changedAt: str,
-    },
-  },
-  Flag: {
-    type: 'object',
-    required: [
-      'id',
-      'appId',
-      'key',
-      'title',
-      'description',
-      'active',
-      'rolloutPercentage',
-      'whitelist',
-      'circuit',
-      'circuitStatus',
-      'alertWebhookIds',
-      'version',
-      'createdAt',
-      'updatedAt',
-    ],
-    properties: {
-      id: str,
-      appId: str,
-      key: str,
-      title: str,
-      description: str,
-      active: { type: 'boolean' },
-      rolloutPercentage: num,
-      whitelist: { type: 'array', items: str },
-      circuit: { $ref: '#/components/schemas/CircuitSettings' },
-      circuitStatus: { $ref: '#/components/schemas/CircuitStatus' },
-      alertWebhookIds: { type: 'array', items: str },
-      version: { type: 'integer' },
-      createdAt: str,
-      updatedAt: str,
-    },
-  },
-  AuditEntry: {
-    type: 'object',
-    required: [
-      'id',
-      'actor',
-      'action',
-      'entityType',
-      'entityId',
-      'appId',
-      'flagKey',
-      'changes',
-      'reason',
-      'requestId',
-      'at',
-    ],
-    properties: {
-      id: str,
-      actor: str,
-      action: str,
-      entityType: {
-        type: 'string',
-        enum: ['app', 'flag', 'sdk_key', 'webhook', 'user', 'api_token'],
-      },
-      entityId: str,
-      appId: nullable(str),
-      flagKey: nullable(str),
-      changes: {
-        type: 'array',
-        description: 'Only what changed; long values shortened (an entry stays under 4 KiB)',
-        items: {
-          type: 'object',
-          required: ['field', 'before', 'after'],
-          properties: { field: str, before: {}, after: {} },
-        },
-      },
-      reason: nullable(str),
-      requestId: nullable(str),
-      at: str,
-    },
-  },
-  AuditPage: {
-    type: 'object',
-    required: ['items', 'nextCursor'],
-    properties: {
-      items: { type: 'array', items: { $ref: '#/components/schemas/AuditEntry' } },
-      nextCursor: nullable(str),
-    },
-  },
-  TimeSeries: {
-    type: 'object',
-    required: ['window', 'resolutionMs', 'thresholdPercentage', 'points'],
-    properties: {
-      window: { type: 'string', enum: ['30s', '10m', '1h', '24h'] },
-      resolutionMs: { type: 'integer' },
-      thresholdPercentage: num,
-      points: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['t', 'requests', 'failures', 'errorRatePercentage'],
-          properties: {
-            t: { type: 'integer' },
-            requests: { type: 'integer' },
-            failures: { type: 'integer' },
-            errorRatePercentage: nullable(num),
-          },
-        },
-      },
-    },
-  },
-  SdkKey: {
-    type: 'object',
-    required: ['id', 'name', 'prefix', 'createdAt', 'revokedAt'],
-    properties: { id: str, name: str, prefix: str, createdAt: str, revokedAt: nullable(str) },
-  },
-  CreatedSdkKey: {
-    type: 'object',
-    required: ['id', 'name', 'prefix', 'createdAt', 'key'],
-    properties: {
-      id: str,
-      name: str,
-      prefix: str,
-      createdAt: str,
-      key: { type: 'string', description: 'Shown once' },
-    },
-  },
-  Webhook: {
-    type: 'object',
-    required: ['id', 'name', 'urlMasked', 'createdAt'],
-    properties: { id: str, name: str, urlMasked: str, createdAt: str },
-  },
-  AlertDelivery: {
-    type: 'object',
-    required: ['id', 'webhookId', 'eventId', 'eventType', 'status', 'attempts'],
-    properties: {
-      id: str,
-      webhookId: str,
-      eventId: str,
-      eventType: str,
-      appId: str,
-      flagKey: str,
-      status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
-      attempts: { type: 'integer' },
-      lastStatusCode: nullable({ type: 'integer' }),
-      lastError: nullable(str),
-      nextAttemptAt: nullable(str),
-      createdAt: str,
-      completedAt: nullable(str),
-    },
-  },
-};
+const COMPONENTS = '#/components/schemas/';
 
 /** Express `/a/:b` → OpenAPI `/a/{b}`. */
 export function toOpenApiPath(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-function ref(schema: string): Json {
-  if (schema.endsWith('[]'))
-    return { type: 'array', items: { $ref: `#/components/schemas/${schema.slice(0, -2)}` } };
-  return { $ref: `#/components/schemas/${schema}` };
-}
+/**
+ * Converts zod schemas to JSON Schema; every schema named with `.meta({ id })` becomes a `$ref`
+ * into `components.schemas`, collected as it is met.
+ */
+class SchemaConverter {
+  readonly components: Record<string, Json> = {};
 
-function jsonSchema(s: z.ZodType, io: 'input' | 'output'): Json {
-  return z.toJSONSchema(s, { io, unrepresentable: 'any' });
-}
+  convert(schema: z.ZodType, io: 'input' | 'output'): Json {
+    const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+    const {
+      $defs,
+      $schema: _,
+      ...rest
+    } = JSON.parse(JSON.stringify(json).replaceAll('"#/$defs/', `"${COMPONENTS}`)) as Json & {
+      $defs?: Record<string, Json>;
+    };
+    for (const [id, def] of Object.entries($defs ?? {})) this.components[id] ??= def;
+    return rest;
+  }
 
-function queryParameters(s: z.ZodType): Json[] {
-  const schema = jsonSchema(s, 'input');
-  const props = (schema.properties ?? {}) as Record<string, Json>;
-  const required = new Set((schema.required ?? []) as string[]);
-  return Object.entries(props).map(([name, p]) => ({
-    name,
-    in: 'query',
-    required: required.has(name),
-    schema: p,
-  }));
-}
-
-/** Answers every API route can give besides its own: 413 for bodies, 503 when Postgres is down. */
-function withCommonResponses(r: RouteDoc): RouteDoc['responses'] {
-  if (!r.path.startsWith('/api/') || r.path === '/api/openapi.json') return r.responses;
-  return {
-    ...r.responses,
-    ...(r.body
-      ? { 413: { description: 'Body larger than 1 MB (payload_too_large)', schema: 'Error' } }
-      : {}),
-    503: { description: 'A dependency is unavailable (unavailable)', schema: 'Error' },
-  };
-}
-
-/** Builds the OpenAPI 3.1 document from the routes as registered. */
-export function buildOpenApiDocument(routes: readonly RouteDoc[]): Json {
-  const paths: Record<string, Record<string, Json>> = {};
-  for (const r of routes) {
-    const path = toOpenApiPath(r.path);
-    const params: Json[] = [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
+  /** One `in: path` or `in: query` parameter per property of an object schema. */
+  parameters(schema: z.ZodType, where: 'path' | 'query'): Json[] {
+    const json = this.convert(schema, 'input');
+    const required = new Set((json.required ?? []) as string[]);
+    return Object.entries((json.properties ?? {}) as Record<string, Json>).map(([name, s]) => ({
+      name,
+      in: where,
+      required: where === 'path' || required.has(name),
+      schema: s,
     }));
-    if (r.query) params.push(...queryParameters(r.query));
-    if (r.ifMatch)
-      params.push({
-        name: 'If-Match',
-        in: 'header',
-        required: false,
-        schema: { type: 'string' },
-        description: 'Expected flag version, e.g. "3"',
-      });
-    params.push({
-      name: 'X-Tailslide-User',
+  }
+}
+
+const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'Invalid request (validation_failed, invalid_json)',
+  401: 'No session or token (unauthenticated)',
+  403: 'The role is too low (forbidden)',
+  404: 'No such resource (not_found)',
+  413: 'Body larger than the limit (payload_too_large)',
+  415: 'Body not JSON, or an unsupported encoding (unsupported_media_type)',
+  503: 'A dependency is unavailable (unavailable)',
+};
+
+/** The failures every route of its kind can give, then the route's own. */
+function errorResponses(r: RouteDoc): RouteDoc['errors'] {
+  const api = r.path.startsWith('/api/') && r.role !== 'public';
+  const statuses = [
+    ...(r.body || r.query ? [400] : []),
+    ...(api ? [401, 403] : []),
+    ...(r.params ? [404] : []),
+    ...(r.body ? [413, 415] : []),
+    ...(api ? [503] : []),
+  ];
+  return { ...Object.fromEntries(statuses.map((s) => [s, ERROR_DESCRIPTIONS[s]!])), ...r.errors };
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No content',
+};
+
+function operationId(r: RouteDoc): string {
+  const words = toOpenApiPath(r.path)
+    .replace(/[{}]/g, '')
+    .split(/[^A-Za-z0-9]+/);
+  return r.method + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+function operation(r: RouteDoc, c: SchemaConverter): Json {
+  const parameters: Json[] = [
+    ...(r.params ? c.parameters(r.params, 'path') : []),
+    ...(r.query ? c.parameters(r.query, 'query') : []),
+  ];
+  if (r.ifMatch)
+    parameters.push({
+      name: 'If-Match',
       in: 'header',
       required: false,
       schema: { type: 'string' },
-      description: 'Actor recorded in the audit log (default dashboard)',
+      description: 'Expected flag version, e.g. "3"',
     });
-    const op: Json = {
-      summary: r.summary,
-      tags: [r.tag],
-      operationId: `${r.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-      parameters: params,
-      responses: Object.fromEntries(
-        Object.entries(withCommonResponses(r)).map(([status, resp]) => [
-          status,
-          resp.schema
-            ? {
-                description: resp.description,
-                content: { 'application/json': { schema: ref(resp.schema) } },
-              }
-            : { description: resp.description },
-        ]),
-      ),
-    };
-    if (r.body)
-      op.requestBody = {
-        required: true,
-        content: { 'application/json': { schema: jsonSchema(r.body, 'input') } },
-      };
-    (paths[path] ??= {})[r.method] = op;
+  parameters.push({
+    name: 'X-Tailslide-User',
+    in: 'header',
+    required: false,
+    schema: { type: 'string' },
+    description: 'Actor recorded in the audit log (default dashboard)',
+  });
+  const error = { 'application/json': { schema: c.convert(apiErrorSchema, 'output') } };
+  const { status, description, contentType } = r;
+  const schema = r.response ?? r.created;
+  const ok = status ?? (r.created ? 201 : schema ? 200 : 204);
+  const responses: Json = {
+    [ok]: {
+      description: description ?? STATUS_TEXT[ok] ?? 'OK',
+      ...(schema
+        ? { content: { 'application/json': { schema: c.convert(schema, 'output') } } }
+        : contentType
+          ? { content: { [contentType]: { schema: { type: 'string' } } } }
+          : {}),
+    },
+  };
+  for (const [code, e] of Object.entries(errorResponses(r) ?? {})) {
+    responses[code] =
+      typeof e === 'string'
+        ? { description: e, content: error }
+        : {
+            description: e.description,
+            content: { 'application/json': { schema: c.convert(e.schema, 'output') } },
+          };
   }
+  const op: Json = {
+    summary: r.summary,
+    tags: [r.tag],
+    operationId: operationId(r),
+    'x-tailslide-role': r.role,
+    parameters,
+    responses,
+  };
+  if (r.body)
+    op.requestBody = {
+      // A body every field of which is optional may be left out (DELETE with a version).
+      required: !r.body.safeParse({}).success,
+      content: { 'application/json': { schema: c.convert(r.body, 'input') } },
+    };
+  return op;
+}
+
+/** Builds the OpenAPI 3.1 document from the routes' own declarations. */
+export function buildOpenApiDocument(routes: readonly RouteDoc[]) {
+  const c = new SchemaConverter();
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const r of routes) (paths[toOpenApiPath(r.path)] ??= {})[r.method] = operation(r, c);
   return {
     openapi: '3.1.0',
     info: {
       title: 'Tailslide Tower API',
       version: '0.1.0',
       description:
-        'Feature flags with automatic circuit breaking. Errors are `{ error: { code, message, details? } }`: 400 validation_failed, 404 not_found, 409 conflict / version_conflict, 413 payload_too_large, 503 unavailable.',
+        'Feature flags with automatic circuit breaking. Errors are `{ error: { code, message, details? } }`. ' +
+        '`x-tailslide-role` names the least role an operation needs (viewer < editor < admin).',
     },
     paths,
-    components: { schemas: SCHEMAS },
+    components: { schemas: c.components },
   };
 }

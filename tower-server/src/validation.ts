@@ -1,5 +1,8 @@
+import { TOKEN_PATTERN } from '@tailslide/contracts';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from './errors.js';
+
+const ROW_ID = /^[1-9]\d{0,14}$/;
 
 /** Parses `input` with `schema` or throws a 400 listing every failing field. */
 export function parseInput<S extends z.ZodType>(
@@ -24,7 +27,7 @@ export function parseInput<S extends z.ZodType>(
 
 /** Parses a numeric id from a path segment; anything else cannot name a row, so it is a 404. */
 export function parseId(raw: string | undefined, what: string): number {
-  if (raw === undefined || !/^[1-9]\d{0,14}$/.test(raw)) throw new NotFoundError(what);
+  if (raw === undefined || !ROW_ID.test(raw)) throw new NotFoundError(what);
   return Number(raw);
 }
 
@@ -41,7 +44,18 @@ export function percentage(decimals: number) {
 }
 
 /** A string of digits naming a row id. */
-export const idString = z.string().regex(/^[1-9]\d{0,14}$/, 'must be an id');
+export const idString = z.string().regex(ROW_ID, 'must be an id');
+
+/** A path parameter naming a row id; anything else cannot name a row, so it reads `<what> not found`. */
+export function rowIdParam(what: string) {
+  return z.string().regex(ROW_ID, `${what} not found`);
+}
+
+/** A path parameter naming a flag key; anything else reads `flag not found`. */
+export const flagKeyParam = z.string().regex(TOKEN_PATTERN, 'flag not found');
+
+/** A time in a response: ISO 8601 UTC, as `Date#toISOString()` writes it. */
+export const isoTime = z.iso.datetime();
 
 /** A non-empty human title. */
 export const title = z.string().trim().min(1).max(200);

@@ -1,64 +1,38 @@
-import { param, type DocumentedRouter } from '../http.js';
-import { parseFlagKey } from '../flags/flag-service.js';
-import { parseId, parseInput } from '../validation.js';
-import { appLogsQuerySchema, globalLogsQuerySchema, logsQuerySchema } from './audit-schemas.js';
+import { appParams } from '../apps/app-schemas.js';
+import { flagParams } from '../flags/flag-response-schemas.js';
+import type { DocumentedRouter } from '../http.js';
+import {
+  appLogsQuerySchema,
+  auditPageSchema,
+  globalLogsQuerySchema,
+  logsQuerySchema,
+} from './audit-schemas.js';
 import type { AuditService } from './audit-service.js';
 
 /** The log endpoints: per flag, per app and global. */
-export function registerAuditRoutes(r: DocumentedRouter, audit: AuditService): void {
-  const tag = 'logs';
-  const responses = {
-    200: { description: 'A page of audit entries, newest first', schema: 'AuditPage' },
-    400: { description: 'Invalid filter', schema: 'Error' },
-  };
-  r.add(
-    {
-      method: 'get',
-      path: '/api/apps/:appId/flags/:flagKey/logs',
-      summary: "A flag's audit log",
-      tag,
-      query: logsQuerySchema,
-      responses,
-    },
-    async (req, res) => {
-      const q = parseInput(logsQuerySchema, req.query, 'query');
-      res.json(
-        await audit.query({
-          ...q,
-          appId: parseId(param(req, 'appId'), 'app'),
-          flagKey: parseFlagKey(param(req, 'flagKey')),
-        }),
-      );
-    },
-  );
-  r.add(
-    {
-      method: 'get',
-      path: '/api/apps/:appId/logs',
-      summary: "An app's audit log",
-      tag,
-      query: appLogsQuerySchema,
-      responses,
-    },
-    async (req, res) => {
-      const q = parseInput(appLogsQuerySchema, req.query, 'query');
-      res.json(await audit.query({ ...q, appId: parseId(param(req, 'appId'), 'app') }));
-    },
-  );
-  r.add(
-    {
-      method: 'get',
-      path: '/api/logs',
-      summary: 'The global audit log',
-      tag,
-      query: globalLogsQuerySchema,
-      responses,
-    },
-    async (req, res) => {
-      const { appId, ...q } = parseInput(globalLogsQuerySchema, req.query, 'query');
-      res.json(
-        await audit.query({ ...q, ...(appId !== undefined ? { appId: Number(appId) } : {}) }),
-      );
-    },
-  );
+export function registerAuditRoutes(router: DocumentedRouter, audit: AuditService): void {
+  const r = router.tagged('logs');
+  const page = { response: auditPageSchema, description: 'A page of audit entries, newest first' };
+  r.get('/api/apps/:appId/flags/:flagKey/logs', "A flag's audit log", {
+    role: 'viewer',
+    params: flagParams,
+    query: logsQuerySchema,
+    ...page,
+    handler: ({ params, query }) =>
+      audit.query({ ...query, appId: Number(params.appId), flagKey: params.flagKey }),
+  });
+  r.get('/api/apps/:appId/logs', "An app's audit log", {
+    role: 'viewer',
+    params: appParams,
+    query: appLogsQuerySchema,
+    ...page,
+    handler: ({ params, query }) => audit.query({ ...query, appId: Number(params.appId) }),
+  });
+  r.get('/api/logs', 'The global audit log', {
+    role: 'viewer',
+    query: globalLogsQuerySchema,
+    ...page,
+    handler: ({ query: { appId, ...query } }) =>
+      audit.query({ ...query, ...(appId !== undefined ? { appId: Number(appId) } : {}) }),
+  });
 }

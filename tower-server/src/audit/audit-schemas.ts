@@ -1,6 +1,6 @@
-import { TOKEN_PATTERN } from '@tailslide/contracts';
+import { TOKEN_PATTERN, type AuditEntryDto, type Page } from '@tailslide/contracts';
 import { z } from 'zod';
-import { idString } from '../validation.js';
+import { idString, isoTime } from '../validation.js';
 
 const time = z
   .string()
@@ -37,3 +37,32 @@ export const pageQuerySchema = logsQuerySchema.pick({
   from: true,
   to: true,
 });
+
+/** One audit-log row as the API answers it. */
+export const auditEntrySchema = z
+  .object({
+    id: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    entityType: z.enum(['app', 'flag', 'sdk_key', 'webhook', 'user', 'api_token']),
+    entityId: z.string(),
+    appId: z.string().nullable(),
+    flagKey: z.string().nullable(),
+    changes: z
+      .array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }))
+      .readonly()
+      .meta({
+        description: 'Only what changed; long values shortened (an entry stays under 4 KiB)',
+      }),
+    before: z.unknown().optional().meta({ deprecated: true }),
+    after: z.unknown().optional().meta({ deprecated: true }),
+    reason: z.string().nullable(),
+    requestId: z.string().nullable(),
+    at: isoTime,
+  })
+  .meta({ id: 'AuditEntry' }) satisfies z.ZodType<AuditEntryDto>;
+
+/** A page of audit entries, newest first. */
+export const auditPageSchema = z
+  .object({ items: z.array(auditEntrySchema).readonly(), nextCursor: z.string().nullable() })
+  .meta({ id: 'AuditPage' }) satisfies z.ZodType<Page<AuditEntryDto>>;

@@ -1,11 +1,10 @@
-import type { TimeSeriesDto } from '@tailslide/contracts';
 import type { AuditService } from '../audit/audit-service.js';
-import { pageQuerySchema } from '../audit/audit-schemas.js';
+import { auditPageSchema, pageQuerySchema } from '../audit/audit-schemas.js';
 import { UnavailableError } from '../errors.js';
-import { parseFlagKey, type FlagService } from '../flags/flag-service.js';
-import { param, type DocumentedRouter } from '../http.js';
-import { parseId, parseInput } from '../validation.js';
-import { timeseriesQuerySchema } from './circuit-schemas.js';
+import { flagParams } from '../flags/flag-response-schemas.js';
+import type { FlagService } from '../flags/flag-service.js';
+import type { DocumentedRouter } from '../http.js';
+import { timeSeriesSchema, timeseriesQuerySchema } from './circuit-schemas.js';
 import { TIMESERIES_WINDOWS, type SignalReader } from './signal-reader.js';
 
 /** What the circuit routes need. */
@@ -18,65 +17,54 @@ export interface CircuitRoutesDeps {
 }
 
 /** Circuit history (audit `circuit.*` entries) and the health time series for the charts. */
-export function registerCircuitRoutes(r: DocumentedRouter, deps: CircuitRoutesDeps): void {
-  const tag = 'circuits';
+export function registerCircuitRoutes(router: DocumentedRouter, deps: CircuitRoutesDeps): void {
+  const r = router.tagged('circuits');
   const now = deps.now ?? Date.now;
-  r.add(
+  r.get(
+    '/api/apps/:appId/flags/:flagKey/circuit/history',
+    "A flag's circuit transitions (circuit.* audit entries)",
     {
-      method: 'get',
-      path: '/api/apps/:appId/flags/:flagKey/circuit/history',
-      summary: "A flag's circuit transitions (circuit.* audit entries)",
-      tag,
+      role: 'viewer',
+      params: flagParams,
       query: pageQuerySchema,
-      responses: {
-        200: { description: 'A page of audit entries', schema: 'AuditPage' },
-        400: { description: 'Invalid query', schema: 'Error' },
-      },
-    },
-    async (req, res) => {
-      const q = parseInput(pageQuerySchema, req.query, 'query');
-      const filters = {
-        ...q,
-        appId: parseId(param(req, 'appId'), 'app'),
-        flagKey: parseFlagKey(param(req, 'flagKey')),
-      };
-      res.json(await deps.audit.query(filters, 'circuit.'));
+      response: auditPageSchema,
+      handler: ({ params, query }) =>
+        deps.audit.query(
+          { ...query, appId: Number(params.appId), flagKey: params.flagKey },
+          'circuit.',
+        ),
     },
   );
-  r.add(
+  r.get(
+    '/api/apps/:appId/flags/:flagKey/timeseries',
+    'Requests, failures and error rate per bucket (1 s buckets for 30s/10m, 60 s for 1h/24h)',
     {
-      method: 'get',
-      path: '/api/apps/:appId/flags/:flagKey/timeseries',
-      summary:
-        'Requests, failures and error rate per bucket (1 s buckets for 30s/10m, 60 s for 1h/24h)',
-      tag,
+      role: 'viewer',
+      params: flagParams,
       query: timeseriesQuerySchema,
-      responses: {
-        200: { description: 'The series', schema: 'TimeSeries' },
-        404: { description: 'No such flag', schema: 'Error' },
-        503: { description: 'Redis unavailable', schema: 'Error' },
+      response: timeSeriesSchema,
+      errors: { 503: 'Redis unavailable (unavailable)' },
+      handler: async ({ params, query }) => {
+        const window = query.window ?? '10m';
+        const flag = await deps.flags.get(params.appId, params.flagKey);
+        if (!deps.signals)
+          throw new UnavailableError('signals are unavailable: Tower runs without Redis');
+        const { windowMs, resolutionMs } = TIMESERIES_WINDOWS[window];
+        let points;
+        try {
+          points = await deps.signals.read(flag.appId, flag.key, windowMs, resolutionMs, now());
+        } catch (err) {
+          throw new UnavailableError('signals are unavailable: Redis did not answer', {
+            cause: err,
+          });
+        }
+        return {
+          window,
+          resolutionMs,
+          thresholdPercentage: flag.circuit.errorThresholdPercentage,
+          points,
+        };
       },
-    },
-    async (req, res) => {
-      const q = parseInput(timeseriesQuerySchema, req.query, 'query');
-      const window = q.window ?? '10m';
-      const flag = await deps.flags.get(param(req, 'appId'), param(req, 'flagKey'));
-      if (!deps.signals)
-        throw new UnavailableError('signals are unavailable: Tower runs without Redis');
-      const { windowMs, resolutionMs } = TIMESERIES_WINDOWS[window];
-      let points;
-      try {
-        points = await deps.signals.read(flag.appId, flag.key, windowMs, resolutionMs, now());
-      } catch (err) {
-        throw new UnavailableError('signals are unavailable: Redis did not answer', { cause: err });
-      }
-      const body: TimeSeriesDto = {
-        window,
-        resolutionMs,
-        thresholdPercentage: flag.circuit.errorThresholdPercentage,
-        points,
-      };
-      res.json(body);
     },
   );
 }

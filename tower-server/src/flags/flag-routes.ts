@@ -1,7 +1,10 @@
 import type { Request, Response } from 'express';
 import type { FlagDto } from '@tailslide/contracts';
-import { changeContext, param, type DocumentedRouter } from '../http.js';
-import { parseIfMatch, parseInput } from '../validation.js';
+import { z } from 'zod';
+import { appParams } from '../apps/app-schemas.js';
+import { changeContext, type DocumentedRouter } from '../http.js';
+import { parseIfMatch } from '../validation.js';
+import { flagParams, flagSchema } from './flag-response-schemas.js';
 import {
   createFlagSchema,
   deleteFlagSchema,
@@ -10,133 +13,84 @@ import {
 } from './flag-schemas.js';
 import type { FlagService } from './flag-service.js';
 
-function sendFlag(res: Response, flag: FlagDto, status = 200): void {
-  res.status(status).set('ETag', `"${flag.version}"`).json(flag);
+function withEtag(res: Response, flag: FlagDto): FlagDto {
+  res.set('ETag', `"${flag.version}"`);
+  return flag;
 }
 
-function expectedVersion(req: Request, bodyVersion: number | undefined): number | undefined {
+function expectedVersion(req: Request, bodyVersion?: number): number | undefined {
   return bodyVersion ?? parseIfMatch(req.get('if-match'));
 }
 
-const FLAG = '/api/apps/:appId/flags/:flagKey';
+const FLAGS = '/api/apps/:appId/flags';
+const FLAG = `${FLAGS}/:flagKey`;
+/** What every change of an existing flag declares: its address, If-Match, and 409 when stale. */
+const flagChange = {
+  role: 'editor',
+  params: flagParams,
+  ifMatch: true,
+  errors: { 409: 'Stale version (version_conflict)' },
+} as const;
 
 /** /api/apps/:appId/flags */
-export function registerFlagRoutes(r: DocumentedRouter, flags: FlagService): void {
-  const tag = 'flags';
-  const notFound = { description: 'No such app or flag', schema: 'Error' };
-  const invalid = { description: 'Invalid request', schema: 'Error' };
-  const conflict = { description: 'Stale version (version_conflict)', schema: 'Error' };
-  const savedFlag = {
-    200: { description: 'The flag', schema: 'Flag' },
-    400: invalid,
-    404: notFound,
-    409: conflict,
-  };
-  r.add(
+export function registerFlagRoutes(router: DocumentedRouter, flags: FlagService): void {
+  const r = router.tagged('flags');
+  r.get(FLAGS, "List an app's flags", {
+    role: 'viewer',
+    params: appParams,
+    response: z.array(flagSchema),
+    handler: ({ params }) => flags.list(params.appId),
+  });
+  r.post(FLAGS, 'Create a flag', {
+    role: 'editor',
+    params: appParams,
+    body: createFlagSchema,
+    created: flagSchema,
+    errors: { 409: 'Duplicate key (conflict)' },
+    handler: async ({ params, body, req, res }) =>
+      withEtag(res, await flags.create(params.appId, body, changeContext(req))),
+  });
+  r.get(FLAG, 'Get a flag', {
+    role: 'viewer',
+    params: flagParams,
+    response: flagSchema,
+    handler: async ({ params, res }) =>
+      withEtag(res, await flags.get(params.appId, params.flagKey)),
+  });
+  r.patch(FLAG, 'Update a flag (optimistic concurrency via `version` or If-Match)', {
+    ...flagChange,
+    body: updateFlagSchema,
+    response: flagSchema,
+    handler: async ({ params: { appId, flagKey }, body, req, res }) =>
+      withEtag(
+        res,
+        await flags.update(
+          appId,
+          flagKey,
+          body,
+          expectedVersion(req),
+          changeContext(req, body.reason),
+        ),
+      ),
+  });
+  r.delete(FLAG, 'Delete a flag (its KV entry is deleted)', {
+    ...flagChange,
+    body: deleteFlagSchema,
+    handler: ({ params: { appId, flagKey }, body, req }) =>
+      flags.delete(appId, flagKey, expectedVersion(req, body.version), changeContext(req)),
+  });
+  r.post(
+    `${FLAG}/toggle`,
+    'Turn a flag on or off (off cancels a recovery; on closes an open circuit)',
     {
-      method: 'get',
-      path: '/api/apps/:appId/flags',
-      summary: "List an app's flags",
-      tag,
-      responses: { 200: { description: 'Flags', schema: 'Flag[]' }, 404: notFound },
-    },
-    async (req, res) => {
-      res.json(await flags.list(param(req, 'appId')));
-    },
-  );
-  r.add(
-    {
-      method: 'post',
-      path: '/api/apps/:appId/flags',
-      summary: 'Create a flag',
-      tag,
-      body: createFlagSchema,
-      responses: {
-        201: { description: 'Created', schema: 'Flag' },
-        400: invalid,
-        404: notFound,
-        409: { description: 'Duplicate key', schema: 'Error' },
-      },
-    },
-    async (req, res) => {
-      const body = parseInput(createFlagSchema, req.body);
-      sendFlag(res, await flags.create(param(req, 'appId'), body, changeContext(req)), 201);
-    },
-  );
-  r.add(
-    {
-      method: 'get',
-      path: FLAG,
-      summary: 'Get a flag',
-      tag,
-      responses: { 200: { description: 'The flag', schema: 'Flag' }, 404: notFound },
-    },
-    async (req, res) => {
-      sendFlag(res, await flags.get(param(req, 'appId'), param(req, 'flagKey')));
-    },
-  );
-  r.add(
-    {
-      method: 'patch',
-      path: FLAG,
-      summary: 'Update a flag (optimistic concurrency via `version` or If-Match)',
-      tag,
-      body: updateFlagSchema,
-      ifMatch: true,
-      responses: savedFlag,
-    },
-    async (req, res) => {
-      const body = parseInput(updateFlagSchema, req.body);
-      const flag = await flags.update(
-        param(req, 'appId'),
-        param(req, 'flagKey'),
-        body,
-        expectedVersion(req, undefined),
-        changeContext(req, body.reason),
-      );
-      sendFlag(res, flag);
-    },
-  );
-  r.add(
-    {
-      method: 'delete',
-      path: FLAG,
-      summary: 'Delete a flag (its KV entry is deleted)',
-      tag,
-      ifMatch: true,
-      responses: { 204: { description: 'Deleted' }, 404: notFound, 409: conflict },
-    },
-    async (req, res) => {
-      const body = parseInput(deleteFlagSchema, req.body ?? {});
-      await flags.delete(
-        param(req, 'appId'),
-        param(req, 'flagKey'),
-        expectedVersion(req, body.version),
-        changeContext(req),
-      );
-      res.status(204).end();
-    },
-  );
-  r.add(
-    {
-      method: 'post',
-      path: `${FLAG}/toggle`,
-      summary: 'Turn a flag on or off (off cancels a recovery; on closes an open circuit)',
-      tag,
+      ...flagChange,
       body: toggleFlagSchema,
-      ifMatch: true,
-      responses: savedFlag,
-    },
-    async (req, res) => {
-      const body = parseInput(toggleFlagSchema, req.body);
-      const flag = await flags.toggle(
-        param(req, 'appId'),
-        param(req, 'flagKey'),
-        body.active,
-        expectedVersion(req, body.version),
-        changeContext(req, body.reason),
-      );
-      sendFlag(res, flag);
+      response: flagSchema,
+      handler: async ({ params: { appId, flagKey }, body, req, res }) => {
+        const expected = expectedVersion(req, body.version);
+        const ctx = changeContext(req, body.reason);
+        return withEtag(res, await flags.toggle(appId, flagKey, body.active, expected, ctx));
+      },
     },
   );
 }

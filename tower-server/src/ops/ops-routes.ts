@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import type { DocumentedRouter } from '../http.js';
 import type { TowerMetrics } from './metrics.js';
+import { healthSchema, openApiDocumentSchema, readinessSchema } from './ops-schemas.js';
 
 /** A readiness probe of one dependency: resolves when healthy, rejects otherwise. */
 export type ReadinessCheck = () => Promise<void>;
@@ -8,7 +10,7 @@ export type ReadinessCheck = () => Promise<void>;
 export interface OpsRoutesDeps {
   readonly metrics: TowerMetrics;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
-  readonly openapi: () => unknown;
+  readonly openapi: () => z.input<typeof openApiDocumentSchema>;
 }
 
 const CHECK_TIMEOUT_MS = 1_500;
@@ -31,60 +33,41 @@ async function runCheck(check: ReadinessCheck): Promise<{ ok: boolean; error?: s
 }
 
 /** /healthz (process alive), /readyz (Postgres and NATS answer), /metrics, /api/openapi.json. */
-export function registerOpsRoutes(r: DocumentedRouter, deps: OpsRoutesDeps): void {
-  const tag = 'ops';
-  r.add(
-    {
-      method: 'get',
-      path: '/healthz',
-      summary: 'Liveness: the process serves HTTP',
-      tag,
-      responses: { 200: { description: 'Alive' } },
-    },
-    (_req, res) => {
-      res.json({ status: 'ok' });
-    },
-  );
-  r.add(
-    {
-      method: 'get',
-      path: '/readyz',
-      summary: 'Readiness: Postgres and NATS answer',
-      tag,
-      responses: { 200: { description: 'Ready' }, 503: { description: 'A dependency is down' } },
-    },
-    async (_req, res) => {
+export function registerOpsRoutes(router: DocumentedRouter, deps: OpsRoutesDeps): void {
+  const r = router.tagged('ops');
+  r.get('/healthz', 'Liveness: the process serves HTTP', {
+    role: 'public',
+    response: healthSchema,
+    handler: () => ({ status: 'ok' as const }),
+  });
+  r.get('/readyz', 'Readiness: Postgres and NATS answer', {
+    role: 'public',
+    response: readinessSchema,
+    errors: { 503: { description: 'A dependency is down', schema: readinessSchema } },
+    handler: async ({ res }) => {
       const names = Object.keys(deps.checks);
       const results = await Promise.all(names.map((n) => runCheck(deps.checks[n]!)));
-      const checks = Object.fromEntries(names.map((n, i) => [n, results[i]]));
+      const checks = Object.fromEntries(names.map((n, i) => [n, results[i]!]));
       const ok = results.every((x) => x.ok);
-      res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', checks });
+      res.status(ok ? 200 : 503);
+      return { status: ok ? ('ready' as const) : ('unavailable' as const), checks };
     },
-  );
-  r.add(
-    {
-      method: 'get',
-      path: '/metrics',
-      summary: 'Prometheus metrics',
-      tag,
-      responses: { 200: { description: 'Prometheus text format' } },
-    },
-    async (_req, res) => {
+  });
+  r.get('/metrics', 'Prometheus metrics', {
+    role: 'public',
+    status: 200,
+    description: 'Prometheus text format',
+    contentType: 'text/plain',
+    handler: async ({ res }) => {
       res
         .set('Content-Type', deps.metrics.registry.contentType)
         .send(await deps.metrics.registry.metrics());
     },
-  );
-  r.add(
-    {
-      method: 'get',
-      path: '/api/openapi.json',
-      summary: 'This document',
-      tag,
-      responses: { 200: { description: 'OpenAPI 3.1 document' } },
-    },
-    (_req, res) => {
-      res.json(deps.openapi());
-    },
-  );
+  });
+  r.get('/api/openapi.json', 'This document', {
+    role: 'public',
+    response: openApiDocumentSchema,
+    description: 'OpenAPI 3.1 document',
+    handler: () => deps.openapi(),
+  });
 }

@@ -1,54 +1,30 @@
-import { changeContext, param, type DocumentedRouter } from '../http.js';
-import { parseInput } from '../validation.js';
-import { createSdkKeySchema } from './sdk-key-schemas.js';
+import { z } from 'zod';
+import { changeContext, type DocumentedRouter } from '../http.js';
+import {
+  createdSdkKeySchema,
+  createSdkKeySchema,
+  sdkKeyParams,
+  sdkKeySchema,
+} from './sdk-key-schemas.js';
 import type { SdkKeyService } from './sdk-key-service.js';
 
 /** /api/sdk-keys */
-export function registerSdkKeyRoutes(r: DocumentedRouter, keys: SdkKeyService): void {
-  const tag = 'sdk-keys';
-  r.add(
-    {
-      method: 'get',
-      path: '/api/sdk-keys',
-      summary: 'List SDK keys (never the keys themselves)',
-      tag,
-      responses: { 200: { description: 'Keys', schema: 'SdkKey[]' } },
-    },
-    async (_req, res) => {
-      res.json(await keys.list());
-    },
-  );
-  r.add(
-    {
-      method: 'post',
-      path: '/api/sdk-keys',
-      summary: 'Create an SDK key; the plaintext key is in this answer only',
-      tag,
-      body: createSdkKeySchema,
-      responses: {
-        201: { description: 'Created', schema: 'CreatedSdkKey' },
-        400: { description: 'Invalid body', schema: 'Error' },
-      },
-    },
-    async (req, res) => {
-      const body = parseInput(createSdkKeySchema, req.body);
-      res.status(201).json(await keys.create(body.name, changeContext(req)));
-    },
-  );
-  r.add(
-    {
-      method: 'delete',
-      path: '/api/sdk-keys/:id',
-      summary: 'Revoke an SDK key',
-      tag,
-      responses: {
-        204: { description: 'Revoked' },
-        404: { description: 'No such key', schema: 'Error' },
-      },
-    },
-    async (req, res) => {
-      await keys.revoke(param(req, 'id'), changeContext(req));
-      res.status(204).end();
-    },
-  );
+export function registerSdkKeyRoutes(router: DocumentedRouter, keys: SdkKeyService): void {
+  const r = router.tagged('sdk-keys');
+  r.get('/api/sdk-keys', 'List SDK keys (never the keys themselves)', {
+    role: 'viewer',
+    response: z.array(sdkKeySchema),
+    handler: () => keys.list(),
+  });
+  r.post('/api/sdk-keys', 'Create an SDK key; the plaintext key is in this answer only', {
+    role: 'admin',
+    body: createSdkKeySchema,
+    created: createdSdkKeySchema,
+    handler: ({ body, req }) => keys.create(body.name, changeContext(req)),
+  });
+  r.delete('/api/sdk-keys/:id', 'Revoke an SDK key', {
+    role: 'admin',
+    params: sdkKeyParams,
+    handler: ({ params, req }) => keys.revoke(params.id, changeContext(req)),
+  });
 }
