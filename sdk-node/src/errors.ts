@@ -2,10 +2,23 @@
 export const TailslideErrorCode = {
   /** The configuration passed to `new FlagManager()` is unusable (thrown: a programming error). */
   invalidConfig: 'invalid_config',
+  /**
+   * A per-call argument was unusable (a toggler without a flag name, a non-boolean
+   * `defaultValue`, a `run()` timeout out of range). Reported, never thrown: the call goes on
+   * with the documented fallback.
+   */
+  invalidArgument: 'invalid_argument',
   /** The NATS connection or the KV watch failed; the SDK keeps retrying. */
   natsUnavailable: 'nats_unavailable',
-  /** A KV entry could not be parsed into a rule; the flag evaluates to the caller's default. */
+  /**
+   * A KV entry could not be parsed into a rule. The flag keeps its last good rule (the caller's
+   * default when it never had one); reported once per entry version.
+   */
   invalidRule: 'invalid_rule',
+  /** After the ruleset loaded, a toggler names a flag the app does not have (a typo?). */
+  unknownFlag: 'unknown_flag',
+  /** The app's ruleset loaded empty: likely a wrong `appId` (or no flag created yet). */
+  noFlags: 'no_flags',
   /** A signal flush to Redis failed; its counts were dropped (never retried, never thrown). */
   signalsDropped: 'signals_dropped',
   /** The Redis client reported an error (connection refused, reset, ...). */

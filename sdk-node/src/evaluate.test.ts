@@ -114,7 +114,7 @@ describe('evaluation over arbitrary input', () => {
         store.applyValue('f', value, 1);
         const slot = store.slot('f');
         const id = toUserId(user);
-        const d = evaluateDetailed(slot.flag, id, def, slot.invalid);
+        const d = evaluateDetailed(slot.flag, id, def, slot.invalid !== null);
         expect(typeof d.value).toBe('boolean');
         if (slot.flag) expect(typeof isActiveFor(slot.flag, id)).toBe('boolean');
         else expect(d.value).toBe(def);

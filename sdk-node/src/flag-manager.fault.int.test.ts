@@ -173,6 +173,53 @@ describe('FlagManager when NATS fails', () => {
     expect(m.status).toBe('closed');
   });
 
+  it('close() returns at once when NATS has been frozen (SIGSTOP) since before the first connect', async () => {
+    const appId = uniqueName('app');
+    natsServer.pause();
+    const m = manager({ appId, initTimeoutMs: 200 });
+    try {
+      expect((await m.initialize()).status).toBe('not_ready');
+      const closed = m.close().then(() => 'closed');
+      const late = new Promise((r) => setTimeout(() => r('still closing'), 1000).unref());
+      expect(await Promise.race([closed, late])).toBe('closed');
+    } finally {
+      natsServer.resume();
+      await m.close();
+    }
+  });
+
+  it('keeps reconnecting after a logger that throws once', async () => {
+    const appId = uniqueName('app');
+    await put(testFlagRule({ appId, flagKey: 'f' }));
+    await natsServer.stop();
+    let calls = 0;
+    const m = new FlagManager({
+      appId,
+      nats: natsServer.url,
+      redis: services.redisUrl,
+      redisPrefix: uniqueName('tsdk'),
+      flagsBucket: bucket,
+      retryDelayMs: 100,
+      initTimeoutMs: 200,
+      logger: {
+        warn: () => {
+          if (calls++ === 0) throw new Error('log sink full');
+        },
+        error: () => undefined,
+      },
+    });
+    try {
+      expect((await m.initialize()).status).toBe('not_ready');
+      await eventually(() => calls > 0);
+      await natsServer.start();
+      await eventually(() => m.status === 'ready', 15_000);
+      expect(m.newToggler('f').isFlagActive('u')).toBe(true);
+    } finally {
+      await m.close();
+      await natsServer.start();
+    }
+  }, 30_000);
+
   it('initialize() settles within initTimeoutMs when NATS accepts TCP but never answers', async () => {
     const sockets: Socket[] = [];
     const silent = createServer((s) => sockets.push(s));

@@ -11,9 +11,9 @@ import {
 } from '@tailslide/contracts';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, services, uniqueName } from '../../test-support/index.js';
+import { eventually, freePort, services, uniqueName } from '../../test-support/index.js';
 import { FlagManager, type ChangedEvent } from './flag-manager.js';
-import { testFlagRule } from './testing.js';
+import { InMemoryRulesetSource, testFlagRule } from './testing.js';
 
 let nc: NatsConnection;
 let kv: KV;
@@ -59,6 +59,30 @@ function manager(
 const put = (rule: FlagRule) => kv.put(flagKvKey(rule.appId, rule.flagKey), encodeFlagRule(rule));
 
 describe('FlagManager against NATS KV and Redis', () => {
+  it('accepts a comma-separated NATS server list, as Tower and Airbag read NATS_URL', async () => {
+    const appId = uniqueName('app');
+    await put(testFlagRule({ appId, flagKey: 'a' }));
+    const dead = `nats://127.0.0.1:${await freePort()}`;
+    const m = manager(appId, { nats: ` ${dead}, ${services.natsUrl},` });
+    expect(await m.initialize()).toEqual({ status: 'ready', flags: 1 });
+    expect(m.newToggler('a').isFlagActive('u')).toBe(true);
+  });
+
+  it('writes the signals emitted before its Redis client connected, instead of dropping them', async () => {
+    const appId = uniqueName('app');
+    const m = manager(appId, {
+      nats: undefined,
+      rulesetSource: new InMemoryRulesetSource([testFlagRule({ appId, flagKey: 'a' })]),
+    });
+    const t = m.newToggler('a');
+    t.emitSuccess();
+    t.emitFailure();
+    const init = m.initialize(); // starts connecting Redis; the flush below comes before it is up
+    await m.flush();
+    await init;
+    expect(m.stats()).toMatchObject({ signalsWritten: 2, signalsDropped: 0 });
+  });
+
   it('loads the initial ruleset, then applies live updates and deletes', async () => {
     const appId = uniqueName('app');
     await put(testFlagRule({ appId, flagKey: 'a', whitelist: ['vip'], rolloutPercentage: 0 }));
@@ -198,7 +222,7 @@ describe('FlagManager against NATS KV and Redis', () => {
   it('stays not-ready (and keeps retrying) while the bucket is missing, then becomes ready when it appears', async () => {
     const appId = uniqueName('app');
     const missing = uniqueName('sdk_missing');
-    const m = manager(appId, { flagsBucket: missing, initTimeoutMs: 300, retryDelayMs: 50 });
+    const m = manager(appId, { flagsBucket: missing, initTimeoutMs: 300, retryDelayMs: 100 });
     const errors: string[] = [];
     m.on('error', (e) => errors.push(e.code));
     expect(await m.initialize()).toEqual({ status: 'not_ready', flags: 0 });

@@ -4,17 +4,29 @@ import {
   DEFAULT_FLAGS_BUCKET,
   DEFAULT_REDIS_PREFIX,
   isValidToken,
+  parseNatsServers,
   type FlagRule,
 } from '@tailslide/contracts';
-import { createClient } from 'redis';
 import { TailslideError, TailslideErrorCode, toTailslideError } from './errors.js';
 import { evaluateDetailed, toUserId, type EvaluationDetails } from './evaluate.js';
 import { FlagStore } from './flag-store.js';
+import {
+  MIN_FLUSH_INTERVAL_MS,
+  MIN_RETRY_DELAY_MS,
+  appIdOption,
+  describeValue,
+  isObject,
+  loggerOption,
+  nameOption,
+  optionalString,
+  timerOption,
+  userIdOption,
+} from './options.js';
 import { RedisSignalWriter, type RedisClientLike } from './redis-signal-writer.js';
 import { NatsRulesetSource, type RulesetSource } from './ruleset-source.js';
 import { SignalSink, type SignalSinkStats, type SignalWriter } from './signal-sink.js';
-import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
-import { Toggler, type TogglerOptions } from './toggler.js';
+import { SnapshotFile } from './snapshot-file.js';
+import { Toggler, type TogglerContext, type TogglerOptions } from './toggler.js';
 
 /** Minimal logger (pino, console and most loggers fit). */
 export interface TailslideLogger {
@@ -24,13 +36,17 @@ export interface TailslideLogger {
 
 /** Options of {@link FlagManager}. */
 export interface FlagManagerOptions {
-  /** App id (a token `[A-Za-z0-9_-]{1,64}`) whose flags this manager serves. */
-  readonly appId: string;
+  /**
+   * Id of the app whose flags this manager serves, as Tower issues it (`POST /api/apps` returns
+   * it; the dashboard shows it): a number such as `7`, or the same as a string (`'7'`).
+   */
+  readonly appId: string | number;
   /** Sent as the NATS auth token when the SDK opens the NATS connection. @default none */
   readonly sdkKey?: string | undefined;
   /**
-   * NATS URL (the SDK opens, owns and closes the connection, reconnecting for ever) or an
-   * existing `NatsConnection` (left open on close). Optional only when `rulesetSource` is given.
+   * NATS server list — one URL or several separated by commas, as `NATS_URL` in Tower and Airbag
+   * (the SDK opens, owns and closes the connection, reconnecting for ever) — or an existing
+   * `NatsConnection` (left open on close). Optional only when `rulesetSource` is given.
    */
   readonly nats?: string | NatsConnection | undefined;
   /** Extra nats.js connection options when the SDK opens the connection (TLS, user, ...). @default none */
@@ -44,21 +60,27 @@ export interface FlagManagerOptions {
   readonly flagsBucket?: string | undefined;
   /** Prefix of the Redis keys signals are written to. @default DEFAULT_REDIS_PREFIX ('tailslide') */
   readonly redisPrefix?: string | undefined;
-  /** User id used when `isFlagActive()` is called without one. @default '' */
-  readonly userContext?: string | undefined;
-  /** `initialize()` resolves after at most this long, whatever NATS does. @default 5000 */
+  /** User id used when `isFlagActive()` is called without one (a number is used as its decimal string). @default '' */
+  readonly userContext?: string | number | undefined;
+  /**
+   * `initialize()` resolves after at most this long, whatever NATS, Redis, the logger or a custom
+   * source or writer does (an integer from 1 to 2147483647). @default 5000
+   */
   readonly initTimeoutMs?: number | undefined;
-  /** Interval between signal flushes. @default 250 */
+  /** Interval between signal flushes (an integer from 10 to 2147483647). @default 250 */
   readonly flushIntervalMs?: number | undefined;
   /** File where the last known rules are saved (atomically) and loaded from at start. @default none */
   readonly snapshotFile?: string | undefined;
-  /** Receives errors nobody listens to on the `error` event. @default console, throttled */
+  /**
+   * Receives errors nobody listens to on the `error` event (throttled). A logger that throws is
+   * ignored for that message: it never stops the SDK. @default console
+   */
   readonly logger?: TailslideLogger | undefined;
-  /** Pause between NATS (re)connect / (re)watch attempts. @default 1000 */
+  /** Pause between NATS (re)connect / (re)watch attempts (an integer from 100 to 2147483647). @default 1000 */
   readonly retryDelayMs?: number | undefined;
   /** Replaces the NATS KV source (see `@tailslide/sdk-node/testing`). @default NATS KV watcher */
   readonly rulesetSource?: RulesetSource | undefined;
-  /** Replaces the Redis signal writer. @default RedisSignalWriter */
+  /** Replaces the Redis signal writer (closed by `close()`, like `rulesetSource`). @default RedisSignalWriter */
   readonly signalWriter?: SignalWriter | undefined;
 }
 
@@ -107,25 +129,38 @@ export interface FlagManagerEvents {
   error: [TailslideError];
 }
 
+/** Status of one flag, for monitoring (see `manager.flagStatus()`). */
+export interface FlagStatus {
+  readonly flagKey: string;
+  /** Version of the rule in force, `null` when the app has no usable rule for this key. */
+  readonly version: number | null;
+  /**
+   * Set while the newest entry for this flag could not be parsed: the flag keeps serving the
+   * rule of `version` (its last good rule), or the caller's default when it never had one.
+   */
+  readonly invalid: { readonly version: number | null; readonly message: string } | null;
+}
+
 /** Counters for monitoring. */
 export interface ManagerStats extends SignalSinkStats {
   readonly status: ManagerStatus;
   readonly flags: number;
 }
 
-/** What the manager needs from a Redis client it opened itself. */
-interface OwnedRedis extends RedisClientLike {
-  connect(): Promise<unknown>;
-  destroy(): void;
-}
-
 const ERROR_THROTTLE_MS = 5000;
-const SNAPSHOT_DEBOUNCE_MS = 1000;
+/** How long `close()` waits for a source or writer to close before going on without it. */
+const CLOSE_GRACE_MS = 500;
+/** How many unknown flag names one warning lists. */
+const UNKNOWN_FLAGS_LISTED = 5;
 
 const consoleLogger: TailslideLogger = {
   warn: (m, ...r) => console.warn(m, ...r),
   error: (m, ...r) => console.error(m, ...r),
 };
+
+function invalidConfig(message: string): TailslideError {
+  return new TailslideError(TailslideErrorCode.invalidConfig, message);
+}
 
 /**
  * Serves the flags of one app from memory: rules arrive from the NATS KV (initial load, then live
@@ -136,92 +171,100 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
   readonly #appId: string;
   readonly #userContext: string;
   readonly #initTimeoutMs: number;
-  readonly #snapshotFile: string | undefined;
+  readonly #snapshot: SnapshotFile | null;
   readonly #logger: TailslideLogger;
   readonly #store: FlagStore;
   readonly #source: RulesetSource;
+  readonly #writer: SignalWriter;
   readonly #sink: SignalSink;
-  readonly #ownedRedis: OwnedRedis | null = null;
+  readonly #togglerContext: TogglerContext;
   #status: ManagerStatus = ManagerStatus.notReady;
   #init: Promise<InitializeResult> | null = null;
   #resolveReady: (() => void) | null = null;
   #resync: { seen: Set<string>; changed: Set<string> } | null = null;
   #lastErrorAt = new Map<string, number>();
-  #snapshotTimer: NodeJS.Timeout | null = null;
-  #snapshotWrite: Promise<void> = Promise.resolve();
   #closing: Promise<void> | null = null;
 
+  /** Validates every option once; throws a `TailslideError` (`invalid_config`) naming the bad one. */
   constructor(options: FlagManagerOptions) {
     super();
-    const o = options as Partial<FlagManagerOptions> | undefined;
-    if (!o || typeof o.appId !== 'string' || !isValidToken(o.appId)) {
-      throw new TailslideError(
-        TailslideErrorCode.invalidConfig,
-        'appId must match [A-Za-z0-9_-]{1,64}',
+    if (!isObject(options))
+      throw invalidConfig('new FlagManager(options): options must be an object');
+    const o = options as Partial<FlagManagerOptions>;
+    this.#appId = appIdOption(o.appId);
+    if (o.nats === undefined && o.rulesetSource === undefined) {
+      throw invalidConfig(
+        'nats (a server list like nats://host:4222, or a connection) is required',
       );
     }
-    if (o.nats === undefined && o.rulesetSource === undefined) {
-      throw new TailslideError(
-        TailslideErrorCode.invalidConfig,
-        'nats (URL or connection) is required',
+    if (
+      o.nats !== undefined &&
+      !isObject(o.nats) &&
+      (typeof o.nats !== 'string' || parseNatsServers(o.nats).length === 0)
+    ) {
+      throw invalidConfig(
+        `nats must be a server list (nats://host:4222, several separated by commas) or a NatsConnection; got ${describeValue(o.nats)}`,
       );
     }
     if (o.redis === undefined && o.signalWriter === undefined) {
-      throw new TailslideError(
-        TailslideErrorCode.invalidConfig,
-        'redis (URL or client) is required',
+      throw invalidConfig('redis (a URL like redis://host:6379, or a client) is required');
+    }
+    if (
+      o.redis !== undefined &&
+      !isObject(o.redis) &&
+      (typeof o.redis !== 'string' || o.redis === '')
+    ) {
+      throw invalidConfig(
+        `redis must be a URL (redis://host:6379) or a node-redis client; got ${describeValue(o.redis)}`,
       );
     }
-    const flushIntervalMs = o.flushIntervalMs ?? 250;
-    if (!(flushIntervalMs > 0)) {
-      throw new TailslideError(
-        TailslideErrorCode.invalidConfig,
-        'flushIntervalMs must be positive',
-      );
-    }
-    this.#appId = o.appId;
-    this.#userContext = o.userContext ?? '';
-    this.#initTimeoutMs = o.initTimeoutMs ?? 5000;
-    this.#snapshotFile = o.snapshotFile;
-    this.#logger = o.logger ?? consoleLogger;
-    this.#store = new FlagStore(o.appId);
+    const flushIntervalMs = timerOption(
+      'flushIntervalMs',
+      o.flushIntervalMs,
+      250,
+      MIN_FLUSH_INTERVAL_MS,
+    );
+    const retryDelayMs = timerOption('retryDelayMs', o.retryDelayMs, 1000, MIN_RETRY_DELAY_MS);
+    this.#initTimeoutMs = timerOption('initTimeoutMs', o.initTimeoutMs, 5000, 1);
+    this.#userContext = userIdOption(o.userContext);
+    this.#logger = loggerOption(o.logger) ?? consoleLogger;
+    const flagsBucket = nameOption('flagsBucket', o.flagsBucket, DEFAULT_FLAGS_BUCKET);
+    const redisPrefix = nameOption('redisPrefix', o.redisPrefix, DEFAULT_REDIS_PREFIX);
+    const sdkKey = optionalString('sdkKey', o.sdkKey);
+    const snapshotFile = optionalString('snapshotFile', o.snapshotFile);
+    if (o.natsOptions !== undefined && !isObject(o.natsOptions))
+      throw invalidConfig('natsOptions must be an object of nats.js connection options');
+    if (o.rulesetSource !== undefined && !isObject(o.rulesetSource))
+      throw invalidConfig('rulesetSource must be an object with start() and close()');
+    if (o.signalWriter !== undefined && !isObject(o.signalWriter))
+      throw invalidConfig('signalWriter must be an object with write()');
+
+    this.#store = new FlagStore(this.#appId);
     this.#source =
       o.rulesetSource ??
       new NatsRulesetSource({
-        appId: o.appId,
+        appId: this.#appId,
         nats: o.nats as string | NatsConnection,
-        bucket: o.flagsBucket ?? DEFAULT_FLAGS_BUCKET,
-        sdkKey: o.sdkKey,
+        bucket: flagsBucket,
+        sdkKey,
         natsOptions: o.natsOptions,
-        retryDelayMs: o.retryDelayMs,
+        retryDelayMs,
       });
-    let writer = o.signalWriter;
-    if (!writer) {
-      let client: RedisClientLike;
-      if (typeof o.redis === 'string') {
-        const owned = createClient({
-          url: o.redis,
-          // Reject at once while disconnected instead of queueing: memory stays bounded.
-          disableOfflineQueue: true,
-          commandsQueueMaxLength: 1000,
-          disableClientInfo: true,
-          socket: { reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
-        });
-        owned.on('error', (err: unknown) =>
-          this.#reportError(
-            toTailslideError(TailslideErrorCode.redisUnavailable, 'Redis client error', err),
-          ),
-        );
-        this.#ownedRedis = owned;
-        client = owned;
-      } else {
-        client = o.redis as RedisClientLike;
-      }
-      writer = new RedisSignalWriter({ client, prefix: o.redisPrefix ?? DEFAULT_REDIS_PREFIX });
-    }
+    this.#writer =
+      o.signalWriter ??
+      new RedisSignalWriter({ redis: o.redis as string | RedisClientLike, prefix: redisPrefix });
+    this.#snapshot = snapshotFile
+      ? new SnapshotFile({
+          path: snapshotFile,
+          appId: this.#appId,
+          rules: () => this.#store.rules(),
+          onError: (message, err) =>
+            this.#reportError(toTailslideError(TailslideErrorCode.snapshotFailed, message, err)),
+        })
+      : null;
     this.#sink = new SignalSink({
-      appId: o.appId,
-      writer,
+      appId: this.#appId,
+      writer: this.#writer,
       flushIntervalMs,
       onDropped: (dropped, cause) => {
         const err = toTailslideError(
@@ -232,6 +275,18 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
         this.#reportError(err);
       },
     });
+    this.#togglerContext = {
+      slot: (flagKey) => this.#store.slot(flagKey),
+      sink: this.#sink,
+      defaultUser: this.#userContext,
+      reportInvalidArgument: (flagKey, message) => {
+        if (!this.#due(TailslideErrorCode.invalidArgument)) return;
+        this.#reportError(
+          new TailslideError(TailslideErrorCode.invalidArgument, message, { flagKey }),
+          false,
+        );
+      },
+    };
   }
 
   /** The app this manager serves. */
@@ -246,72 +301,134 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
 
   /**
    * Loads the snapshot file (if configured), starts watching NATS and flushing signals. Resolves
-   * once the full ruleset is loaded or after `initTimeoutMs`, whichever comes first; never
-   * rejects. Idempotent.
+   * once the full ruleset is loaded or after `initTimeoutMs`, whichever comes first, whatever the
+   * source, writer, logger or snapshot file do; never rejects. Idempotent; after `close()` it
+   * resolves at once with status `closed`.
    */
   initialize(): Promise<InitializeResult> {
-    this.#init ??= this.#initialize().catch((err: unknown) => {
-      this.#reportError(
-        toTailslideError(TailslideErrorCode.natsUnavailable, 'initialize failed', err),
-      );
-      return { status: this.#status, flags: this.#store.rules().length };
-    });
+    if (this.#status === ManagerStatus.closed) return Promise.resolve(this.#result());
+    this.#init ??= this.#initialize();
     return this.#init;
+  }
+
+  #result(): InitializeResult {
+    return { status: this.#status, flags: this.#store.rules().length };
   }
 
   async #initialize(): Promise<InitializeResult> {
     const ready = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
     });
-    if (this.#snapshotFile) await this.#loadSnapshot(this.#snapshotFile);
-    if (this.#status !== ManagerStatus.closed) {
-      this.#sink.start();
-      if (this.#ownedRedis) {
-        this.#ownedRedis.connect().catch((err: unknown) => {
-          this.#reportError(
-            toTailslideError(TailslideErrorCode.redisUnavailable, 'cannot connect to Redis', err),
-          );
-        });
-      }
-      this.#source.start({
-        onResync: () => this.#onResync(),
-        onEntry: (key, value, revision) => this.#onEntry(key, value, revision),
-        onSynced: () => this.#onSynced(),
-        onStale: (err) => this.#onStale(err),
-      });
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        ready,
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.#initTimeoutMs);
-          timer.unref();
-        }),
-      ]);
-      clearTimeout(timer);
-    }
-    return { status: this.#status, flags: this.#store.rules().length };
+    let timer: NodeJS.Timeout | undefined;
+    // Ref'd on purpose: the caller awaits this promise, so the process must live until it
+    // settles, even when nothing else (a custom writer, NATS retrying on unref'd timers) holds it.
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#initTimeoutMs);
+    });
+    const start = this.#start().catch((err: unknown) => {
+      this.#reportError(
+        toTailslideError(TailslideErrorCode.natsUnavailable, 'initialize failed', err),
+      );
+    });
+    await Promise.race([start.then(() => ready), timeout]);
+    clearTimeout(timer);
+    return this.#result();
   }
 
-  /** A toggler for one flag. Cheap; keep it and reuse it on the hot path. */
-  newToggler(options: TogglerOptions): Toggler {
-    const flagName = String(options.flagName);
-    return new Toggler(
-      this.#store.slot(flagName),
-      this.#sink.counter(flagName),
-      this.#userContext,
-      options.defaultValue ?? false,
+  async #start(): Promise<void> {
+    if (this.#snapshot) await this.#loadSnapshot(this.#snapshot);
+    if (this.#status === ManagerStatus.closed) return;
+    this.#sink.start();
+    try {
+      this.#writer.start?.({ onError: (err) => this.#reportError(err) });
+    } catch (err) {
+      this.#reportError(
+        toTailslideError(TailslideErrorCode.redisUnavailable, 'signal writer failed to start', err),
+      );
+    }
+    this.#source.start({
+      onResync: () => this.#guard(() => this.#onResync()),
+      onEntry: (key, value, revision) => this.#guard(() => this.#onEntry(key, value, revision)),
+      onSynced: () => this.#guard(() => this.#onSynced()),
+      onStale: (err) => this.#guard(() => this.#onStale(err)),
+    });
+  }
+
+  /**
+   * A toggler for one flag: `newToggler({ flagName: 'new-checkout' })` or
+   * `newToggler('new-checkout')`. Cheap; keep it and reuse it on the hot path. Never throws: a
+   * missing or malformed flag name is reported and gives a toggler that serves its default.
+   */
+  newToggler(options: TogglerOptions | string): Toggler {
+    let flagName = '';
+    let defaultValue: unknown;
+    try {
+      if (typeof options === 'string') flagName = options;
+      else if (isObject(options)) {
+        const name: unknown = (options as { flagName?: unknown }).flagName;
+        if (typeof name === 'string' || typeof name === 'number') flagName = String(name);
+        defaultValue = (options as { defaultValue?: unknown }).defaultValue;
+      }
+    } catch {
+      // a throwing getter: handled as a missing name
+    }
+    if (!isValidToken(flagName) && this.#due(TailslideErrorCode.invalidArgument)) {
+      this.#reportError(
+        new TailslideError(
+          TailslideErrorCode.invalidArgument,
+          `newToggler() needs a flag key ([A-Za-z0-9_-]{1,64}), as newToggler('new-checkout') or newToggler({ flagName: 'new-checkout' }); got ${describeValue(flagName || options)}: this toggler serves its default`,
+        ),
+        false,
+      );
+    }
+    const toggler = new Toggler(
+      flagName,
+      this.#togglerContext,
+      this.#defaultValue(defaultValue, flagName),
     );
+    if (this.#status === ManagerStatus.ready && isValidToken(flagName)) {
+      const slot = this.#store.slot(flagName);
+      if (!slot.flag && !slot.invalid && this.#due(TailslideErrorCode.unknownFlag))
+        this.#reportUnknownFlags([flagName]);
+    }
+    return toggler;
+  }
+
+  #defaultValue(value: unknown, flagKey: string): boolean {
+    if (value === undefined || value === true || value === false) return value === true;
+    if (!this.#due(TailslideErrorCode.invalidArgument)) return false;
+    this.#reportError(
+      new TailslideError(
+        TailslideErrorCode.invalidArgument,
+        `defaultValue must be a boolean; got ${describeValue(value)} for ${flagKey}: using false`,
+        { flagKey },
+      ),
+      false,
+    );
+    return false;
   }
 
   /** Evaluates `flagKey` for a user with the reason. Never throws. */
   evaluate(flagKey: string, userContext?: string, defaultValue = false): EvaluationDetails {
     try {
+      const fallback = this.#defaultValue(defaultValue, String(flagKey));
       const slot = this.#store.peek(flagKey);
       const user = userContext === undefined ? this.#userContext : toUserId(userContext);
-      return evaluateDetailed(slot?.flag, user, defaultValue, slot?.invalid ?? false);
+      return evaluateDetailed(slot?.flag, user, fallback, slot?.invalid != null);
     } catch {
-      return evaluateDetailed(null, '', defaultValue);
+      return evaluateDetailed(null, '', defaultValue === true);
     }
+  }
+
+  /** Status of one flag: the rule version in force and whether its newest entry was rejected. */
+  flagStatus(flagKey: string): FlagStatus {
+    const slot = this.#store.peek(flagKey);
+    const invalid = slot?.invalid ?? null;
+    return {
+      flagKey,
+      version: slot?.flag?.rule.version ?? null,
+      invalid: invalid && { version: invalid.version, message: invalid.message },
+    };
   }
 
   /** The rules currently in force (copies of the parsed KV values). */
@@ -329,50 +446,62 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     return this.#sink.flush();
   }
 
-  /** Flushes signals, saves the snapshot, stops watching and closes what the SDK opened. */
+  /**
+   * Flushes signals, saves the snapshot, stops watching and closes what the SDK opened (a custom
+   * `rulesetSource` / `signalWriter` is closed too). Never rejects.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close().catch((err: unknown) => {
-      this.#logger.warn('tailslide: error while closing', err);
+      this.#log('tailslide: error while closing', err);
     });
     return this.#closing;
   }
 
   async #close(): Promise<void> {
-    const wasLive = this.#status === ManagerStatus.ready;
     this.#status = ManagerStatus.closed;
     this.#resolveReady?.();
     this.#sink.stop();
-    await this.#source.close().catch(() => undefined);
+    await this.#settle(() => this.#source.close());
     await this.#sink.flush();
-    if (this.#snapshotTimer) {
-      clearTimeout(this.#snapshotTimer);
-      this.#snapshotTimer = null;
-      if (wasLive || this.#store.rules().length > 0) this.#saveSnapshot();
-    }
-    await this.#snapshotWrite;
-    if (this.#ownedRedis) {
-      try {
-        this.#ownedRedis.destroy();
-      } catch {
-        // already closed
-      }
+    if (this.#snapshot) await this.#snapshot.close();
+    await this.#settle(() => this.#writer.close?.());
+  }
+
+  // Closes a (possibly user-supplied) part: a throw, a rejection or a hang never stops close().
+  async #settle(fn: () => Promise<unknown> | undefined): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        fn(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+          timer.unref();
+        }),
+      ]);
+    } catch {
+      // closing goes on
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  async #loadSnapshot(path: string): Promise<void> {
+  async #loadSnapshot(snapshot: SnapshotFile): Promise<void> {
+    const snap = await snapshot.load();
+    if (!snap) return;
+    for (const rule of snap.rules) this.#store.applyRule(rule, 0);
+    if (snap.rules.length > 0 && this.#status === ManagerStatus.notReady) {
+      this.#status = ManagerStatus.stale;
+      this.#emit('stale', { reason: 'snapshot' });
+      this.#emit('changed', { flags: snap.rules.map((r) => r.flagKey) });
+    }
+  }
+
+  // Source callbacks must not throw (a throw would break the source's loop); this makes sure.
+  #guard(fn: () => void): void {
     try {
-      const snap = await readSnapshotFile(path, this.#appId);
-      if (!snap) return;
-      for (const rule of snap.rules) this.#store.applyRule(rule, 0);
-      if (snap.rules.length > 0 && this.#status === ManagerStatus.notReady) {
-        this.#status = ManagerStatus.stale;
-        this.#emit('stale', { reason: 'snapshot' });
-        this.#emit('changed', { flags: snap.rules.map((r) => r.flagKey) });
-      }
+      fn();
     } catch (err) {
-      this.#reportError(
-        toTailslideError(TailslideErrorCode.snapshotFailed, `cannot read snapshot ${path}`, err),
-      );
+      this.#log('tailslide: internal error while applying rules', err);
     }
   }
 
@@ -388,13 +517,13 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
         : this.#store.applyValue(flagKey, value, revision);
     if (this.#resync && value !== null) this.#resync.seen.add(flagKey);
     if (outcome.error) {
+      const kept = this.#store.peek(flagKey)?.flag?.rule.version;
       this.#reportError(
         new TailslideError(
           TailslideErrorCode.invalidRule,
-          `invalid rule for flag ${flagKey}: ${outcome.error.message}`,
-          {
-            flagKey,
-          },
+          `invalid rule for flag ${flagKey}: ${outcome.error.message}` +
+            (kept === undefined ? '' : ` (still serving version ${kept})`),
+          { flagKey },
         ),
         false,
       );
@@ -403,7 +532,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     if (this.#resync) this.#resync.changed.add(flagKey);
     else {
       this.#emit('changed', { flags: [flagKey] });
-      this.#scheduleSnapshot();
+      this.#snapshot?.schedule();
     }
   }
 
@@ -417,9 +546,35 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     }
     const was = this.#status;
     this.#status = ManagerStatus.ready;
-    this.#scheduleSnapshot();
+    this.#snapshot?.schedule();
     this.#resolveReady?.();
-    if (was !== ManagerStatus.ready) this.#emit('ready', { flags: this.#store.rules().length });
+    if (was === ManagerStatus.ready) return;
+    const flags = this.#store.rules().length;
+    this.#emit('ready', { flags });
+    if (flags === 0) {
+      this.#reportError(
+        new TailslideError(
+          TailslideErrorCode.noFlags,
+          `app ${this.#appId} has no flags: is appId the id Tower shows for the app? (or create a flag)`,
+        ),
+      );
+    } else {
+      const unknown = this.#store.unknownKeys(UNKNOWN_FLAGS_LISTED);
+      if (unknown.length > 0 && this.#due(TailslideErrorCode.unknownFlag))
+        this.#reportUnknownFlags(unknown);
+    }
+  }
+
+  #reportUnknownFlags(keys: string[]): void {
+    const names = keys.map((k) => `'${k}'`).join(', ');
+    this.#reportError(
+      new TailslideError(
+        TailslideErrorCode.unknownFlag,
+        `app ${this.#appId} has no flag ${names}: togglers serve their default (check the flag key in Tower)`,
+        keys.length === 1 ? { flagKey: keys[0] } : undefined,
+      ),
+      false,
+    );
   }
 
   #onStale(error: TailslideError): void {
@@ -432,45 +587,38 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     }
   }
 
-  #scheduleSnapshot(): void {
-    if (!this.#snapshotFile || this.#snapshotTimer) return;
-    this.#snapshotTimer = setTimeout(() => {
-      this.#snapshotTimer = null;
-      this.#saveSnapshot();
-    }, SNAPSHOT_DEBOUNCE_MS);
-    this.#snapshotTimer.unref();
-  }
-
-  #saveSnapshot(): void {
-    const path = this.#snapshotFile;
-    if (!path) return;
-    const rules = this.#store.rules();
-    this.#snapshotWrite = this.#snapshotWrite
-      .then(() => writeSnapshotFile(path, this.#appId, rules))
-      .catch((err: unknown) => {
-        this.#reportError(
-          toTailslideError(TailslideErrorCode.snapshotFailed, `cannot write snapshot ${path}`, err),
-        );
-      });
-  }
-
   // Emits without letting a throwing listener break the SDK's own loops.
   #emit<K extends keyof FlagManagerEvents>(event: K, ...args: FlagManagerEvents[K]): void {
     try {
       (this.emit as (e: K, ...a: FlagManagerEvents[K]) => boolean)(event, ...args);
     } catch (err) {
-      this.#logger.warn(`tailslide: a '${event}' listener threw`, err);
+      this.#log(`tailslide: a '${event}' listener threw`, err);
     }
   }
 
-  #reportError(err: TailslideError, throttle = true): void {
-    if (throttle) {
-      const now = Date.now();
-      const last = this.#lastErrorAt.get(err.code) ?? 0;
-      if (now - last < ERROR_THROTTLE_MS) return;
-      this.#lastErrorAt.set(err.code, now);
+  // The one way the SDK writes to the logger: a logger that throws loses that line, nothing else.
+  #log(message: string, detail?: unknown): void {
+    try {
+      if (detail === undefined) this.#logger.warn(message);
+      else this.#logger.warn(message, detail);
+    } catch {
+      // the logger is broken; the SDK goes on
     }
+  }
+
+  // Whether a report of `code` is due (at most one per code every ERROR_THROTTLE_MS); checked
+  // before building an error where reports can come by the thousand.
+  #due(code: TailslideErrorCode): boolean {
+    const now = Date.now();
+    const last = this.#lastErrorAt.get(code) ?? 0;
+    if (now - last < ERROR_THROTTLE_MS) return false;
+    this.#lastErrorAt.set(code, now);
+    return true;
+  }
+
+  #reportError(err: TailslideError, throttle = true): void {
+    if (throttle && !this.#due(err.code)) return;
     if (this.listenerCount('error') > 0) this.#emit('error', err);
-    else this.#logger.warn(`tailslide: ${err.message}`);
+    else this.#log(`tailslide: ${err.message}`);
   }
 }

@@ -1,6 +1,6 @@
 import { encodeFlagRule } from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
-import { FlagStore } from './flag-store.js';
+import { FlagStore, MAX_EMPTY_SLOTS } from './flag-store.js';
 import { testFlagRule } from './testing.js';
 
 const rule = (version: number, over = {}) =>
@@ -27,21 +27,55 @@ describe('FlagStore', () => {
     expect(s.slot('f').flag?.rule.version).toBe(1);
   });
 
-  it('marks a flag invalid when its latest entry does not parse, or belongs to another app', () => {
+  it('keeps serving the last good rule when a newer entry does not parse, and marks the flag invalid', () => {
     const s = new FlagStore('shop');
     s.applyValue('f', encodeFlagRule(rule(1)), 1);
     const bad = s.applyValue('f', '{not json', 2);
     expect(bad.error?.code).toBe('invalid_json');
-    expect(s.slot('f').flag).toBeNull();
-    expect(s.slot('f').invalid).toBe(true);
+    expect(bad.changed).toBe(false);
+    expect(s.slot('f').flag?.rule.version).toBe(1);
+    expect(s.slot('f').invalid).toMatchObject({ version: null, revision: 2 });
+    expect(s.rules().map((r) => r.version)).toEqual([1]); // what a snapshot would save
     const other = s.applyValue(
       'g',
       encodeFlagRule(testFlagRule({ appId: 'other', flagKey: 'g' })),
       3,
     );
     expect(other.error?.path).toBe('appId');
+    expect(s.slot('g').flag).toBeNull();
     expect(s.applyValue('f', encodeFlagRule(rule(2)), 4).changed).toBe(true);
-    expect(s.slot('f').invalid).toBe(false);
+    expect(s.slot('f').invalid).toBeNull();
+  });
+
+  it('ignores a bad entry whose version is not newer than the rule held (version ordering)', () => {
+    const s = new FlagStore('shop');
+    s.applyValue('f', encodeFlagRule(rule(5)), 1);
+    const older = s.applyValue('f', JSON.stringify({ ...rule(3), rolloutPercentage: 'lots' }), 2);
+    expect(older).toEqual({ changed: false });
+    expect(s.slot('f').invalid).toBeNull();
+    expect(s.slot('f').flag?.rule.version).toBe(5);
+  });
+
+  it('reports a bad entry once per version, however often it is replayed or rewritten', () => {
+    const s = new FlagStore('shop');
+    s.applyValue('f', encodeFlagRule(rule(1)), 1);
+    const garbage = JSON.stringify({ ...rule(2), active: 'yes' });
+    expect(s.applyValue('f', garbage, 2).error).toBeDefined();
+    expect(s.applyValue('f', garbage, 2).error).toBeUndefined(); // a replay after a resync
+    expect(s.applyValue('f', garbage, 3).error).toBeUndefined(); // the same version written again
+    expect(s.applyValue('f', JSON.stringify({ ...rule(3), active: 'yes' }), 4).error).toBeDefined();
+    expect(s.slot('f').invalid?.version).toBe(3);
+  });
+
+  it('holds a bounded number of slots whatever names togglers ask for, and detaches the ones it drops', () => {
+    const s = new FlagStore('shop');
+    s.applyRule(testFlagRule({ appId: 'shop', flagKey: 'kept' }), 1);
+    const first = s.slot('n0');
+    for (let i = 1; i <= MAX_EMPTY_SLOTS * 3; i++) s.slot(`n${i}`);
+    expect(s.size).toBeLessThanOrEqual(MAX_EMPTY_SLOTS + 1);
+    expect(first.detached).toBe(true);
+    expect(s.slot('kept').flag).not.toBeNull(); // slots with a rule are never dropped
+    expect(s.slot('n0')).not.toBe(first);
   });
 
   it('drops flags not seen in a full resync', () => {

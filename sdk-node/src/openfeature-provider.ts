@@ -79,6 +79,9 @@ function typeMismatch<T>(defaultValue: T): Promise<ResolutionDetails<T>> {
   });
 }
 
+/** Togglers `track()` keeps; beyond it they are made again, so memory stays bounded. */
+const MAX_TRACKED_TOGGLERS = 1024;
+
 /**
  * OpenFeature server provider backed by a {@link FlagManager}: boolean flags resolve through the
  * same evaluator as `isFlagActive` (targetingKey = user id); manager events map to provider
@@ -169,6 +172,8 @@ export class TailslideProvider implements Provider {
     if (typeof flagKey !== 'string') return;
     let t = this.#togglers.get(flagKey);
     if (!t) {
+      // Bounded whatever flag keys callers track: togglers are cheap to make again.
+      if (this.#togglers.size >= MAX_TRACKED_TOGGLERS) this.#togglers.clear();
       t = this.#manager.newToggler({ flagName: flagKey });
       this.#togglers.set(flagKey, t);
     }

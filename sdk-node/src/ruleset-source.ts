@@ -1,7 +1,8 @@
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { appFlagsKvFilter, parseFlagKvKey } from '@tailslide/contracts';
+import { appFlagsKvFilter, parseFlagKvKey, parseNatsServers } from '@tailslide/contracts';
 import { TailslideErrorCode, toTailslideError, type TailslideError } from './errors.js';
+import { MIN_RETRY_DELAY_MS, timerOption } from './options.js';
 
 /** Receives what a {@link RulesetSource} sees. Every callback must not throw. */
 export interface RulesetListener {
@@ -27,7 +28,10 @@ export interface RulesetSource {
 export interface NatsRulesetSourceOptions {
   /** App whose flags are watched. */
   readonly appId: string;
-  /** A NATS URL (the source opens and owns the connection) or an existing connection. */
+  /**
+   * A NATS server list — one URL, or several separated by commas as in `NATS_URL` (the source
+   * opens and owns the connection) — or an existing connection.
+   */
   readonly nats: string | NatsConnection;
   /** KV bucket name. */
   readonly bucket: string;
@@ -35,8 +39,26 @@ export interface NatsRulesetSourceOptions {
   readonly sdkKey?: string | undefined;
   /** Extra connection options when the source opens the connection (TLS, user, ...). */
   readonly natsOptions?: Partial<NodeConnectionOptions> | undefined;
-  /** Pause between attempts to (re)connect or (re)watch. @default 1000 */
+  /** Pause between attempts to (re)connect or (re)watch (an integer from 100 to 2147483647). @default 1000 */
   readonly retryDelayMs?: number | undefined;
+}
+
+// Calls each listener callback so that a throw (a broken logger behind it, say) never escapes
+// into the supervisor loop: one bad callback must not stop reconnection for good.
+function safeListener(listener: RulesetListener): RulesetListener {
+  const call = (fn: () => void) => {
+    try {
+      fn();
+    } catch {
+      // the listener's own business; the source goes on
+    }
+  };
+  return {
+    onResync: () => call(() => listener.onResync()),
+    onEntry: (key, value, revision) => call(() => listener.onEntry(key, value, revision)),
+    onSynced: () => call(() => listener.onSynced()),
+    onStale: (error) => call(() => listener.onStale(error)),
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -59,19 +81,27 @@ interface WatchInternals {
  */
 export class NatsRulesetSource implements RulesetSource {
   readonly #opts: NatsRulesetSourceOptions;
+  readonly #retryMs: number;
   #nc: NatsConnection | null = null;
+  // True while nats.js dials: its connect() cannot be cancelled, so close() does not wait for it
+  // (a frozen server would hold close() for the whole connect timeout); #connect closes the
+  // connection as soon as the dial returns.
+  #dialing = false;
   #owned = false;
   #closed = false;
   #watch: { stop(): void } | null = null;
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
 
+  /** Throws a `TailslideError` (`invalid_config`) for a `retryDelayMs` out of range. */
   constructor(opts: NatsRulesetSourceOptions) {
     this.#opts = opts;
+    this.#retryMs = timerOption('retryDelayMs', opts.retryDelayMs, 1000, MIN_RETRY_DELAY_MS);
   }
 
-  start(listener: RulesetListener): void {
+  start(rawListener: RulesetListener): void {
     if (this.#loop) return;
+    const listener = safeListener(rawListener);
     this.#loop = this.#run(listener).catch((err: unknown) => {
       listener.onStale(
         toTailslideError(TailslideErrorCode.natsUnavailable, 'ruleset source stopped', err),
@@ -87,11 +117,7 @@ export class NatsRulesetSource implements RulesetSource {
     if (nc && this.#owned) {
       await nc.close().catch(() => undefined);
     }
-    await this.#loop;
-  }
-
-  get #retryMs(): number {
-    return this.#opts.retryDelayMs ?? 1000;
+    if (!this.#dialing) await this.#loop;
   }
 
   async #pause(): Promise<void> {
@@ -107,8 +133,9 @@ export class NatsRulesetSource implements RulesetSource {
     if (typeof target !== 'string') return target;
     while (!this.#closed) {
       try {
+        this.#dialing = true;
         const nc = await connect({
-          servers: target,
+          servers: parseNatsServers(target),
           name: `tailslide-sdk:${this.#opts.appId}`,
           ...(this.#opts.sdkKey ? { token: this.#opts.sdkKey } : {}),
           maxReconnectAttempts: -1,
@@ -120,6 +147,8 @@ export class NatsRulesetSource implements RulesetSource {
           // The first connection is retried by our own unref'd loop instead of nats.js's
           // waitOnFirstConnect, whose dial loop cannot be cancelled by close().
           waitOnFirstConnect: false,
+        }).finally(() => {
+          this.#dialing = false;
         });
         this.#owned = true;
         if (this.#closed) {

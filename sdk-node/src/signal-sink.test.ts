@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextFlushDelay, SignalSink, type SignalBatch, type SignalWriter } from './signal-sink.js';
+import {
+  newSignalCounter,
+  nextFlushDelay,
+  SignalSink,
+  type SignalBatch,
+  type SignalWriter,
+} from './signal-sink.js';
 
 class Recorder implements SignalWriter {
   batches: SignalBatch[] = [];
@@ -19,12 +25,11 @@ describe('SignalSink', () => {
     let now = 10_000;
     const w = new Recorder();
     const sink = new SignalSink({ appId: 'shop', writer: w, now: () => now });
-    const a = sink.counter('a');
-    const b = sink.counter('b');
-    expect(sink.counter('a')).toBe(a);
-    for (let i = 0; i < 1000; i++) a.successes++;
-    a.failures += 3;
-    b.failures++;
+    const a = newSignalCounter('a');
+    const b = newSignalCounter('b');
+    for (let i = 0; i < 1000; i++) sink.success(a);
+    sink.add(a, 0, 3);
+    sink.failure(b);
     now = 10_250;
     await sink.flush();
     expect(w.batches).toEqual([
@@ -46,21 +51,21 @@ describe('SignalSink', () => {
     const w = new Recorder();
     const dropped: number[] = [];
     const sink = new SignalSink({ appId: 'shop', writer: w, onDropped: (n) => dropped.push(n) });
-    const c = sink.counter('a');
+    const c = newSignalCounter('a');
     w.fail = new Error('The client is offline');
     for (let round = 0; round < 50; round++) {
-      c.successes += 10;
+      sink.add(c, 10, 0);
       await sink.flush();
     }
     expect(dropped).toHaveLength(50);
     expect(sink.stats).toMatchObject({ failedFlushes: 50, signalsDropped: 500, signalsWritten: 0 });
     w.fail = null;
-    c.failures++;
+    sink.failure(c);
     await sink.flush();
     expect(w.batches.at(-1)?.entries).toEqual([{ flagKey: 'a', successes: 0, failures: 1 }]);
   });
 
-  it('gives up on a flush that never settles after flushTimeoutMs, and drops new batches while it is stuck', async () => {
+  it('stops waiting for a flush after flushTimeoutMs, drops new batches while it is stuck, and counts it as written when it lands late', async () => {
     let calls = 0;
     let release: () => void = () => undefined;
     const stuck: SignalWriter = {
@@ -70,18 +75,18 @@ describe('SignalSink', () => {
       },
     };
     const sink = new SignalSink({ appId: 'shop', writer: stuck, flushTimeoutMs: 20 });
-    const c = sink.counter('a');
-    c.successes = 5;
-    await sink.flush();
-    expect(sink.stats).toMatchObject({ failedFlushes: 1, signalsDropped: 5 });
-    c.successes = 3;
+    const c = newSignalCounter('a');
+    sink.add(c, 5, 0);
+    await sink.flush(); // returns after the timeout; the write is still pending
+    expect(sink.stats).toMatchObject({ failedFlushes: 0, signalsDropped: 0, signalsWritten: 0 });
+    sink.add(c, 3, 0);
     await sink.flush();
     expect(calls).toBe(1); // nothing more piled up behind the stuck write
-    expect(sink.stats).toMatchObject({ failedFlushes: 2, signalsDropped: 8 });
-    release();
-    await Promise.resolve();
-    await Promise.resolve();
-    c.failures = 1;
+    expect(sink.stats).toMatchObject({ failedFlushes: 1, signalsDropped: 3 });
+    release(); // the first write lands after all: its 5 signals were written, not dropped
+    await new Promise((r) => setImmediate(r));
+    expect(sink.stats).toMatchObject({ flushes: 1, signalsWritten: 5, signalsDropped: 3 });
+    sink.failure(c);
     await sink.flush();
     expect(calls).toBe(2);
   });
@@ -98,10 +103,10 @@ describe('SignalSink', () => {
       },
     };
     const sink = new SignalSink({ appId: 'shop', writer: slow });
-    const c = sink.counter('a');
-    c.successes = 1;
+    const c = newSignalCounter('a');
+    sink.success(c);
     const first = sink.tick();
-    c.successes = 2;
+    sink.add(c, 2, 0);
     void sink.tick();
     void sink.tick();
     expect(calls).toBe(1);

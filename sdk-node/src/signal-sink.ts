@@ -1,10 +1,22 @@
 import { FINE_RESOLUTION_MS } from '@tailslide/contracts';
+import type { TailslideError } from './errors.js';
 
-/** Success/failure counts of one flag since the last flush. Togglers increment it directly. */
+/**
+ * Success/failure counts of one flag since the last flush. Togglers count through
+ * {@link SignalSink.success} / {@link SignalSink.failure}, which queue the counter for the next
+ * flush the first time it moves: a flush visits only the flags that have counts.
+ */
 export interface SignalCounter {
   readonly flagKey: string;
   successes: number;
   failures: number;
+  /** Whether the counter is in the sink's queue for the next flush. */
+  queued: boolean;
+}
+
+/** A zeroed counter for `flagKey`. */
+export function newSignalCounter(flagKey: string): SignalCounter {
+  return { flagKey, successes: 0, failures: 0, queued: false };
 }
 
 /** Counts of one flag in a batch. */
@@ -25,23 +37,35 @@ export interface SignalBatch {
   readonly entries: readonly SignalBatchEntry[];
 }
 
+/** Receives what a {@link SignalWriter} reports. */
+export interface SignalWriterListener {
+  /** Infrastructure trouble (connection refused, reset, ...). Must not throw. */
+  onError(error: TailslideError): void;
+}
+
 /**
  * Persists signal batches. One call = one round trip. The plain-Redis writer is
- * `RedisSignalWriter`; a RedisTimeSeries writer can implement the same interface.
+ * `RedisSignalWriter`; a RedisTimeSeries writer can implement the same interface. Like a
+ * `RulesetSource`, a writer owns what it opened: the manager calls `start` from `initialize()`
+ * and `close` from `close()`.
  */
 export interface SignalWriter {
   write(batch: SignalBatch): Promise<void>;
+  /** Opens what the writer needs (returns at once; connecting goes on in the background). */
+  start?(listener: SignalWriterListener): void;
+  /** Releases what the writer opened. */
+  close?(): Promise<void>;
 }
 
 /** Counters of the sink, for `manager.stats()`. */
 export interface SignalSinkStats {
   /** Flushes that reached the writer successfully. */
   readonly flushes: number;
-  /** Flushes that failed or timed out. */
+  /** Flushes that failed (a flush that timed out counts once it settles, as what it turned out to be). */
   readonly failedFlushes: number;
   /** Signals (successes + failures) written. */
   readonly signalsWritten: number;
-  /** Signals dropped because their flush failed or timed out (never retried). */
+  /** Signals dropped because their flush failed (never retried). */
   readonly signalsDropped: number;
 }
 
@@ -51,7 +75,10 @@ export interface SignalSinkOptions {
   readonly writer: SignalWriter;
   /** @default 250 */
   readonly flushIntervalMs?: number | undefined;
-  /** A flush not settled after this long counts as failed, so one slow Redis never piles up work. @default 2000 */
+  /**
+   * A flush not settled after this long stops holding up `flush()`; while it stays unsettled, new
+   * batches are dropped, so one slow Redis never piles up work. @default 2000
+   */
   readonly flushTimeoutMs?: number | undefined;
   /** Clock, for tests. @default Date.now */
   readonly now?: (() => number) | undefined;
@@ -72,8 +99,9 @@ export function nextFlushDelay(nowMs: number, intervalMs: number): number {
 
 /**
  * Aggregates emits in memory and flushes them periodically in one writer call. Memory is bounded
- * by the number of flags: emits only bump a per-flag counter; at most one flush is in flight; a
- * failed flush drops its counts (counted in `signalsDropped`) instead of queueing them.
+ * by the number of flags that counted since the last flush: an emit bumps its flag's counter
+ * (queued once per flush); at most one flush is in flight; a failed flush drops its counts
+ * (counted in `signalsDropped`) instead of queueing them.
  */
 export class SignalSink {
   readonly #appId: string;
@@ -82,8 +110,7 @@ export class SignalSink {
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #onDropped: (dropped: number, cause: unknown) => void;
-  readonly #counters = new Map<string, SignalCounter>();
-  readonly #list: SignalCounter[] = [];
+  #queue: SignalCounter[] = [];
   #timer: NodeJS.Timeout | null = null;
   #inFlight: Promise<void> | null = null;
   // A write that timed out but has not settled yet: while it is stuck in the client, new
@@ -102,15 +129,28 @@ export class SignalSink {
     this.#lastCollectAt = this.#now();
   }
 
-  /** The counter of `flagKey`, shared by every toggler of that flag. */
-  counter(flagKey: string): SignalCounter {
-    let c = this.#counters.get(flagKey);
-    if (!c) {
-      c = { flagKey, successes: 0, failures: 0 };
-      this.#counters.set(flagKey, c);
-      this.#list.push(c);
-    }
-    return c;
+  /** Counts one success of `c`'s flag (O(1), in memory). */
+  success(c: SignalCounter): void {
+    c.successes++;
+    if (!c.queued) this.#enqueue(c);
+  }
+
+  /** Counts one failure of `c`'s flag (O(1), in memory). */
+  failure(c: SignalCounter): void {
+    c.failures++;
+    if (!c.queued) this.#enqueue(c);
+  }
+
+  /** Adds counts to `c`'s flag at once. */
+  add(c: SignalCounter, successes: number, failures: number): void {
+    c.successes += successes;
+    c.failures += failures;
+    if (!c.queued) this.#enqueue(c);
+  }
+
+  #enqueue(c: SignalCounter): void {
+    c.queued = true;
+    this.#queue.push(c);
   }
 
   /**
@@ -160,14 +200,33 @@ export class SignalSink {
     const now = this.#now();
     const atMs = Math.floor((this.#lastCollectAt + now) / 2);
     this.#lastCollectAt = now;
-    let entries: SignalBatchEntry[] | null = null;
-    for (const c of this.#list) {
+    const queue = this.#queue;
+    if (queue.length === 0) return null;
+    this.#queue = [];
+    const entries: SignalBatchEntry[] = [];
+    for (const c of queue) {
+      c.queued = false;
       if (c.successes === 0 && c.failures === 0) continue;
-      (entries ??= []).push({ flagKey: c.flagKey, successes: c.successes, failures: c.failures });
+      entries.push({ flagKey: c.flagKey, successes: c.successes, failures: c.failures });
       c.successes = 0;
       c.failures = 0;
     }
-    return entries ? { appId: this.#appId, atMs, entries } : null;
+    return entries.length > 0 ? { appId: this.#appId, atMs, entries } : null;
+  }
+
+  #written(total: number): void {
+    this.#stats.flushes++;
+    this.#stats.signalsWritten += total;
+  }
+
+  #dropped(total: number, cause: unknown): void {
+    this.#stats.failedFlushes++;
+    this.#stats.signalsDropped += total;
+    try {
+      this.#onDropped(total, cause);
+    } catch {
+      // a reporting callback must never break flushing
+    }
   }
 
   #flushNow(): Promise<void> {
@@ -175,61 +234,37 @@ export class SignalSink {
     if (!batch) return Promise.resolve();
     let total = 0;
     for (const e of batch.entries) total += e.successes + e.failures;
-    const p = this.#write(batch).then(
-      () => {
-        this.#stats.flushes++;
-        this.#stats.signalsWritten += total;
-      },
-      (err: unknown) => {
-        this.#stats.failedFlushes++;
-        this.#stats.signalsDropped += total;
-        try {
-          this.#onDropped(total, err);
-        } catch {
-          // a reporting callback must never break flushing
-        }
-      },
-    );
-    const done = p.finally(() => {
-      if (this.#inFlight === done) this.#inFlight = null;
-    });
-    this.#inFlight = done;
-    return done;
-  }
-
-  #write(batch: SignalBatch): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`flush timed out after ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
-      timer.unref();
-    });
     if (this.#stuckWrite) {
-      clearTimeout(timer);
-      return Promise.reject(new Error('the previous flush is still pending'));
+      this.#dropped(total, new Error('the previous flush is still pending'));
+      return Promise.resolve();
     }
     let write: Promise<void>;
     try {
-      write = this.#writer.write(batch);
+      write = Promise.resolve(this.#writer.write(batch));
     } catch (err) {
       write = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    let settled = false;
-    const tracked = write.then(
-      () => {
-        settled = true;
-        if (this.#stuckWrite === tracked) this.#stuckWrite = null;
-      },
-      () => {
-        settled = true; // a late rejection after the timeout must not go unhandled
-        if (this.#stuckWrite === tracked) this.#stuckWrite = null;
-      },
+    // Counted when the write settles, as what it turned out to be: a write that outlives the
+    // timeout and lands later is written, not dropped.
+    const settled = write.then(
+      () => this.#written(total),
+      (err: unknown) => this.#dropped(total, err),
     );
-    return Promise.race([write, timeout]).finally(() => {
-      clearTimeout(timer);
-      if (!settled) this.#stuckWrite = tracked;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.#timeoutMs);
+      timer.unref();
     });
+    const done = Promise.race([settled.then(() => false), timedOut]).then((late) => {
+      clearTimeout(timer);
+      if (this.#inFlight === done) this.#inFlight = null;
+      if (!late) return;
+      this.#stuckWrite = settled;
+      void settled.finally(() => {
+        if (this.#stuckWrite === settled) this.#stuckWrite = null;
+      });
+    });
+    this.#inFlight = done;
+    return done;
   }
 }

@@ -79,3 +79,73 @@ export async function readSnapshotFile(
   }
   return { appId, savedAt: typeof o.savedAt === 'string' ? o.savedAt : '', rules, skipped };
 }
+
+/** Options of {@link SnapshotFile}. */
+export interface SnapshotFileOptions {
+  readonly path: string;
+  readonly appId: string;
+  /** The rules to save, read when a save runs (so a burst of changes is saved once). */
+  readonly rules: () => readonly FlagRule[];
+  /** Quiet time after a change before the file is written. @default 1000 */
+  readonly debounceMs?: number | undefined;
+  /** Receives a failed read or write (never throws). */
+  readonly onError: (message: string, err: unknown) => void;
+}
+
+/**
+ * The manager's snapshot file: loaded once at start, saved (atomically, debounced) after rules
+ * change, and saved one last time on close. Its timer is unref'd; writes never overlap.
+ */
+export class SnapshotFile {
+  readonly #opts: SnapshotFileOptions;
+  readonly #debounceMs: number;
+  #timer: NodeJS.Timeout | null = null;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(opts: SnapshotFileOptions) {
+    this.#opts = opts;
+    this.#debounceMs = opts.debounceMs ?? 1000;
+  }
+
+  /** The file's path. */
+  get path(): string {
+    return this.#opts.path;
+  }
+
+  /** Reads the snapshot; `null` when there is none or it cannot be read (reported). */
+  async load(): Promise<SnapshotContents | null> {
+    try {
+      return await readSnapshotFile(this.#opts.path, this.#opts.appId);
+    } catch (err) {
+      this.#opts.onError(`cannot read snapshot ${this.#opts.path}`, err);
+      return null;
+    }
+  }
+
+  /** Saves after `debounceMs` of quiet (a save already scheduled covers this change too). */
+  schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#save();
+    }, this.#debounceMs);
+    this.#timer.unref();
+  }
+
+  /** Writes a pending save now and waits for every write. */
+  async close(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#save();
+    }
+    await this.#writing;
+  }
+
+  #save(): void {
+    const { path, appId } = this.#opts;
+    this.#writing = this.#writing
+      .then(() => writeSnapshotFile(path, appId, this.#opts.rules()))
+      .catch((err: unknown) => this.#opts.onError(`cannot write snapshot ${path}`, err));
+  }
+}

@@ -1,9 +1,12 @@
 /**
- * Packs @tailslide/contracts and @tailslide/sdk-node, installs both tarballs in a temp folder (npm
- * installs the NATS/Redis peers), and runs the README quick start from ESM and from CommonJS
- * against the local NATS and Redis. Each script must also exit on its own after close().
+ * What a user of the packed SDK meets. Packs @tailslide/contracts and @tailslide/sdk-node, checks
+ * what the tarballs hold, installs them into a fresh `npm init -y` project with the README's
+ * install command under `--engine-strict` (this Node), type-checks ESM and CommonJS consumers
+ * under `node16`, `nodenext` and `bundler`, then runs the README quick start (CommonJS and ESM)
+ * against the local NATS and Redis: it prints the flag off, Tower (here: a KV write) turns it on,
+ * it prints ON, and Ctrl-C lets the process exit by itself.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,125 +16,271 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { encodeFlagRule, flagKvKey } from '@tailslide/contracts';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { services, uniqueName } from '../../test-support/index.js';
+import { deleteKeysWithPrefix, freePort, services, uniqueName } from '../../test-support/index.js';
 import { testFlagRule } from '../src/testing.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
+const tsc = join(root, 'node_modules/.bin/tsc');
 
-function quickStart(kind: 'esm' | 'cjs'): string {
-  const m = new RegExp(`<!-- quickstart:${kind} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``).exec(readme);
-  if (!m?.[1]) throw new Error(`README has no ${kind} quick start`);
+function block(marker: string, lang: string): string {
+  const m = new RegExp(`<!-- ${marker} -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  if (!m?.[1]) throw new Error(`README has no ${marker} block`);
   return m[1];
 }
 
-// Point the quick start at a private bucket / app / prefix and print what it saw, then close.
-function adapt(
-  code: string,
-  appId: string,
-  bucket: string,
-  prefix: string,
-  kind: 'esm' | 'cjs',
-): string {
-  const opts = `appId: '${appId}', flagsBucket: '${bucket}', redisPrefix: '${prefix}', initTimeoutMs: 10000`;
-  // The snippet closes the manager itself; report what it saw just before that.
-  let out = code.replace("appId: 'shop'", opts).replace(/^\s*await manager\.close\(\);.*$/m, '');
-  const report =
-    "console.log(JSON.stringify({ status: manager.status, active: checkout.isFlagActive('user-42') }));" +
-    ' await manager.flush(); await manager.close();';
-  out =
-    kind === 'esm'
-      ? `${out}\n${report}\n`
-      : out.replace(/\n}\nmain\(\);/, `\n  ${report}\n}\nmain();`);
-  if (out === code || !out.includes('manager.close()'))
-    throw new Error('quick start did not adapt');
+/** The README's `npm install` line (continuations joined), tarballs taken from the project folder. */
+function installArgs(): string[] {
+  const line = /^npm install (?:[^\n\\]|\\\n)*/m.exec(block('install', 'sh'))?.[0];
+  if (!line) throw new Error('README install block has no npm install line');
+  return line
+    .replace(/\\\n/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(2)
+    .map((a) => a.replace(/^\/tmp\//, './'));
+}
+
+// Points the quick start at this test's private bucket, app id and Redis prefix.
+function adapt(code: string, appId: number, bucket: string, prefix: string): string {
+  const out = code.replace(
+    /appId: 1,[^\n]*/,
+    `appId: ${appId}, flagsBucket: '${bucket}', redisPrefix: '${prefix}',`,
+  );
+  if (out === code) throw new Error('quick start did not adapt');
   return out;
 }
 
 let dir: string;
 let nc: NatsConnection;
 let kv: KV;
+let packed: { name: string; files: { path: string }[] }[];
 const bucket = uniqueName('sdk_pack');
-const appId = uniqueName('app');
 const prefix = uniqueName('tsdkpack');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tailslide-pack-'));
   nc = await connect({ servers: services.natsUrl });
   kv = await new Kvm(nc).create(bucket, { history: 1 });
-  await kv.put(
-    flagKvKey(appId, 'new-checkout'),
-    encodeFlagRule(testFlagRule({ appId, flagKey: 'new-checkout' })),
-  );
   await run('npx', ['tsc', '-b', 'sdk-node/tsconfig.build.json'], { cwd: root });
-  await run('npm', ['pack', '-w', 'contracts', '-w', 'sdk-node', '--pack-destination', dir], {
-    cwd: root,
-  });
-  const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
-  expect(tarballs).toHaveLength(2);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true }));
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--json', '-w', 'contracts', '-w', 'sdk-node', '--pack-destination', dir],
+    { cwd: root },
+  );
+  packed = JSON.parse(stdout) as typeof packed;
+  expect(readdirSync(dir).filter((f) => f.endsWith('.tgz'))).toHaveLength(2);
+  await run('npm', ['init', '-y'], { cwd: dir });
   await run(
     'npm',
     [
       'install',
+      '--engine-strict',
       '--no-audit',
       '--no-fund',
       '--prefer-offline',
       '--loglevel=error',
-      ...tarballs.map((t) => `./${t}`),
+      ...installArgs(),
     ],
     { cwd: dir },
   );
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   await kv?.destroy();
   await nc?.close();
   const redis = createClient({ url: services.redisUrl });
   await redis.connect();
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length) await redis.del(keys);
+  await deleteKeysWithPrefix(redis, prefix);
   redis.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('packaged SDK', () => {
-  it('runs the README quick start from ESM and exits by itself', async () => {
-    writeFileSync(
-      join(dir, 'quickstart.mjs'),
-      adapt(quickStart('esm'), appId, bucket, prefix, 'esm'),
-    );
-    const { stdout } = await run(process.execPath, ['quickstart.mjs'], {
-      cwd: dir,
-      timeout: 30_000,
+/**
+ * Runs `file` in the project, waits for `off`, turns the flag on (a newer KV entry, as Tower
+ * writes it), waits for `ON`, then sends SIGINT: the quick start closes and the process must exit
+ * on its own.
+ */
+async function turnOn(
+  file: string,
+  appId: number,
+): Promise<{ lines: string[]; code: number | null }> {
+  const rule = testFlagRule({ appId: String(appId), flagKey: 'new-checkout', active: false });
+  await kv.put(flagKvKey(rule.appId, rule.flagKey), encodeFlagRule(rule));
+  const child = spawn(process.execPath, [file], { cwd: dir });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const seen = (text: string) =>
+    new Promise<void>((res, rej) => {
+      const check = () => {
+        if (!out.includes(text)) return;
+        child.stdout.off('data', check);
+        res();
+      };
+      child.stdout.on('data', check);
+      child.once('exit', () => rej(new Error(`exited before printing ${text}: ${out}`)));
+      check();
     });
-    expect(JSON.parse(stdout.trim())).toEqual({ status: 'ready', active: true });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  try {
+    await seen('is off');
+    await kv.put(
+      flagKvKey(rule.appId, rule.flagKey),
+      encodeFlagRule({ ...rule, version: 2, active: true }),
+    );
+    await seen('is ON');
+    child.kill('SIGINT');
+    const code = await Promise.race([
+      exited,
+      new Promise<'hung'>((res) => setTimeout(() => res('hung'), 15_000)),
+    ]);
+    if (code === 'hung') throw new Error('the quick start did not exit after Ctrl-C');
+    return { lines: out.trim().split('\n'), code };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+describe('packed SDK', () => {
+  it('ships no tests, no build info, no declaration maps, and JS maps that carry their sources', () => {
+    for (const pkg of packed) {
+      const paths = pkg.files.map((f) => f.path);
+      expect(paths.filter((p) => /\.test\.|tsbuildinfo|\.d\.ts\.map$|^src\//.test(p))).toEqual([]);
+      for (const map of paths.filter((p) => p.endsWith('.js.map'))) {
+        const installed = join(dir, 'node_modules', pkg.name, map);
+        const m = JSON.parse(readFileSync(installed, 'utf8')) as {
+          sources: string[];
+          sourcesContent?: (string | null)[];
+        };
+        expect(m.sourcesContent?.length, map).toBe(m.sources.length);
+        expect(
+          m.sourcesContent?.every((s) => typeof s === 'string' && s.length > 0),
+          map,
+        ).toBe(true);
+      }
+      // Every entry point a consumer can resolve is in the tarball.
+      const manifest = JSON.parse(
+        readFileSync(join(dir, 'node_modules', pkg.name, 'package.json'), 'utf8'),
+      ) as { exports: Record<string, string | Record<string, Record<string, string> | string>> };
+      for (const entry of Object.values(manifest.exports)) {
+        if (typeof entry === 'string') continue;
+        for (const [condition, target] of Object.entries(entry)) {
+          if (condition === 'source') continue; // the monorepo's own condition: TypeScript sources
+          for (const file of typeof target === 'string' ? [target] : Object.values(target))
+            expect(paths, `${pkg.name} ${condition} ${file}`).toContain(file.replace(/^\.\//, ''));
+        }
+      }
+    }
+  });
+
+  it('installs with --engine-strict on this Node: engines match the dependency tree', () => {
+    const sdk = JSON.parse(
+      readFileSync(join(dir, 'node_modules/@tailslide/sdk-node/package.json'), 'utf8'),
+    ) as { engines: { node: string } };
+    expect(sdk.engines.node).toBe('>=20.19');
+    expect(process.versions.node.split('.')[0]).toBe('20'); // CI's Node: the major we state
+  });
+
+  it.each(['node16', 'nodenext', 'bundler'])(
+    'type-checks ESM and CommonJS consumers under moduleResolution %s',
+    async (resolution) => {
+      writeFileSync(
+        join(dir, 'esm-consumer.mts'),
+        [
+          "import { FlagManager, TailslideError, type Toggler } from '@tailslide/sdk-node';",
+          "import { createTestFlagManager } from '@tailslide/sdk-node/testing';",
+          "import { parseNatsServers } from '@tailslide/contracts';",
+          "const m = new FlagManager({ appId: 1, nats: 'nats://127.0.0.1:4222', redis: 'redis://127.0.0.1:6379' });",
+          "const t: Toggler = m.newToggler('new-checkout');",
+          "export const on: boolean = t.isFlagActive('user-42');",
+          'export { createTestFlagManager, TailslideError, parseNatsServers };',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(dir, 'cjs-consumer.cts'),
+        [
+          "import sdk = require('@tailslide/sdk-node');",
+          "import testing = require('@tailslide/sdk-node/testing');",
+          "import contracts = require('@tailslide/contracts');",
+          "const m = new sdk.FlagManager({ appId: 1, nats: 'nats://127.0.0.1:4222', redis: 'redis://127.0.0.1:6379' });",
+          "const t: sdk.Toggler = m.newToggler('new-checkout');",
+          "export const on: boolean = t.isFlagActive('user-42');",
+          'export const make = testing.createTestFlagManager;',
+          "export const servers: string[] = contracts.parseNatsServers('a:4222,b:4222');",
+        ].join('\n'),
+      );
+      const config = `tsconfig.${resolution}.json`;
+      writeFileSync(
+        join(dir, config),
+        JSON.stringify({
+          compilerOptions: {
+            module: resolution === 'bundler' ? 'preserve' : resolution,
+            moduleResolution: resolution,
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            types: ['node'],
+            typeRoots: [join(root, 'node_modules/@types')],
+          },
+          files: ['esm-consumer.mts', 'cjs-consumer.cts'],
+        }),
+      );
+      await expect(run(tsc, ['-p', config], { cwd: dir })).resolves.toBeDefined();
+    },
+    120_000,
+  );
+
+  it('runs the README quick start as index.js in a fresh npm init -y (CommonJS) project: off, then ON, then exits on Ctrl-C', async () => {
+    const appId = 100_000 + Math.floor(Math.random() * 1e9);
+    writeFileSync(
+      join(dir, 'index.js'),
+      adapt(block('quickstart:cjs', 'js'), appId, bucket, prefix),
+    );
+    const { lines, code } = await turnOn('index.js', appId);
+    expect(lines).toEqual([
+      'status: ready',
+      'new-checkout is off for user-42',
+      'new-checkout is ON for user-42',
+    ]);
+    expect(code).toBe(0);
   }, 60_000);
 
-  it('runs the README quick start from CommonJS require() and exits by itself', async () => {
+  it('runs the ESM quick start as index.mjs the same way', async () => {
+    const appId = 100_000 + Math.floor(Math.random() * 1e9);
     writeFileSync(
-      join(dir, 'quickstart.cjs'),
-      adapt(quickStart('cjs'), appId, bucket, prefix, 'cjs'),
+      join(dir, 'index.mjs'),
+      adapt(block('quickstart:esm', 'js'), appId, bucket, prefix),
     );
-    const { stdout } = await run(process.execPath, ['quickstart.cjs'], {
-      cwd: dir,
-      timeout: 30_000,
-    });
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
-      status: 'ready',
-      active: true,
-    });
+    const { lines, code } = await turnOn('index.mjs', appId);
+    expect(lines.at(-1)).toBe('new-checkout is ON for user-42');
+    expect(code).toBe(0);
   }, 60_000);
+
+  it('settles initialize() and keeps the process alive until then, with NATS down, a custom writer and a throwing logger', async () => {
+    writeFileSync(
+      join(dir, 'nats-down.js'),
+      [
+        "const { FlagManager } = require('@tailslide/sdk-node');",
+        "const { InMemorySignalWriter } = require('@tailslide/sdk-node/testing');",
+        'const boom = () => { throw new Error("logger down"); };',
+        'const m = new FlagManager({',
+        `  appId: 1, nats: 'nats://127.0.0.1:${await freePort()}', initTimeoutMs: 300,`,
+        '  signalWriter: new InMemorySignalWriter(), logger: { warn: boom, error: boom },',
+        '});',
+        'm.initialize().then((r) => { console.log(JSON.stringify(r)); return m.close(); });',
+      ].join('\n'),
+    );
+    const { stdout } = await run(process.execPath, ['nats-down.js'], { cwd: dir, timeout: 20_000 });
+    expect(JSON.parse(stdout.trim())).toEqual({ status: 'not_ready', flags: 0 });
+  }, 30_000);
 
   it('ships type declarations and the openfeature / testing entry points', () => {
     const pkg = JSON.parse(
       readFileSync(join(dir, 'node_modules/@tailslide/sdk-node/package.json'), 'utf8'),
-    ) as {
-      exports: Record<string, { types?: string }>;
-    };
+    ) as { exports: Record<string, { import?: { types?: string } }> };
     for (const entry of ['.', './openfeature', './testing']) {
-      const types = pkg.exports[entry]?.types;
+      const types = pkg.exports[entry]?.import?.types;
       expect(types).toBeDefined();
       expect(readFileSync(join(dir, 'node_modules/@tailslide/sdk-node', types!), 'utf8')).toContain(
         'export',
