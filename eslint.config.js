@@ -44,6 +44,95 @@ export default tseslint.config(
     files: ['tower-ui/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  // Borders: which folder may import what (one rule, `no-restricted-imports`, per folder).
+  // Tower features call each other's services and schemas, never another feature's store (SQL
+  // lives in stores) or routes (wired in app.ts); shared modules import no store at all.
+  {
+    files: ['tower-server/src/*/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./[^/]+/[^/]+-(store|routes)\\.js$',
+              message:
+                "Another feature's store or routes: call its service instead (SQL stays in the owner's store; routes are wired in app.ts).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['tower-server/src/*.ts'],
+    ignores: ['**/*.test.ts', 'tower-server/src/app.ts', 'tower-server/src/server.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\./[^/]+/[^/]+-store\\.js$',
+              message: "A feature's store is private to its folder: use the feature's service.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // tower-ui (bulletproof-react): a feature uses another feature only through its index.ts;
+  // shared code lives in components/ and lib/, which import no feature; features never import app/.
+  {
+    files: ['tower-ui/src/features/*/*/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./[^/.][^/]*/(?!index\\.js$)',
+              message: "Another feature's internals: import from its index.js (its public API).",
+            },
+            { regex: '/app/', message: 'Features do not import the app layer.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['tower-ui/src/features/*/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./[^/.][^/]*/(?!index\\.js$)',
+              message: "Another feature's internals: import from its index.js (its public API).",
+            },
+            { regex: '/app/', message: 'Features do not import the app layer.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['tower-ui/src/components/**/*.{ts,tsx}', 'tower-ui/src/lib/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '/features/', message: 'Shared code (components/, lib/) imports no feature.' },
+            { regex: '/app/', message: 'Shared code (components/, lib/) imports no app code.' },
+          ],
+        },
+      ],
+    },
+  },
   {
     // Tests may use non-null assertions and loose typing on fixtures.
     files: ['**/*.test.ts', '**/test/**/*.ts', '**/e2e/**/*.ts'],

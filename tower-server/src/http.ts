@@ -1,8 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Role } from '@tailslide/contracts';
 import type { z } from 'zod';
-import type { ChangeContext } from './audit/audit-store.js';
-import { AIRBAG_ACTOR } from './audit/audit-store.js';
+import { AIRBAG_ACTOR, type ChangeContext } from './audit/audit-service.js';
 import { TowerError, ValidationError } from './errors.js';
 import { parseInput } from './validation.js';
 

@@ -172,11 +172,11 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     }
 
     const metrics = createMetrics();
-    registerOutboxGauge(metrics, pool);
     const feed = new ChangeFeed();
     const allowedHosts = options.webhookAllowedHosts ?? [];
     const publisher = new FlagPublisher(bucket);
     const relay = new OutboxRelay({ pool, publisher, logger, metrics });
+    registerOutboxGauge(metrics, () => relay.pending());
     const reconciler = new FlagReconciler({
       pool,
       bucket,

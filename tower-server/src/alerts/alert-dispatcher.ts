@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { TowerMetrics } from '../ops/metrics.js';
 import { PollLoop } from '../poll-loop.js';
-import type { AlertDeliveryRow } from './alert-store.js';
+import { claimDueDeliveries, recordAttempt, type AlertDeliveryRow } from './alert-store.js';
 import {
   DEFAULT_RETRY_POLICY,
   decideRetry,
@@ -52,15 +52,7 @@ export class AlertDispatcher {
   /** Sends every delivery due at `nowMs`; returns how many were attempted. */
   async tick(nowMs: number = this.#now()): Promise<number> {
     const { pool } = this.#deps;
-    const { rows } = await pool.query<AlertDeliveryRow & { url: string }>(
-      `UPDATE alert_deliveries d SET next_attempt_at = $2
-         FROM webhooks w
-        WHERE w.id = d.webhook_id AND d.id IN (
-          SELECT id FROM alert_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
-           ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING d.*, w.url`,
-      [new Date(nowMs), new Date(nowMs + LEASE_MS), BATCH],
-    );
+    const rows = await claimDueDeliveries(pool, new Date(nowMs), new Date(nowMs + LEASE_MS), BATCH);
     await Promise.all(rows.map((r) => this.#deliver(r, nowMs)));
     return rows.length;
   }
@@ -72,10 +64,13 @@ export class AlertDispatcher {
     let result: AttemptResult;
     let error: string | null = null;
     if (!check.ok) {
-      await pool.query(
-        `UPDATE alert_deliveries SET status = 'failed', attempts = $2, last_error = $3, completed_at = $4 WHERE id = $1`,
-        [row.id, attempt, `url not allowed: ${check.reason}`, new Date(nowMs)],
-      );
+      await recordAttempt(pool, row.id, {
+        status: 'failed',
+        attempts: attempt,
+        statusCode: row.last_status_code,
+        error: `url not allowed: ${check.reason}`,
+        completedAt: new Date(nowMs),
+      });
       metrics?.alertDeliveries.inc({ outcome: 'rejected_url' });
       return;
     }
@@ -97,25 +92,34 @@ export class AlertDispatcher {
     const verdict = decideRetry(result, attempt, nowMs, this.#deps.policy ?? DEFAULT_RETRY_POLICY);
     metrics?.alertDeliveries.inc({ outcome: verdict.kind });
     if (verdict.kind === 'delivered') {
-      await pool.query(
-        `UPDATE alert_deliveries SET status = 'delivered', attempts = $2, last_status_code = $3, last_error = NULL, completed_at = $4 WHERE id = $1`,
-        [row.id, attempt, result.status, new Date(nowMs)],
-      );
+      await recordAttempt(pool, row.id, {
+        status: 'delivered',
+        attempts: attempt,
+        statusCode: result.status,
+        error: null,
+        completedAt: new Date(nowMs),
+      });
     } else if (verdict.kind === 'retry') {
-      await pool.query(
-        `UPDATE alert_deliveries SET attempts = $2, last_status_code = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1`,
-        [row.id, attempt, result.status, error, new Date(nowMs + verdict.delayMs)],
-      );
+      await recordAttempt(pool, row.id, {
+        status: 'retry',
+        attempts: attempt,
+        statusCode: result.status,
+        error,
+        nextAttemptAt: new Date(nowMs + verdict.delayMs),
+      });
       this.#scheduleWake(verdict.delayMs);
     } else {
       logger.warn(
         { deliveryId: row.id, webhookId: row.webhook_id, why: verdict.why },
         'alert delivery failed',
       );
-      await pool.query(
-        `UPDATE alert_deliveries SET status = 'failed', attempts = $2, last_status_code = $3, last_error = $4, completed_at = $5 WHERE id = $1`,
-        [row.id, attempt, result.status, error ?? verdict.why, new Date(nowMs)],
-      );
+      await recordAttempt(pool, row.id, {
+        status: 'failed',
+        attempts: attempt,
+        statusCode: result.status,
+        error: error ?? verdict.why,
+        completedAt: new Date(nowMs),
+      });
     }
   }
 

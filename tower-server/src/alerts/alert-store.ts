@@ -65,3 +65,50 @@ export async function listDeliveries(
   );
   return rows.map(toDeliveryDto);
 }
+
+/**
+ * Claims up to `limit` deliveries due at `now` (with their webhook URL): each is leased until
+ * `leaseUntil`, so another dispatcher skips it and a crash mid-send retries after the lease.
+ */
+export async function claimDueDeliveries(
+  db: Queryable,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+): Promise<(AlertDeliveryRow & { url: string })[]> {
+  const { rows } = await db.query<AlertDeliveryRow & { url: string }>(
+    `UPDATE alert_deliveries d SET next_attempt_at = $2
+       FROM webhooks w
+      WHERE w.id = d.webhook_id AND d.id IN (
+        SELECT id FROM alert_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+         ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+     RETURNING d.*, w.url`,
+    [now, leaseUntil, limit],
+  );
+  return rows;
+}
+
+/** The outcome of one attempt: done (`delivered` / `failed`), or `retry` at `nextAttemptAt`. */
+export type AttemptRecord = {
+  readonly attempts: number;
+  readonly statusCode: number | null;
+  readonly error: string | null;
+} & (
+  | { readonly status: 'delivered' | 'failed'; readonly completedAt: Date }
+  | { readonly status: 'retry'; readonly nextAttemptAt: Date }
+);
+
+/** Records an attempt on a delivery. */
+export async function recordAttempt(db: Queryable, id: number, a: AttemptRecord): Promise<void> {
+  if (a.status === 'retry') {
+    await db.query(
+      `UPDATE alert_deliveries SET attempts = $2, last_status_code = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1`,
+      [id, a.attempts, a.statusCode, a.error, a.nextAttemptAt],
+    );
+    return;
+  }
+  await db.query(
+    `UPDATE alert_deliveries SET status = $2, attempts = $3, last_status_code = $4, last_error = $5, completed_at = $6 WHERE id = $1`,
+    [id, a.status, a.attempts, a.statusCode, a.error, a.completedAt],
+  );
+}

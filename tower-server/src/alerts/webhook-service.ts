@@ -1,6 +1,6 @@
 import type { WebhookDeliveryDto, WebhookDto } from '@tailslide/contracts';
 import type pg from 'pg';
-import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
+import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
 import { NotFoundError, ValidationError } from '../errors.js';

@@ -1,13 +1,26 @@
-import type { AppDto, AuditEntryDto } from '@tailslide/contracts';
+import type { AppDto } from '@tailslide/contracts';
 import type pg from 'pg';
-import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
+import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
 import type { ChangeFeed } from '../change-feed.js';
-import { withTransaction } from '../db.js';
+import { withTransaction, type Queryable } from '../db.js';
 import { NotFoundError } from '../errors.js';
-import { deleteFlagInTx } from '../flags/flag-service.js';
-import { listFlags } from '../flags/flag-store.js';
+import { deleteAppFlagsInTx } from '../flags/flag-service.js';
 import { parseId } from '../validation.js';
-import { deleteAppRow, findApp, insertApp, listApps, updateAppTitle } from './app-store.js';
+import {
+  appExists,
+  deleteAppRow,
+  findApp,
+  insertApp,
+  listApps,
+  updateAppTitle,
+} from './app-store.js';
+
+export { findApp } from './app-store.js';
+
+/** Throws 404 unless the app exists (and key-share locks it for the transaction). */
+export async function requireApp(db: Queryable, appId: number, lock = false): Promise<void> {
+  if (!(await appExists(db, appId, lock))) throw new NotFoundError('app');
+}
 
 /** What {@link AppService} needs. */
 export interface AppServiceDeps {
@@ -86,12 +99,7 @@ export class AppService {
     const { audits, flags } = await withTransaction(this.#pool, async (tx) => {
       const before = await findApp(tx, id, true);
       if (!before) throw new NotFoundError('app');
-      const flags = await listFlags(tx, id);
-      const audits: AuditEntryDto[] = [];
-      for (const flag of flags) {
-        await tx.query('SELECT 1 FROM flags WHERE id = $1 FOR UPDATE', [flag.id]);
-        audits.push(await deleteFlagInTx(tx, flag, ctx));
-      }
+      const { flags, audits } = await deleteAppFlagsInTx(tx, id, ctx);
       await deleteAppRow(tx, id);
       audits.push(
         await appendAudit(tx, ctx, {

@@ -40,6 +40,15 @@ export async function findApp(
   return rows[0] ? toDto(rows[0]) : null;
 }
 
+/** True when the app exists; `lock` key-share locks it for the transaction (flags point at it). */
+export async function appExists(db: Queryable, id: number, lock = false): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM apps WHERE id = $1${lock ? ' FOR KEY SHARE' : ''}`,
+    [id],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 /** Inserts an app; returns its id. */
 export async function insertApp(db: Queryable, title: string): Promise<number> {
   const { rows } = await db.query<{ id: number }>(

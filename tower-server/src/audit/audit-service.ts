@@ -3,6 +3,16 @@ import type pg from 'pg';
 import { ValidationError } from '../errors.js';
 import { decodeCursor, queryAudit, type AuditQuery } from './audit-store.js';
 
+// The audit feature's public API for other features: every change appends its audit row inside
+// the transaction that makes it (the store stays private to this folder).
+export {
+  AIRBAG_ACTOR,
+  AuditAction,
+  appendAudit,
+  type ChangeContext,
+  type NewAuditEntry,
+} from './audit-store.js';
+
 /** Filters as they arrive from a query string (already schema-checked). */
 export interface LogFilters {
   readonly appId?: number;

@@ -1,11 +1,11 @@
 import { CircuitEventType, type CircuitEvent } from '@tailslide/contracts';
 import type pg from 'pg';
-import { queueAlerts } from '../alerts/alert-store.js';
-import { slackCircuitMessage } from '../alerts/slack-message.js';
-import { AIRBAG_ACTOR, appendAudit } from '../audit/audit-store.js';
+import { queueCircuitAlerts } from '../alerts/alert-service.js';
+import { findApp } from '../apps/app-service.js';
+import { AIRBAG_ACTOR, appendAudit } from '../audit/audit-service.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
-import { findFlag, insertOutbox, toFlagDto, updateFlag } from '../flags/flag-store.js';
+import { findFlag, updateFlagInTx } from '../flags/flag-service.js';
 import {
   claimCircuitEvent,
   setCircuitEventOutcome,
@@ -66,9 +66,7 @@ export class CircuitService {
         await setOutcome(decision.outcome);
         return { outcome: decision.outcome };
       }
-      const before = toFlagDto(flag);
-      await updateFlag(tx, flag.id, decision.values);
-      const after = toFlagDto((await findFlag(tx, appId, event.flagKey))!);
+      const { before, after } = await updateFlagInTx(tx, flag, decision.values);
       const audit = await appendAudit(
         tx,
         { actor: AIRBAG_ACTOR, requestId: event.id, reason: event.reason || null },
@@ -82,24 +80,14 @@ export class CircuitService {
           after,
         },
       );
-      await insertOutbox(tx, appId, event.flagKey);
       let alerts = 0;
       if (ALERTED.has(event.type) && flag.alertWebhookIds.length > 0) {
-        const app = await tx.query<{ title: string }>('SELECT title FROM apps WHERE id = $1', [
-          appId,
-        ]);
-        const payload = slackCircuitMessage(event, {
+        const app = await findApp(tx, appId);
+        alerts = await queueCircuitAlerts(tx, flag.id, event, {
           appId: event.appId,
-          appTitle: app.rows[0]?.title ?? event.appId,
+          appTitle: app?.title ?? event.appId,
           flagKey: event.flagKey,
           flagTitle: after.title,
-        });
-        alerts = await queueAlerts(tx, flag.id, {
-          eventId: event.id,
-          eventType: event.type,
-          appId,
-          flagKey: event.flagKey,
-          payload,
         });
       }
       return { outcome: 'applied' as const, flag: after, audit, alerts };

@@ -4,7 +4,7 @@ import {
   circuitTransition,
   type CircuitEvent,
 } from '@tailslide/contracts';
-import type { Flag, FlagValues } from '../flags/flag-store.js';
+import type { Flag, FlagValues } from '../flags/flag-service.js';
 
 /** The values of `flag` as a {@link FlagValues} to edit. */
 export function valuesOf(flag: Flag): FlagValues {

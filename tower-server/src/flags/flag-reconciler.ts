@@ -6,9 +6,15 @@ import {
 } from '@tailslide/contracts';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { appendAudit, AuditAction } from '../audit/audit-store.js';
+import { appendAudit, AuditAction } from '../audit/audit-service.js';
 import { withTransaction } from '../db.js';
-import { findFlag, insertOutbox, toFlagDto } from './flag-store.js';
+import {
+  bumpFlagVersionPast,
+  findFlag,
+  flagVersionsAndOwedKeys,
+  insertOutbox,
+  toFlagDto,
+} from './flag-store.js';
 import type { FlagsBucket } from '../nats.js';
 import type { TowerMetrics } from '../ops/metrics.js';
 import type { FlagPublisher } from './flag-publisher.js';
@@ -60,16 +66,7 @@ export class FlagReconciler {
       bucket.reset();
       kvKeys = await collectKeys(bucket);
     }
-    // One statement, one snapshot: every flag with its version, and the keys the relay still owes.
-    const { rows: snapshot } = await pool.query<{
-      app_id: number;
-      key: string;
-      version: number | null;
-    }>(
-      `SELECT app_id, key, version FROM flags
-       UNION ALL
-       SELECT DISTINCT app_id, flag_key, NULL::bigint FROM outbox`,
-    );
+    const snapshot = await flagVersionsAndOwedKeys(pool);
     const pending = new Set<string>();
     const rows: { app_id: number; key: string; version: number }[] = [];
     for (const r of snapshot) {
@@ -123,13 +120,7 @@ export class FlagReconciler {
     await withTransaction(this.#deps.pool, async (tx) => {
       const before = await findFlag(tx, appId, key, true);
       if (!before) return;
-      await tx.query(
-        `SELECT setval('flag_version_seq', GREATEST($1::bigint, (SELECT last_value FROM flag_version_seq)))`,
-        [parsed.value.version],
-      );
-      await tx.query(`UPDATE flags SET version = nextval('flag_version_seq') WHERE id = $1`, [
-        before.id,
-      ]);
+      await bumpFlagVersionPast(tx, before.id, parsed.value.version);
       const after = (await findFlag(tx, appId, key))!;
       await appendAudit(
         tx,

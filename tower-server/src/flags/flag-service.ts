@@ -7,7 +7,7 @@ import {
   type FlagDto,
 } from '@tailslide/contracts';
 import type pg from 'pg';
-import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
+import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { toggleValues, valuesOf } from '../circuits/circuit-transitions.js';
 import { withTransaction, type Queryable } from '../db.js';
@@ -19,7 +19,7 @@ import {
   pgErrorCode,
 } from '../errors.js';
 import { parseId } from '../validation.js';
-import { findApp } from '../apps/app-store.js';
+import { findApp, requireApp } from '../apps/app-service.js';
 import type { CreateFlagInput, UpdateFlagInput } from './flag-schemas.js';
 import {
   deleteFlagRow,
@@ -65,15 +65,6 @@ function assertPublishable(flag: Flag): Flag {
 export function parseFlagKey(raw: string | undefined): string {
   if (raw === undefined || !isValidToken(raw)) throw new NotFoundError('flag');
   return raw;
-}
-
-/** Throws 404 unless the app exists (and key-share locks it for the transaction). */
-export async function requireApp(db: Queryable, appId: number, lock = false): Promise<void> {
-  const { rowCount } = await db.query(
-    `SELECT 1 FROM apps WHERE id = $1${lock ? ' FOR KEY SHARE' : ''}`,
-    [appId],
-  );
-  if (!rowCount) throw new NotFoundError('app');
 }
 
 function sameValues(a: FlagValues, b: FlagValues): boolean {
@@ -315,6 +306,38 @@ export class FlagService {
     this.#feed.auditAppended(result.audit);
     this.#feed.outboxWritten();
   }
+}
+
+export { findFlag, type Flag, type FlagValues } from './flag-store.js';
+
+/** Deletes every flag of an app inside the app's deletion transaction (each locked and audited). */
+export async function deleteAppFlagsInTx(
+  tx: Queryable,
+  appId: number,
+  ctx: ChangeContext,
+): Promise<{ flags: Flag[]; audits: AuditEntryDto[] }> {
+  const flags: Flag[] = [];
+  const audits: AuditEntryDto[] = [];
+  for (const listed of await listFlags(tx, appId)) {
+    const flag = await findFlag(tx, appId, listed.key, true);
+    if (!flag) continue;
+    flags.push(flag);
+    audits.push(await deleteFlagInTx(tx, flag, ctx));
+  }
+  return { flags, audits };
+}
+
+/** Writes new values of a locked flag and queues its KV publish; returns it before and after. */
+export async function updateFlagInTx(
+  tx: Queryable,
+  flag: Flag,
+  values: FlagValues,
+): Promise<{ before: FlagDto; after: FlagDto }> {
+  const before = toFlagDto(flag);
+  await updateFlag(tx, flag.id, values);
+  const after = toFlagDto((await findFlag(tx, flag.appId, flag.key))!);
+  await insertOutbox(tx, flag.appId, flag.key);
+  return { before, after };
 }
 
 /** Deletes a locked flag inside a transaction: row, audit entry and outbox entry (→ KV delete). */

@@ -257,6 +257,57 @@ export async function insertOutbox(db: Queryable, appId: number, flagKey: string
   await db.query('INSERT INTO outbox (app_id, flag_key) VALUES ($1, $2)', [appId, flagKey]);
 }
 
+/** An outbox row: a flag whose KV entry is owed. */
+export interface OutboxRow {
+  readonly id: number;
+  readonly appId: number;
+  readonly flagKey: string;
+}
+
+/** Claims up to `limit` outbox rows, oldest first, skipping rows another relay holds. */
+export async function claimOutboxRows(db: Queryable, limit: number): Promise<OutboxRow[]> {
+  const { rows } = await db.query<{ id: number; app_id: number; flag_key: string }>(
+    'SELECT id, app_id, flag_key FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+    [limit],
+  );
+  return rows.map((r) => ({ id: r.id, appId: r.app_id, flagKey: r.flag_key }));
+}
+
+/** Deletes published outbox rows. */
+export async function deleteOutboxRows(db: Queryable, ids: readonly number[]): Promise<void> {
+  await db.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
+}
+
+/** Number of outbox rows waiting. */
+export async function countOutbox(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * One statement, one snapshot: every flag with its version, and (with `version` null) the keys
+ * the relay still owes.
+ */
+export async function flagVersionsAndOwedKeys(
+  db: Queryable,
+): Promise<{ app_id: number; key: string; version: number | null }[]> {
+  const { rows } = await db.query<{ app_id: number; key: string; version: number | null }>(
+    `SELECT app_id, key, version FROM flags
+     UNION ALL
+     SELECT DISTINCT app_id, flag_key, NULL::bigint FROM outbox`,
+  );
+  return rows;
+}
+
+/** Gives a flag a fresh version above `floor` (moves the version sequence past it first). */
+export async function bumpFlagVersionPast(db: Queryable, id: number, floor: number): Promise<void> {
+  await db.query(
+    `SELECT setval('flag_version_seq', GREATEST($1::bigint, (SELECT last_value FROM flag_version_seq)))`,
+    [floor],
+  );
+  await db.query(`UPDATE flags SET version = nextval('flag_version_seq') WHERE id = $1`, [id]);
+}
+
 /** The subset of `ids` that are existing webhook ids. */
 export async function existingWebhookIds(db: Queryable, ids: readonly number[]): Promise<number[]> {
   if (ids.length === 0) return [];

@@ -4,6 +4,7 @@ import { withTransaction } from '../db.js';
 import type { TowerMetrics } from '../ops/metrics.js';
 import { PollLoop } from '../poll-loop.js';
 import type { FlagPublisher } from './flag-publisher.js';
+import { claimOutboxRows, countOutbox, deleteOutboxRows } from './flag-store.js';
 
 /** What {@link OutboxRelay} needs. */
 export interface OutboxRelayDeps {
@@ -55,15 +56,12 @@ export class OutboxRelay {
     const { pool, publisher, metrics } = this.#deps;
     let failure: { err: unknown } | null = null;
     const done = await withTransaction(pool, async (tx) => {
-      const { rows } = await tx.query<{ id: number; app_id: number; flag_key: string }>(
-        'SELECT id, app_id, flag_key FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
-        [this.#batchSize],
-      );
+      const rows = await claimOutboxRows(tx, this.#batchSize);
       // One publish per key (its current state covers every row of that key), in commit order.
       const byKey = new Map<string, { appId: number; flagKey: string; ids: number[] }>();
       for (const r of rows) {
-        const k = `${r.app_id}/${r.flag_key}`;
-        const group = byKey.get(k) ?? { appId: r.app_id, flagKey: r.flag_key, ids: [] };
+        const k = `${r.appId}/${r.flagKey}`;
+        const group = byKey.get(k) ?? { appId: r.appId, flagKey: r.flagKey, ids: [] };
         group.ids.push(r.id);
         byKey.set(k, group);
       }
@@ -80,8 +78,7 @@ export class OutboxRelay {
           break;
         }
       }
-      if (doneIds.length > 0)
-        await tx.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [doneIds]);
+      if (doneIds.length > 0) await deleteOutboxRows(tx, doneIds);
       return doneIds.length;
     });
     if (failure) throw (failure as { err: unknown }).err;
@@ -89,11 +86,8 @@ export class OutboxRelay {
   }
 
   /** Number of rows waiting (for /metrics and tests). */
-  async pending(): Promise<number> {
-    const { rows } = await this.#deps.pool.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM outbox',
-    );
-    return rows[0]?.n ?? 0;
+  pending(): Promise<number> {
+    return countOutbox(this.#deps.pool);
   }
 
   /** Runs now instead of at the next poll. */

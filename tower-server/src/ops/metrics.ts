@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Queryable } from '../db.js';
 
 /** Tower's Prometheus metrics, on a registry of its own (no global state between instances). */
 export interface TowerMetrics {
@@ -65,15 +64,14 @@ export function createMetrics(): TowerMetrics {
 }
 
 /** Adds `tower_outbox_pending`, read from Postgres at scrape time (a growing value means NATS is behind). */
-export function registerOutboxGauge(metrics: TowerMetrics, db: Queryable): void {
+export function registerOutboxGauge(metrics: TowerMetrics, pending: () => Promise<number>): void {
   new Gauge({
     name: 'tower_outbox_pending',
     help: 'Flag changes committed but not yet published to the KV',
     registers: [metrics.registry],
     async collect() {
       try {
-        const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
-        this.set(rows[0]?.n ?? 0);
+        this.set(await pending());
       } catch {
         // Postgres down: leave the last value; /readyz reports the outage.
       }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CreatedSdkKeyDto, SdkKeyDto } from '@tailslide/contracts';
 import type pg from 'pg';
-import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-store.js';
+import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
 import { NotFoundError } from '../errors.js';

@@ -10,7 +10,7 @@ import {
 } from '../../../lib/format.js';
 import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
 import { useNow, useResource } from '../../../lib/use-resource.js';
-import { mergeEntries } from '../../logs/utils/log-filters.js';
+import { mergeEntries } from '../../logs/index.js';
 import { getCircuitHistory, TIME_WINDOWS, type TimeWindow } from '../api/circuits-api.js';
 import { useTimeSeries } from '../hooks/use-time-series.js';
 import { nextCircuitStep, summarize, toChartColumns } from '../utils/circuit-chart-data.js';

@@ -4,7 +4,7 @@ import { Dialog } from '../../../components/ui/dialog.js';
 import { TagInput } from '../../../components/ui/tag-input.js';
 import { ApiError, errorMessage } from '../../../lib/api-client.js';
 import { useResource } from '../../../lib/use-resource.js';
-import { listWebhooks } from '../../webhooks/api/webhooks-api.js';
+import { listWebhooks } from '../../webhooks/index.js';
 import { createFlag, updateFlag } from '../api/flags-api.js';
 import {
   NUMBER_RULES,

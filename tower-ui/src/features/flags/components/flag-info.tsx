@@ -1,7 +1,7 @@
 import type { FlagDto } from '@tailslide/contracts';
 import { useResource } from '../../../lib/use-resource.js';
 import { formatCount, formatDateTime, formatDuration, formatPercent } from '../../../lib/format.js';
-import { listWebhooks } from '../../webhooks/api/webhooks-api.js';
+import { listWebhooks } from '../../webhooks/index.js';
 
 /** Everything about a flag, read-only (edit through the dialog). */
 export function FlagInfo({ flag }: { readonly flag: FlagDto }) {

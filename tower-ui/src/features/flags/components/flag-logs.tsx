@@ -1,8 +1,6 @@
 import { seg, api, toQuery } from '../../../lib/api-client.js';
 import type { AuditEntryDto, Page } from '@tailslide/contracts';
-import { LOG_PAGE_SIZE } from '../../logs/api/logs-api.js';
-import { LogTable } from '../../logs/components/log-table.js';
-import { useAuditLog } from '../../logs/hooks/use-audit-log.js';
+import { LOG_PAGE_SIZE, LogTable, useAuditLog } from '../../logs/index.js';
 
 /** The audit log of one flag, live. */
 export function FlagLogs({ appId, flagKey }: { readonly appId: string; readonly flagKey: string }) {

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { RowAction } from '../../../components/ui/row-action.js';
 import { ToggleSwitch } from '../../../components/ui/toggle-switch.js';
 import { formatPercent } from '../../../lib/format.js';
-import { CircuitBadge } from '../../circuits/components/circuit-badge.js';
+import { CircuitBadge } from '../../circuits/index.js';
 
 export interface FlagRowProps {
   readonly flag: FlagDto;

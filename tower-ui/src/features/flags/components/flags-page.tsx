@@ -6,7 +6,7 @@ import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.j
 import { useToast } from '../../../components/ui/toast.js';
 import { useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
-import { getApp } from '../../apps/api/apps-api.js';
+import { getApp } from '../../apps/index.js';
 import { deleteFlag } from '../api/flags-api.js';
 import { useFlags } from '../hooks/use-flags.js';
 import { useToggleFlag } from '../hooks/use-toggle-flag.js';

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { Page } from '../../../components/ui/page.js';
 import { useResource } from '../../../lib/use-resource.js';
-import { listApps } from '../../apps/api/apps-api.js';
+import { listApps } from '../../apps/index.js';
 import { listLogs, type LogFilters } from '../api/logs-api.js';
 import { useAuditLog } from '../hooks/use-audit-log.js';
 import {

@@ -1,0 +1,2 @@
+// What other features may use of the circuits feature (its public API).
+export { CircuitBadge } from './components/circuit-badge.js';
