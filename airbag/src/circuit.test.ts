@@ -4,6 +4,8 @@ import {
   CircuitState,
   RecoveryProfile,
   circuitEventId,
+  errorRateAtLeast,
+  evidenceBucketStarts,
   parseCircuitEvent,
   type CircuitSettings,
   type CircuitWindowStats,
@@ -12,8 +14,12 @@ import {
 import { describe, expect, it } from 'vitest';
 import { T0, makeRule } from '../test/fixtures.js';
 import {
+  FAST_BURN_BUCKETS,
+  FAST_BURN_NOISE_POINTS,
   decide,
   evidenceRequest,
+  fastBurnWindow,
+  isStrongBreach,
   isEvaluated,
   nextRecoveryPercentage,
   requiredRecoveryRequests,
@@ -237,7 +243,7 @@ describe('decide', () => {
     );
   });
 
-  it('re-opens a recovering circuit on a breach and does nothing for flags it does not evaluate', () => {
+  it('re-opens a recovering circuit only on evidence as strong as a first trip, and does nothing for flags it does not evaluate', () => {
     const recovering = makeRule({
       status: {
         state: CircuitState.recovering,
@@ -245,10 +251,25 @@ describe('decide', () => {
         changedAt: new Date(T0).toISOString(),
       },
     });
-    expect(eventOf(decide({ rule: recovering, window: window(5, 4), now: T0 + 1000 }))?.type).toBe(
-      CircuitEventType.opened,
-    );
-    expect(decide({ rule: recovering, window: window(4, 4), now: T0 + 1000 }).kind).toBe('none');
+    const closed = makeRule();
+    // [window, opens a closed circuit, re-opens a recovering one]
+    for (const [w, first, reopen] of [
+      [window(20, 20), true, true],
+      // At the minimum volume, 50 % trips a closed circuit; a re-open needs a breach that a
+      // steady rate 10 points under the threshold (40 %) would not give: 20 requests are too few.
+      [window(20, 10), true, false],
+      [window(1000, 500), true, true],
+      [window(19, 19), false, false],
+      // The scaled recovery sample (5 at 10 %) is enough for a step, not for a re-open.
+      [window(5, 5), false, false],
+    ] as const) {
+      expect(eventOf(decide({ rule: closed, window: w, now: T0 + 1000 }))?.type ?? null).toBe(
+        first ? CircuitEventType.opened : null,
+      );
+      expect(eventOf(decide({ rule: recovering, window: w, now: T0 + 1000 }))?.type ?? null).toBe(
+        reopen ? CircuitEventType.opened : null,
+      );
+    }
 
     const disabled = makeRule({ circuit: { enabled: false } });
     const inactive = makeRule({ active: false });
@@ -430,5 +451,186 @@ describe('state machine against a model Tower', () => {
       CircuitEventType.step,
       CircuitEventType.closed,
     ]);
+  });
+});
+
+describe('fast burn', () => {
+  const thresholdArb = fc.integer({ min: 1, max: 10_000 }).map((bp) => bp / 100);
+
+  it('never trips on counts a rate 10 points under the threshold gives within 4.9 deviations', () => {
+    fc.assert(
+      fc.property(thresholdArb, fc.integer({ min: 1, max: 100_000 }), (t, n) => {
+        const p0 = Math.max(0, t - FAST_BURN_NOISE_POINTS) / 100;
+        const v = Math.max(p0 * (1 - p0), (t / 100) * (1 - t / 100));
+        const f = Math.min(n, Math.floor(n * p0 + 4.9 * Math.sqrt(n * v)));
+        if (p0 > 0) expect(isStrongBreach(f, n, t, 1)).toBe(false);
+      }),
+    );
+  });
+
+  it('trips at or over the threshold with failures 5.1 deviations over that rate, from minimumRequests on', () => {
+    fc.assert(
+      fc.property(
+        thresholdArb,
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.integer({ min: 0, max: 200 }),
+        (t, n, min) => {
+          const p0 = Math.max(0, t - FAST_BURN_NOISE_POINTS) / 100;
+          const v = Math.max(p0 * (1 - p0), (t / 100) * (1 - t / 100));
+          const f = Math.max(
+            Math.ceil((n * t) / 100),
+            Math.ceil(n * p0 + 5.1 * Math.sqrt(n * v) + 1e-9),
+            1,
+          );
+          if (f > n) return;
+          expect(isStrongBreach(f, n, t, min)).toBe(n >= Math.max(1, min));
+          // Never below the threshold, however strong the evidence.
+          const below = Math.ceil((n * t) / 100) - 1;
+          if (below >= 0 && !errorRateAtLeast(below, n, t))
+            expect(isStrongBreach(below, n, t, 1)).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it('reports the shortest fast window that trips, with its own stats', () => {
+    const recent = [
+      { successes: 5, failures: 5 },
+      { successes: 50, failures: 50 },
+      { successes: 100, failures: 0 },
+    ];
+    expect(fastBurnWindow(recent, 30, 20, 1000)).toMatchObject({
+      requests: 110,
+      failures: 55,
+      windowMs: 2000,
+    });
+    expect(fastBurnWindow(recent.slice(2), 30, 20, 1000)).toBeNull();
+  });
+});
+
+/** A seeded PRNG (mulberry32): the simulations below are deterministic. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Airbag against a model Tower and model SDK traffic, one 1 s bucket and one tick per second
+ * (after a minute of traffic before the first tick):
+ * `rps` calls a second while the flag is fully on (the recovery share of it while recovering,
+ * none while open), each failing with probability `rate(second)`.
+ */
+function simulate(
+  circuit: Partial<CircuitSettings>,
+  seconds: number,
+  rps: number,
+  rate: (second: number) => number,
+  seed: number,
+): { type: CircuitEventType; second: number }[] {
+  const rand = random(seed);
+  let rule = makeRule({ circuit, status: { changedAt: new Date(T0 - 3_600_000).toISOString() } });
+  const buckets = new Map<number, { successes: number; failures: number }>();
+  const out: { type: CircuitEventType; second: number }[] = [];
+  // The flag has been running for a window already: the first decisions see a full window.
+  for (let sec = -60; sec < seconds; sec++) {
+    const start = T0 + sec * 1000;
+    const now = start + 999;
+    const share =
+      rule.circuitStatus.state === CircuitState.open
+        ? 0
+        : rule.circuitStatus.state === CircuitState.recovering
+          ? rule.circuitStatus.recoveryPercentage / 100
+          : 1;
+    let successes = 0;
+    let failures = 0;
+    const p = rate(Math.max(0, sec));
+    for (let i = 0; i < rps; i++) {
+      if (rand() >= share) continue;
+      if (rand() < p) failures++;
+      else successes++;
+    }
+    buckets.set(start, { successes, failures });
+    if (sec < 0) continue;
+    const req = evidenceRequest(rule);
+    let window: CircuitWindowStats | null = null;
+    let recent: { successes: number; failures: number }[] = [];
+    if (req !== null) {
+      const starts = evidenceBucketStarts(now, req.windowMs, req.sinceMs, 1000);
+      const counts = starts.map((s) => buckets.get(s) ?? { successes: 0, failures: 0 });
+      const s = counts.reduce((a, c) => a + c.successes, 0);
+      const f = counts.reduce((a, c) => a + c.failures, 0);
+      window = s + f === 0 ? null : window_(s + f, f);
+      recent = counts.slice(-FAST_BURN_BUCKETS).reverse();
+    }
+    const d = decide({ rule, window, now, recent });
+    if (d.kind === 'publish') {
+      out.push({ type: d.event.type, second: sec });
+      rule = apply(rule, d.event.type, d.event.recoveryPercentage, now);
+    }
+  }
+  return out;
+}
+
+function window_(requests: number, failures: number): CircuitWindowStats {
+  return { requests, failures, errorRatePercentage: (failures / requests) * 100, windowMs: 30_000 };
+}
+
+describe('fast and steady decisions (simulated traffic)', () => {
+  const opens = (ts: { type: CircuitEventType }[]) =>
+    ts.filter((t) => t.type === CircuitEventType.opened).length;
+
+  it('never opens in 10 minutes on a steady rate 10 points under the threshold', () => {
+    for (const t of [15, 30, 50, 80])
+      for (const rps of [20, 100, 1000]) {
+        const ts = simulate(
+          { errorThresholdPercentage: t },
+          600,
+          rps,
+          () => (t - 10) / 100,
+          t * rps,
+        );
+        expect({ t, rps, opens: opens(ts) }).toEqual({ t, rps, opens: 0 });
+      }
+  });
+
+  it('opens at most once per recovery delay on a rate oscillating ±10 points around the threshold', () => {
+    for (const t of [30, 50])
+      for (const rps of [20, 100, 1000])
+        for (const period of [2, 10, 60]) {
+          const ts = simulate(
+            { errorThresholdPercentage: t },
+            600,
+            rps,
+            (sec) => (Math.floor(sec / period) % 2 === 0 ? t + 10 : t - 10) / 100,
+            t + rps + period,
+          );
+          const opened = ts.filter((x) => x.type === CircuitEventType.opened).map((x) => x.second);
+          opened.forEach((s, i) => {
+            if (i > 0) expect(s - opened[i - 1]!).toBeGreaterThanOrEqual(30);
+          });
+          expect(opened.length).toBeLessThanOrEqual(1 + 600 / 30);
+        }
+  });
+
+  it('opens within 2 s of a 50 % failure onset at a 30 % threshold (30 s window), from 50 calls a second', () => {
+    for (const rps of [50, 100, 1000]) {
+      const onset = 120;
+      const ts = simulate(
+        { errorThresholdPercentage: 30 },
+        onset + 30,
+        rps,
+        (sec) => (sec < onset ? 0.05 : 0.5),
+        rps,
+      );
+      expect(ts[0]).toMatchObject({ type: CircuitEventType.opened });
+      expect(ts[0]!.second - onset).toBeLessThanOrEqual(1);
+      expect(ts[0]!.second).toBeGreaterThanOrEqual(onset);
+    }
   });
 });

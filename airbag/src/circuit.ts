@@ -7,9 +7,12 @@ import {
   circuitTransition,
   errorRateAtLeast,
   errorRateBelowShare,
+  errorRatePercentage,
+  toBasisPoints,
   type CircuitEvent,
   type CircuitWindowStats,
   type FlagRule,
+  type SignalCounts,
 } from '@tailslide/contracts';
 
 /**
@@ -59,6 +62,85 @@ export const MIN_RECOVERY_SAMPLE = 5;
 /** The lowest recovery percentage a ramp starts from (an exponential ramp from 0 never grows). */
 export const MIN_RECOVERY_PERCENTAGE = 0.1;
 
+/**
+ * Fast burn (SRE multi-window alerting): beside the configured window, the newest 1 … 5 s of the
+ * evidence span are checked too, so a failure onset trips in about a second instead of waiting
+ * for the healthy part of a 30 s window to slide out. A short window is noisy, so it trips only
+ * on evidence that a rate {@link FAST_BURN_NOISE_POINTS} under the threshold could not produce:
+ * see {@link isStrongBreach}.
+ */
+export const FAST_BURN_BUCKETS = 5;
+
+/** A steady rate this many points under the threshold never trips through a fast window. */
+export const FAST_BURN_NOISE_POINTS = 10;
+
+/**
+ * Standard deviations (z = 5, as z² = 25) by which the failures must exceed what a rate
+ * {@link FAST_BURN_NOISE_POINTS} under the threshold would give. One-sided normal tail ≈ 3 × 10⁻⁷
+ * per window (the binomial's is heavier at small rates; see the spread below): five overlapping
+ * windows a tick, 600 ticks in 10 minutes.
+ */
+const FAST_BURN_Z2 = { numerator: 25n, denominator: 1n } as const;
+
+const WHOLE_BP = 10_000;
+
+/**
+ * Whether `failures` of `requests` are a breach no steady rate {@link FAST_BURN_NOISE_POINTS}
+ * under the threshold explains: at least `minimumRequests` (and one) requests, a rate at or over
+ * the threshold (exactly), and failures more than z binomial standard deviations over the rate
+ * `p₀` = threshold − 10 points. Required of a fast window, and of a re-open while recovering:
+ * `(f × 10⁴ − p₀ × n)² ≥ 25 × n × v` with `v = max(p₀ (10⁴ − p₀), t (10⁴ − t))`, rates in
+ * basis points — integers only (`BigInt`: the squares pass 2^53).
+ */
+export function isStrongBreach(
+  failures: number,
+  requests: number,
+  errorThresholdPercentage: number,
+  minimumRequests: number,
+): boolean {
+  if (requests < Math.max(1, minimumRequests)) return false;
+  if (!errorRateAtLeast(failures, requests, errorThresholdPercentage)) return false;
+  const bp = toBasisPoints(errorThresholdPercentage);
+  const p0 = Math.max(0, bp - FAST_BURN_NOISE_POINTS * 100);
+  // The binomial's spread at p₀ or at the threshold, whichever is wider: at small p₀ the tail is
+  // heavier than the normal curve the deviation count assumes.
+  const spread = Math.max(p0 * (WHOLE_BP - p0), bp * (WHOLE_BP - bp));
+  const n = BigInt(requests);
+  const excess = BigInt(failures) * BigInt(WHOLE_BP) - BigInt(p0) * n;
+  if (excess <= 0n) return false;
+  return excess * excess * FAST_BURN_Z2.denominator >= FAST_BURN_Z2.numerator * n * BigInt(spread);
+}
+
+/**
+ * The shortest fast window (newest `k` buckets, `k` = 1 … {@link FAST_BURN_BUCKETS}) that is a
+ * fast burn, as window stats; `null` when none is. `recent` is per-bucket counts, newest first.
+ */
+export function fastBurnWindow(
+  recent: readonly SignalCounts[],
+  errorThresholdPercentage: number,
+  minimumRequests: number,
+  resolutionMs: number,
+): CircuitWindowStats | null {
+  let successes = 0;
+  let failures = 0;
+  const k = Math.min(recent.length, FAST_BURN_BUCKETS);
+  for (let i = 0; i < k; i++) {
+    const c = recent[i] as SignalCounts;
+    successes += c.successes;
+    failures += c.failures;
+    const requests = successes + failures;
+    if (isStrongBreach(failures, requests, errorThresholdPercentage, minimumRequests)) {
+      return {
+        requests,
+        failures,
+        errorRatePercentage: errorRatePercentage(failures, requests),
+        windowMs: (i + 1) * resolutionMs,
+      };
+    }
+  }
+  return null;
+}
+
 /** What the decision is based on. `window` is `null` when there is no data. */
 export interface CircuitInput {
   readonly rule: FlagRule;
@@ -68,6 +150,14 @@ export interface CircuitInput {
   readonly now: number;
   /** `Date.parse(rule.circuitStatus.changedAt)`, when the caller already has it. */
   readonly changedAtMs?: number;
+  /**
+   * Counts of the newest buckets of the same span, newest first (at least
+   * {@link FAST_BURN_BUCKETS} when the span has them), for the fast-burn windows. Omitted: the
+   * configured window only.
+   */
+  readonly recent?: readonly SignalCounts[];
+  /** Width of one bucket in `recent`. @default 1000 */
+  readonly resolutionMs?: number;
 }
 
 /** Either nothing to do (with the reason, for logs and tests) or one event to publish. */
@@ -189,6 +279,40 @@ function publish(
   };
 }
 
+/**
+ * The evidence that trips a circuit, if any: the configured window at ≥ `minimumRequests` and a
+ * rate ≥ threshold (`strong`: and {@link isStrongBreach}), or else a fast-burn window
+ * ({@link fastBurnWindow}).
+ */
+function tripEvidence(
+  input: CircuitInput,
+  c: FlagRule['circuit'],
+  strong: boolean,
+): { readonly window: CircuitWindowStats; readonly fast: boolean } | null {
+  const { window } = input;
+  if (window === null) return null;
+  if (
+    strong
+      ? isStrongBreach(
+          window.failures,
+          window.requests,
+          c.errorThresholdPercentage,
+          c.minimumRequests,
+        )
+      : window.requests >= c.minimumRequests &&
+        breachesThreshold(window, c.errorThresholdPercentage)
+  )
+    return { window, fast: false };
+  if (input.recent === undefined || input.recent.length === 0) return null;
+  const fast = fastBurnWindow(
+    input.recent,
+    c.errorThresholdPercentage,
+    c.minimumRequests,
+    input.resolutionMs ?? 1000,
+  );
+  return fast === null ? null : { window: fast, fast: true };
+}
+
 function pct(n: number): string {
   return `${Math.round(n * 10) / 10}%`;
 }
@@ -196,10 +320,11 @@ function pct(n: number): string {
 /**
  * Decides the transition due for one circuit, if any. Pure and total.
  *
- * - closed → opened when the window holds ≥ `minimumRequests` and the error rate ≥ threshold.
+ * - closed → opened when the window holds ≥ `minimumRequests` and the error rate ≥ threshold, or
+ *   one of the newest 1 … 5 s is a fast burn ({@link isStrongBreach}).
  * - open → recovering once `changedAt + recoveryDelayMs` has passed (needs no data: the flag is off).
- * - recovering → opened when the interval since the last step holds enough requests (see
- *   {@link requiredRecoveryRequests}) and its error rate ≥ threshold; otherwise, once
+ * - recovering → opened on the same evidence as closed → opened (the interval since the last
+ *   step, at the full `minimumRequests`, or a fast burn); otherwise, once
  *   `changedAt + recoveryStepMs` has passed and the interval has enough requests with a rate below
  *   the low-water mark ({@link recoveryStepThreshold}), → step, or → closed when the ramp reaches 100.
  * - No data never opens, steps or closes a circuit.
@@ -214,15 +339,18 @@ export function decide(input: CircuitInput): CircuitDecision {
   switch (status.state) {
     case CircuitState.closed: {
       if (window === null) return none('no data');
-      if (window.requests < c.minimumRequests) return none('below minimum requests');
-      if (!breachesThreshold(window, c.errorThresholdPercentage)) return none('healthy');
+      const trip = tripEvidence(input, c, false);
+      if (trip === null) {
+        if (window.requests < c.minimumRequests) return none('below minimum requests');
+        return none('healthy');
+      }
       return publish(
         rule,
         CircuitEventType.opened,
         0,
-        window,
+        trip.window,
         now,
-        `error rate ${pct(window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${window.requests} requests`,
+        `${trip.fast ? 'fast burn: ' : ''}error rate ${pct(trip.window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${trip.window.requests} requests${trip.fast ? ` in the last ${trip.window.windowMs / 1000} s` : ''}`,
       );
     }
     case CircuitState.open: {
@@ -249,21 +377,22 @@ export function decide(input: CircuitInput): CircuitDecision {
       );
     }
     case CircuitState.recovering: {
-      const required = requiredRecoveryRequests(c.minimumRequests, status.recoveryPercentage);
-      if (
-        window !== null &&
-        window.requests >= required &&
-        breachesThreshold(window, c.errorThresholdPercentage)
-      ) {
+      // A re-open restarts the whole recovery, on intervals that see a fraction of the traffic:
+      // it needs the full minimum volume (not the sample scaled to the share admitted that a
+      // step needs) and a breach no steady rate 10 points under the threshold explains — the
+      // strength a fast burn needs, which a first trip's full window has at volume.
+      const trip = window === null ? null : tripEvidence(input, c, true);
+      if (trip !== null) {
         return publish(
           rule,
           CircuitEventType.opened,
           0,
-          window,
+          trip.window,
           now,
-          `error rate ${pct(window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} while recovering at ${pct(status.recoveryPercentage)}`,
+          `${trip.fast ? 'fast burn: ' : ''}error rate ${pct(trip.window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${trip.window.requests} requests while recovering at ${pct(status.recoveryPercentage)}`,
         );
       }
+      const required = requiredRecoveryRequests(c.minimumRequests, status.recoveryPercentage);
       if (Number.isNaN(changedAt)) return none('invalid changedAt');
       if (now < changedAt + c.recoveryStepMs) return none('step not due');
       if (window === null) return none('no data');

@@ -73,6 +73,29 @@ export function windowErrorRate(
   return windowStats(successes, failures, windowMs);
 }
 
+/**
+ * One flag's counts in the newest `count` buckets, newest first (fewer when the span is shorter),
+ * for the fast-burn windows.
+ */
+export function recentCounts(
+  buckets: readonly (BucketCounts | undefined)[],
+  flagKey: string,
+  count: number,
+): SignalCounts[] {
+  const out: SignalCounts[] = [];
+  for (let i = buckets.length - 1; i >= 0 && out.length < count; i--) {
+    const c = buckets[i]?.get(flagKey);
+    out.push(
+      c === undefined
+        ? NO_COUNTS
+        : { successes: sanitize(c.successes), failures: sanitize(c.failures) },
+    );
+  }
+  return out;
+}
+
+const NO_COUNTS: SignalCounts = Object.freeze({ successes: 0, failures: 0 });
+
 /** Stats from window totals; `null` ("no data") when there was no request. */
 export function windowStats(
   successes: number,

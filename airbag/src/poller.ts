@@ -5,11 +5,13 @@ import {
   type CircuitEvent,
   type CircuitWindowStats,
   type FlagRule,
+  type SignalCounts,
 } from '@tailslide/contracts';
 import type { Logger } from 'pino';
 import type { AirbagMetrics } from './airbag-metrics.js';
-import { decide, evidenceRequest, type EvidenceRequest } from './circuit.js';
+import { FAST_BURN_BUCKETS, decide, evidenceRequest, type EvidenceRequest } from './circuit.js';
 import {
+  recentCounts,
   windowErrorRate,
   type BucketCounts,
   type EvidenceSpan,
@@ -48,6 +50,14 @@ export interface PollerDeps {
   /** The reader's seal lag (contracts' `isBucketSealed`). @default DEFAULT_SEAL_LAG_MS */
   readonly sealLagMs?: number;
 }
+
+/** One circuit's configured window and, when it has failures, its newest buckets. */
+interface SpanWindow {
+  readonly window: CircuitWindowStats | null;
+  readonly recent: readonly SignalCounts[] | undefined;
+}
+
+const NO_WINDOW: SpanWindow = Object.freeze({ window: null, recent: undefined });
 
 interface Pending {
   readonly event: CircuitEvent;
@@ -156,9 +166,9 @@ export class Poller {
         for (const [appId, app] of plan.apps) {
           const windows = this.#windows(appId, app, read.apps.get(appId) ?? null, now, usedSums);
           app.work.forEach(({ rule, changedAtMs, span }, i) => {
-            const window = windows[i] ?? null;
+            const { window, recent } = windows[i] ?? NO_WINDOW;
             if (span !== null && window === null) noData++;
-            const decision = decide({ rule, window, now, changedAtMs });
+            const decision = decide({ rule, window, now, changedAtMs, recent });
             if (decision.kind !== 'publish') return;
             const { event } = decision;
             this.#pending.set(circuitId(rule.appId, rule.flagKey), { event, acked: false });
@@ -184,7 +194,8 @@ export class Poller {
   }
 
   /**
-   * The window of every circuit of one app (aligned with `app.work`; `null` = no data). The
+   * The window of every circuit of one app (aligned with `app.work`; `null` = no data), with the
+   * newest buckets for the fast-burn windows. The
    * buckets of each span are aligned once; a full window adds its still-filling buckets to the
    * running sums of its sealed head, kept from tick to tick.
    */
@@ -194,12 +205,12 @@ export class Poller {
     signals: AppSignals,
     now: number,
     usedSums: Set<string>,
-  ): (CircuitWindowStats | null)[] {
-    if (signals === null) return app.work.map(() => null);
+  ): SpanWindow[] {
+    if (signals === null) return app.work.map(() => NO_WINDOW);
     const aligned = new Map<EvidenceSpan, (BucketCounts | undefined)[]>();
     const heads = new Map<EvidenceSpan, SealedHead>();
     return app.work.map(({ rule, span, full }) => {
-      if (span === null) return null;
+      if (span === null) return NO_WINDOW;
       let buckets = aligned.get(span);
       if (buckets === undefined) {
         buckets = span.bucketStarts.map((b) => signals.get(b));
@@ -218,7 +229,10 @@ export class Poller {
           heads.set(span, head);
         }
       }
-      return windowErrorRate(buckets, rule.flagKey, span.windowMs, head);
+      const window = windowErrorRate(buckets, rule.flagKey, span.windowMs, head);
+      // Only a window with failures can hold a fast burn: healthy circuits allocate nothing.
+      if (window === null || window.failures === 0) return { window, recent: undefined };
+      return { window, recent: recentCounts(buckets, rule.flagKey, FAST_BURN_BUCKETS) };
     });
   }
 

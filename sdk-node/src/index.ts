@@ -10,7 +10,8 @@ export { FlagManager } from './flag-manager.js';
 /** Lifecycle status of a FlagManager: `not_ready`, `ready`, `stale`, `closed`. */
 export { ManagerStatus } from './flag-manager.js';
 /**
- * Types of the manager: options (each with its `@default`), events and their payloads, stats.
+ * Types of the manager: options (each with its `@default`), events and their payloads, stats, and
+ * the per-flag status of `flagStatus()`.
  */
 export type {
   FlagManagerOptions,
@@ -20,6 +21,7 @@ export type {
   ChangedEvent,
   StaleEvent,
   ManagerStats,
+  FlagStatus,
   TailslideLogger,
 } from './flag-manager.js';
 /** A handle on one flag: `isFlagActive`, `evaluate`, `emitSuccess`, `emitFailure`, `run`. */
@@ -41,11 +43,15 @@ export type { NatsRulesetSourceOptions } from './ruleset-source.js';
 /** Where signal batches go; implement it for another store (e.g. RedisTimeSeries). */
 export type {
   SignalWriter,
+  SignalWriterListener,
   SignalBatch,
   SignalBatchEntry,
   SignalSinkStats,
 } from './signal-sink.js';
-/** The default signal writer: plain-Redis HINCRBY + PEXPIRE hashes, one pipeline per flush. */
+/**
+ * The default signal writer: plain-Redis HINCRBY + PEXPIRE hashes, one pipeline per flush. Given a
+ * URL it opens, owns and closes its client; a client you pass is left open.
+ */
 export { RedisSignalWriter } from './redis-signal-writer.js';
 /** What the Redis writer needs from a client (a node-redis v5/v6 client fits). `resolutions` @default SIGNAL_RESOLUTIONS. */
 export type {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
+import { SnapshotFile, readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
 import { createTestFlagManager, testFlagRule } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tailslide-snap-'));
@@ -41,5 +41,31 @@ describe('snapshot file', () => {
     expect(codes).toEqual(['snapshot_failed', 'no_flags']);
     await manager.close();
     expect((await readSnapshotFile(file, 'shop'))?.rules).toEqual([]);
+  });
+
+  it('SnapshotFile saves a burst of changes once, with the rules of the moment it saves, and on close', async () => {
+    const file = join(dir, 'debounced.json');
+    let rules = [testFlagRule({ appId: 'shop', flagKey: 'a' })];
+    let reads = 0;
+    const snapshot = new SnapshotFile({
+      path: file,
+      appId: 'shop',
+      debounceMs: 60_000, // never fires here: close() writes what is pending
+      rules: () => {
+        reads++;
+        return rules;
+      },
+      onError: (message) => {
+        throw new Error(message);
+      },
+    });
+    snapshot.schedule();
+    rules = [...rules, testFlagRule({ appId: 'shop', flagKey: 'b' })];
+    snapshot.schedule();
+    await snapshot.close();
+    expect(reads).toBe(1);
+    expect((await readSnapshotFile(file, 'shop'))?.rules.map((r) => r.flagKey)).toEqual(['a', 'b']);
+    await snapshot.close(); // nothing pending: no second write
+    expect(reads).toBe(1);
   });
 });
