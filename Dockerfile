@@ -5,6 +5,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY contracts/package.json contracts/
+COPY server-kit/package.json server-kit/
 COPY sdk-node/package.json sdk-node/
 COPY tower-server/package.json tower-server/
 COPY airbag/package.json airbag/

@@ -29,6 +29,7 @@ export default defineConfig({
     allowOnly: false,
     projects: [
       project('contracts', './contracts', ['src/**/*.test.ts']),
+      project('server-kit', './server-kit', ['src/**/*.test.ts']),
       project('sdk-node', './sdk-node', tests),
       project('tower-server', './tower-server', tests),
       project('airbag', './airbag', tests),

@@ -1,29 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CIRCUIT_SUBJECT_ROOT,
-  DEFAULT_AIRBAG_BUCKET,
-  DEFAULT_CIRCUIT_STREAM,
-  DEFAULT_FLAGS_BUCKET,
-  DEFAULT_REDIS_PREFIX,
-  type FlagRule,
-} from '@tailslide/contracts';
-import { StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import type { FlagRule } from '@tailslide/contracts';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { ensureCircuitStream, ensureKvBucket } from '@tailslide/server-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AirbagMetrics } from './airbag-metrics.js';
-import { EventPublisher, ensureCircuitStream } from './event-publisher.js';
+import { AIRBAG_DEFAULTS } from './config.js';
+import { EventPublisher } from './event-publisher.js';
 import { LeaderLease } from './leader-lease.js';
 import { Poller, type TickResult } from './poller.js';
 import { RuleWatcher } from './rule-watcher.js';
 import { SignalReader, type SignalRedis } from './signal-reader.js';
-
-/**
- * Same bucket options as Tower's, so whichever starts first creates an identical bucket (an
- * existing bucket is opened as it is).
- */
-const BUCKET_OPTIONS = { history: 1, storage: StorageType.File } as const;
 
 /** Buckets that ended this long ago are final (SDK flush interval 250 ms + clock skew). */
 const SEAL_LAG_MS = 1000;
@@ -108,30 +96,30 @@ export interface Airbag {
 export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
   const logger = options.logger ?? pino({ name: 'airbag' });
   const now = options.now ?? Date.now;
-  const pollIntervalMs = options.pollIntervalMs ?? 1000;
-  const natsTimeoutMs = options.natsTimeoutMs ?? 2000;
+  const pollIntervalMs = options.pollIntervalMs ?? AIRBAG_DEFAULTS.pollIntervalMs;
+  const natsTimeoutMs = options.natsTimeoutMs ?? AIRBAG_DEFAULTS.natsTimeoutMs;
   const js = jetstream(options.nats, { timeout: natsTimeoutMs });
   const jsm = await jetstreamManager(options.nats, { timeout: natsTimeoutMs });
-  const subjectRoot = options.circuitSubjectRoot ?? CIRCUIT_SUBJECT_ROOT;
-  await ensureCircuitStream(jsm, options.circuitStream ?? DEFAULT_CIRCUIT_STREAM, subjectRoot);
-  const kvm = new Kvm(js);
-  const flagsKv = await kvm.create(options.flagsBucket ?? DEFAULT_FLAGS_BUCKET, BUCKET_OPTIONS);
-  const airbagKv = await kvm.create(options.airbagBucket ?? DEFAULT_AIRBAG_BUCKET, BUCKET_OPTIONS);
+  const subjectRoot = options.circuitSubjectRoot ?? AIRBAG_DEFAULTS.circuitSubjectRoot;
+  const stream = options.circuitStream ?? AIRBAG_DEFAULTS.circuitStream;
+  await ensureCircuitStream(jsm, { stream, subjectRoot });
+  const flagsKv = await ensureKvBucket(js, options.flagsBucket ?? AIRBAG_DEFAULTS.flagsBucket);
+  const airbagKv = await ensureKvBucket(js, options.airbagBucket ?? AIRBAG_DEFAULTS.airbagBucket);
 
   const metrics = new AirbagMetrics();
   const watcher = await RuleWatcher.start({ kv: flagsKv, logger, metrics });
   const lease = new LeaderLease({
     kv: airbagKv,
     instanceId: options.instanceId ?? randomUUID(),
-    leaseMs: options.leaseMs ?? 5000,
+    leaseMs: options.leaseMs ?? AIRBAG_DEFAULTS.leaseMs,
     logger,
   });
   const poller = new Poller({
     rules: watcher,
     reader: new SignalReader({
       redis: options.redis,
-      prefix: options.redisPrefix ?? DEFAULT_REDIS_PREFIX,
-      timeoutMs: options.redisTimeoutMs ?? 1000,
+      prefix: options.redisPrefix ?? AIRBAG_DEFAULTS.redisPrefix,
+      timeoutMs: options.redisTimeoutMs ?? AIRBAG_DEFAULTS.redisTimeoutMs,
       sealLagMs: SEAL_LAG_MS,
     }),
     sealLagMs: SEAL_LAG_MS,

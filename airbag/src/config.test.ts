@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       redisPrefix: 'tailslide',
       pollIntervalMs: 1000,
       leaseMs: 5000,
+      httpHost: '127.0.0.1',
       httpPort: 3002,
       logLevel: 'info',
     });

@@ -7,35 +7,51 @@ import {
   DEFAULT_REDIS_PREFIX,
   parseNatsServers,
 } from '@tailslide/contracts';
+import {
+  DEFAULT_HOST,
+  DEFAULT_REDIS_URL,
+  baseEnvSchema,
+  parseEnv,
+  portSchema,
+  type LogLevel,
+} from '@tailslide/server-kit';
 import { z } from 'zod';
+
+/** The one default of each Airbag setting, for the environment and `startAirbag` alike. */
+export const AIRBAG_DEFAULTS = Object.freeze({
+  redisUrl: DEFAULT_REDIS_URL,
+  flagsBucket: DEFAULT_FLAGS_BUCKET,
+  airbagBucket: DEFAULT_AIRBAG_BUCKET,
+  circuitStream: DEFAULT_CIRCUIT_STREAM,
+  circuitSubjectRoot: CIRCUIT_SUBJECT_ROOT,
+  redisPrefix: DEFAULT_REDIS_PREFIX,
+  pollIntervalMs: 1000,
+  leaseMs: 5000,
+  redisTimeoutMs: 1000,
+  natsTimeoutMs: 2000,
+  httpHost: DEFAULT_HOST,
+  httpPort: 3002,
+});
 
 const positiveInt = z.coerce.number().int().positive();
 
-const schema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  NATS_USER: z.string().min(1).optional(),
-  NATS_PASSWORD: z.string().min(1).optional(),
-  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
-  TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
-  TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
-  TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
-  TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+const schema = baseEnvSchema.extend({
+  REDIS_URL: z.string().min(1).default(AIRBAG_DEFAULTS.redisUrl),
   AIRBAG_FLAGS_BUCKET: z.string().min(1).optional(),
-  AIRBAG_BUCKET: z.string().min(1).default(DEFAULT_AIRBAG_BUCKET),
+  AIRBAG_BUCKET: z.string().min(1).default(AIRBAG_DEFAULTS.airbagBucket),
   AIRBAG_CIRCUIT_STREAM: z.string().min(1).optional(),
   AIRBAG_CIRCUIT_SUBJECT_ROOT: z.string().min(1).optional(),
   AIRBAG_REDIS_PREFIX: z.string().min(1).optional(),
-  AIRBAG_POLL_INTERVAL_MS: positiveInt.default(1000),
-  AIRBAG_LEASE_MS: positiveInt.default(5000),
+  AIRBAG_POLL_INTERVAL_MS: positiveInt.default(AIRBAG_DEFAULTS.pollIntervalMs),
+  AIRBAG_LEASE_MS: positiveInt.default(AIRBAG_DEFAULTS.leaseMs),
   AIRBAG_INSTANCE_ID: z.string().min(1).optional(),
-  AIRBAG_REDIS_TIMEOUT_MS: positiveInt.default(1000),
-  AIRBAG_NATS_TIMEOUT_MS: positiveInt.default(2000),
-  AIRBAG_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  AIRBAG_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AIRBAG_REDIS_TIMEOUT_MS: positiveInt.default(AIRBAG_DEFAULTS.redisTimeoutMs),
+  AIRBAG_NATS_TIMEOUT_MS: positiveInt.default(AIRBAG_DEFAULTS.natsTimeoutMs),
+  AIRBAG_HTTP_HOST: z.string().min(1).default(AIRBAG_DEFAULTS.httpHost),
+  AIRBAG_HTTP_PORT: portSchema.default(AIRBAG_DEFAULTS.httpPort),
 });
 
-/** Validated Airbag configuration. */
+/** Validated Airbag configuration, every setting resolved. */
 export interface AirbagConfig {
   /** One or more NATS servers (`NATS_URL`, comma-separated). */
   readonly natsServers: string[];
@@ -54,17 +70,12 @@ export interface AirbagConfig {
   readonly natsTimeoutMs: number;
   readonly httpHost: string;
   readonly httpPort: number;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
 }
 
 /** Reads and validates the environment once; throws a readable error listing every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirbagConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid airbag configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env, 'airbag');
   return {
     natsServers: parseNatsServers(e.NATS_URL),
     natsUser: e.NATS_USER,

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { T0, makeRule } from '../test/fixtures.js';
 import { uniqueNames, connectNats } from '../test/harness.js';
 import { decide } from './circuit.js';
-import { EventPublisher, ensureCircuitStream } from './event-publisher.js';
+import { ensureCircuitStream } from '@tailslide/server-kit';
+import { EventPublisher } from './event-publisher.js';
 
 let nats: NatsConnection;
 beforeAll(async () => {
@@ -19,10 +20,16 @@ describe('EventPublisher', () => {
   it('stores a retried event once (Nats-Msg-Id = event id) on its own subject', async () => {
     const names = uniqueNames();
     const jsm = await jetstreamManager(nats);
-    await ensureCircuitStream(jsm, names.circuitStream, names.circuitSubjectRoot);
+    await ensureCircuitStream(jsm, {
+      stream: names.circuitStream,
+      subjectRoot: names.circuitSubjectRoot,
+    });
     try {
       // Creating it again (as Tower or a second Airbag would) leaves it alone.
-      await ensureCircuitStream(jsm, names.circuitStream, names.circuitSubjectRoot);
+      await ensureCircuitStream(jsm, {
+        stream: names.circuitStream,
+        subjectRoot: names.circuitSubjectRoot,
+      });
       const info = await jsm.streams.info(names.circuitStream);
       expect(info.config.duplicate_window).toBe(2 * 60 * 1e9);
       const d = decide({

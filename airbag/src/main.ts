@@ -1,7 +1,6 @@
 import { once } from 'node:events';
-import { connect } from '@nats-io/transport-node';
+import { connectNats, createRedis } from '@tailslide/server-kit';
 import { pino } from 'pino';
-import { createClient } from 'redis';
 import { startAirbag } from './airbag.js';
 import { loadConfig } from './config.js';
 import { createHttpServer } from './http.js';
@@ -11,22 +10,14 @@ import { createHttpServer } from './http.js';
 const config = loadConfig();
 const logger = pino({ name: 'airbag', level: config.logLevel });
 
-const nats = await connect({
+const nats = await connectNats({
   servers: config.natsServers,
   user: config.natsUser,
   pass: config.natsPassword,
   name: `airbag-${config.instanceId}`,
-  maxReconnectAttempts: -1,
-  reconnectTimeWait: 500,
-});
-const redis = createClient({
-  url: config.redisUrl,
-  // Fail fast while disconnected: a queued read would only answer after the outage.
-  disableOfflineQueue: true,
-  socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
 });
 let redisErrorLogged = false;
-redis.on('error', (err: unknown) => {
+const redis = createRedis(config.redisUrl, (err: unknown) => {
   // node-redis emits an error on every reconnect attempt; the poller logs the outage once.
   if (!redisErrorLogged) logger.debug({ err }, 'redis client error');
   redisErrorLogged = true;

@@ -186,34 +186,15 @@ async function delPrefix(prefix) {
 // the flush (the signals are in Redis: the threshold is crossed) until both SDKs evaluate the flag
 // off (Airbag tick → circuit.opened → Tower's consumer → Postgres + outbox → KV → SDK watch).
 {
-  const { build } = await import('rolldown');
+  const { bundleTower } = await import('../../tower-server/test/bundle-tower.mjs');
   const { rmSync } = await import('node:fs');
-  const { pathToFileURL } = await import('node:url');
   const outDir = join(root, 'airbag', 'dist', `${id}_tower`);
-  const migrations = pathToFileURL(join(root, 'tower-server', 'migrations')).href;
-  await build({
+  await bundleTower({
     input: {
       tower: join(root, 'tower-server', 'src', 'server.ts'),
       support: join(root, 'test-support', 'index.ts'),
     },
-    platform: 'node',
-    // npm packages stay imports (resolved from the workspace); workspace sources are bundled.
-    external: (dep) => !/^[./\0]/.test(dep) && !dep.startsWith('@tailslide/'),
-    resolve: { conditionNames: ['source', 'import', 'default'] },
-    plugins: [
-      {
-        // Tower finds its SQL migrations next to its sources; point the bundle at them.
-        name: 'tower-migrations-dir',
-        transform(code, file) {
-          if (!file.endsWith(join('tower-server', 'src', 'db.ts'))) return null;
-          const from = "new URL('../migrations', import.meta.url)";
-          if (!code.includes(from)) throw new Error('tower-server/src/db.ts: MIGRATIONS_DIR moved');
-          return code.replace(from, `new URL(${JSON.stringify(migrations)})`);
-        },
-      },
-    ],
-    output: { dir: outDir, format: 'esm', entryFileNames: '[name].mjs' },
-    logLevel: 'warn',
+    output: { dir: outDir, entryFileNames: '[name].mjs' },
   });
   const { startTower } = await import(join(outDir, 'tower.mjs'));
   const { createTestDatabase } = await import(join(outDir, 'support.mjs'));

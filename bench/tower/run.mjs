@@ -96,6 +96,7 @@ try {
     databaseUrl: dbUrl.toString(),
     natsUrl: NATS_URL,
     redisUrl: REDIS_URL,
+    port: 0,
     flagsBucket,
     circuitStream,
     circuitSubjectRoot,

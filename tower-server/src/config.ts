@@ -5,9 +5,93 @@ import {
   DEFAULT_REDIS_PREFIX,
   DEFAULT_TOWER_CIRCUIT_CONSUMER,
 } from '@tailslide/contracts';
+import {
+  DEFAULT_HOST,
+  DEFAULT_NATS_URL,
+  baseEnvSchema,
+  parseEnv,
+  portSchema,
+  type LogLevel,
+} from '@tailslide/server-kit';
 import { z } from 'zod';
-import { parsePublicUrl, parseTrustProxy } from './security.js';
-import type { TowerOptions } from './server.js';
+import { parsePublicUrl, parseTrustProxy, type TrustProxy } from './security.js';
+
+/** Tower's settings, every one resolved: what the composition root builds Tower from. */
+export interface TowerConfig {
+  /** Postgres connection string; migrations run at startup. */
+  readonly databaseUrl: string;
+  /** NATS server URL (JetStream enabled), or several separated by commas. */
+  readonly natsUrl: string;
+  /** NATS user (see nats.conf: `tower`); `null` connects without credentials. */
+  readonly natsUser: string | null;
+  /** Password of `natsUser`. */
+  readonly natsPassword: string | null;
+  /** Redis for the time-series endpoint; `null`: that endpoint answers 503. */
+  readonly redisUrl: string | null;
+  /** HTTP port; 0 picks a free one. */
+  readonly port: number;
+  /** Address the HTTP server binds. */
+  readonly host: string;
+  readonly flagsBucket: string;
+  readonly circuitStream: string;
+  readonly circuitSubjectRoot: string;
+  readonly circuitConsumer: string;
+  readonly redisPrefix: string;
+  /** Directory of the built tower-ui, served with an SPA fallback; `null`: API only. */
+  readonly uiDir: string | null;
+  /** Hosts (`host` or `host:port`) allowed for alert webhooks besides hooks.slack.com; http allowed for them. */
+  readonly webhookAllowedHosts: readonly string[];
+  /** pino level ('silent' in tests is fine). */
+  readonly logLevel: LogLevel;
+  /** Reconciler interval. */
+  readonly reconcileIntervalMs: number;
+  /**
+   * `TAILSLIDE_PUBLIC_URL`: the URL people open (`https://flags.example.com`). Browsers may reach
+   * Tower only through its host name (or a loopback name); https turns on HSTS and Secure cookies.
+   * `null`: loopback names only (development).
+   */
+  readonly publicUrl: URL | null;
+  /** `TRUST_PROXY`: which proxies may set `X-Forwarded-*` (TLS offload). */
+  readonly trustProxy: TrustProxy;
+  /**
+   * Time a client has to send a request's headers, and its whole request (body included); a
+   * slower client gets 408 and is disconnected instead of holding a connection for minutes.
+   */
+  readonly requestTimeouts: { readonly headersMs: number; readonly requestMs: number };
+}
+
+/** How to run Tower in-process: `databaseUrl` and anything that differs from {@link TOWER_DEFAULTS}. */
+export type TowerOptions = Pick<TowerConfig, 'databaseUrl'> & {
+  readonly [K in Exclude<keyof TowerConfig, 'databaseUrl'>]?: TowerConfig[K] | undefined;
+};
+
+/** The one default of every optional setting, for the environment and in-process use alike. */
+export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
+  natsUrl: DEFAULT_NATS_URL,
+  natsUser: null,
+  natsPassword: null,
+  redisUrl: null,
+  port: 3000,
+  host: DEFAULT_HOST,
+  flagsBucket: DEFAULT_FLAGS_BUCKET,
+  circuitStream: DEFAULT_CIRCUIT_STREAM,
+  circuitSubjectRoot: CIRCUIT_SUBJECT_ROOT,
+  circuitConsumer: DEFAULT_TOWER_CIRCUIT_CONSUMER,
+  redisPrefix: DEFAULT_REDIS_PREFIX,
+  uiDir: null,
+  webhookAllowedHosts: [],
+  logLevel: 'info',
+  reconcileIntervalMs: 30_000,
+  publicUrl: null,
+  trustProxy: false,
+  requestTimeouts: { headersMs: 10_000, requestMs: 30_000 },
+});
+
+/** Fills every setting `options` leaves out with its {@link TOWER_DEFAULTS} value. */
+export function resolveTowerConfig(options: TowerOptions): TowerConfig {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { ...TOWER_DEFAULTS, ...given } as TowerConfig;
+}
 
 const list = z.string().transform((s) =>
   s
@@ -16,19 +100,12 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 
-const envSchema = z.object({
+const envSchema = baseEnvSchema.extend({
   DATABASE_URL: z.string().min(1),
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  NATS_USER: z.string().min(1).optional(),
-  NATS_PASSWORD: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
-  TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
-  TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
-  TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).default(DEFAULT_TOWER_CIRCUIT_CONSUMER),
-  TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  PORT: portSchema.optional(),
+  HOST: z.string().min(1).optional(),
+  TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).optional(),
   TAILSLIDE_PUBLIC_URL: z
     .string()
     .min(1)
@@ -41,28 +118,23 @@ const envSchema = z.object({
       }
     })
     .optional(),
-  TRUST_PROXY: z.string().transform(parseTrustProxy).default(false),
+  TRUST_PROXY: z.string().transform(parseTrustProxy).optional(),
   TOWER_UI_DIR: z.string().min(1).optional(),
-  TOWER_WEBHOOK_ALLOWED_HOSTS: list.default([]),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TOWER_WEBHOOK_ALLOWED_HOSTS: list.optional(),
 });
 
 /**
  * Reads and validates Tower's configuration from the environment, once, at startup. The only
  * place that reads `process.env`. Throws a readable error listing every bad variable.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerOptions {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
-  return {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
+  const e = parseEnv(envSchema, env, 'tower');
+  return resolveTowerConfig({
     databaseUrl: e.DATABASE_URL,
     natsUrl: e.NATS_URL,
-    ...(e.NATS_USER ? { natsUser: e.NATS_USER, natsPassword: e.NATS_PASSWORD ?? '' } : {}),
-    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    natsUser: e.NATS_USER,
+    natsPassword: e.NATS_USER ? (e.NATS_PASSWORD ?? '') : undefined,
+    redisUrl: e.REDIS_URL,
     port: e.PORT,
     host: e.HOST,
     flagsBucket: e.TAILSLIDE_FLAGS_BUCKET,
@@ -70,10 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerOptions {
     circuitSubjectRoot: e.TAILSLIDE_CIRCUIT_SUBJECT_ROOT,
     circuitConsumer: e.TAILSLIDE_CIRCUIT_CONSUMER,
     redisPrefix: e.TAILSLIDE_REDIS_PREFIX,
-    ...(e.TAILSLIDE_PUBLIC_URL ? { publicUrl: e.TAILSLIDE_PUBLIC_URL } : {}),
+    uiDir: e.TOWER_UI_DIR,
+    publicUrl: e.TAILSLIDE_PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
-    ...(e.TOWER_UI_DIR ? { uiDir: e.TOWER_UI_DIR } : {}),
     webhookAllowedHosts: e.TOWER_WEBHOOK_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,
-  };
+  });
 }

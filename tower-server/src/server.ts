@@ -1,14 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  CIRCUIT_SUBJECT_ROOT,
-  DEFAULT_CIRCUIT_STREAM,
-  DEFAULT_FLAGS_BUCKET,
-  DEFAULT_REDIS_PREFIX,
-  DEFAULT_TOWER_CIRCUIT_CONSUMER,
-} from '@tailslide/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { RedisClient } from '@tailslide/server-kit';
+import type pg from 'pg';
 import { pino, type Logger } from 'pino';
-import { createClient } from 'redis';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
 import { WebhookService } from './alerts/webhook-service.js';
 import { createApp } from './app.js';
@@ -18,71 +13,37 @@ import { ChangeFeed } from './change-feed.js';
 import { CircuitEventConsumer } from './circuits/circuit-consumer.js';
 import { CircuitService } from './circuits/circuit-service.js';
 import { SignalReader } from './circuits/signal-reader.js';
-import { createPool, runMigrations } from './db.js';
+import { resolveTowerConfig, type TowerConfig, type TowerOptions } from './config.js';
+import { openTowerConnections } from './connections.js';
 import { FlagPublisher } from './flags/flag-publisher.js';
 import { FlagReconciler } from './flags/flag-reconciler.js';
 import { FlagService } from './flags/flag-service.js';
 import { OutboxRelay } from './flags/outbox-relay.js';
-import { connectNats, ensureCircuitStream, FlagsBucket } from './nats.js';
+import { ensureCircuitStreamAndConsumer, FlagsBucket } from './nats.js';
 import { createMetrics, registerOutboxGauge } from './ops/metrics.js';
 import { attachRealtime } from './realtime.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
-import { BrowserPolicy, type TrustProxy } from './security.js';
+import { BrowserPolicy } from './security.js';
 
-/** How to run Tower. Only `databaseUrl` and `natsUrl` are required. */
-export interface TowerOptions {
-  /** Postgres connection string; migrations run at startup. */
-  databaseUrl: string;
-  /** NATS server URL (JetStream enabled). */
-  natsUrl: string;
-  /** NATS user (see nats.conf: `tower`); none connects without credentials. */
-  natsUser?: string;
-  /** Password of `natsUser`. */
-  natsPassword?: string;
-  /** Redis URL for the time-series endpoint; without it that endpoint answers 503. */
-  redisUrl?: string;
-  /** HTTP port; 0 picks a free one. @default 0 */
-  port?: number;
-  /** @default '127.0.0.1' */
-  host?: string;
-  /** @default DEFAULT_FLAGS_BUCKET */
-  flagsBucket?: string;
-  /** @default DEFAULT_CIRCUIT_STREAM */
-  circuitStream?: string;
-  /** @default CIRCUIT_SUBJECT_ROOT */
-  circuitSubjectRoot?: string;
-  /** @default DEFAULT_TOWER_CIRCUIT_CONSUMER */
-  circuitConsumer?: string;
-  /** @default DEFAULT_REDIS_PREFIX */
-  redisPrefix?: string;
-  /**
-   * `TAILSLIDE_PUBLIC_URL`: the URL people open (`https://flags.example.com`). Browsers may reach
-   * Tower only through its host name (or a loopback name); https turns on HSTS and Secure cookies.
-   */
-  publicUrl?: URL;
-  /** `TRUST_PROXY`: which proxies may set `X-Forwarded-*` (TLS offload). @default false */
-  trustProxy?: TrustProxy;
-  /** Directory of the built tower-ui, served with an SPA fallback. */
-  uiDir?: string;
-  /** Hosts (`host` or `host:port`) allowed for alert webhooks besides hooks.slack.com; http allowed for them. */
-  webhookAllowedHosts?: string[];
-  /** pino level. @default 'info' ('silent' in tests is fine) */
-  logLevel?: string;
-  /**
-   * Time a client has to send a request's headers, and its whole request (body included); a
-   * slower client gets 408 and is disconnected instead of holding a connection for minutes.
-   * @default { headersMs: 10000, requestMs: 30000 }
-   */
-  requestTimeouts?: { headersMs: number; requestMs: number };
-  /** Reconciler interval. @default 30000 */
-  reconcileIntervalMs?: number;
+export type { TowerConfig, TowerOptions } from './config.js';
+
+/** Connected clients and resolved settings: everything {@link createTower} builds Tower from. */
+export interface TowerDeps {
+  readonly config: TowerConfig;
+  readonly logger: Logger;
+  /** A Postgres pool on a migrated database. */
+  readonly pool: pg.Pool;
+  /** A NATS connection (JetStream enabled). */
+  readonly nats: NatsConnection;
+  /** A Redis client (connected or still connecting) for the charts; `null`: they answer 503. */
+  readonly redis: RedisClient | null;
 }
 
 /** A running Tower. */
 export interface RunningTower {
   /** `http://127.0.0.1:PORT` (or the configured host). */
   url: string;
-  /** Stops HTTP, consumers and loops, then closes NATS, Redis and Postgres. */
+  /** Stops HTTP, consumers and loops (and, from {@link startTower}, closes the connections). */
   close(): Promise<void>;
 }
 
@@ -97,17 +58,46 @@ async function listen(server: Server, port: number, host: string): Promise<Addre
   return server.address() as AddressInfo;
 }
 
-/**
- * Starts Tower in this process: migrations, Postgres, NATS (KV bucket, circuit stream and durable
- * consumer created if missing), optional Redis, the outbox relay, the reconciler, the circuit
- * consumer, the alert dispatcher and the HTTP + socket.io server.
- */
-export async function startTower(options: TowerOptions): Promise<RunningTower> {
-  const logger: Logger = pino({
-    level: options.logLevel ?? 'info',
+/** Tower's logger: pino at `level`, credentials redacted from request logs. */
+export function createTowerLogger(level: string): Logger {
+  return pino({
+    level,
     name: 'tower',
     redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
   });
+}
+
+/**
+ * Starts Tower in this process from settings alone: resolves them, opens the connections
+ * ({@link openTowerConnections}), builds Tower on them ({@link createTower}); `close()` stops Tower,
+ * then closes the connections. For tests and embedding; `main.ts` does the same steps itself.
+ */
+export async function startTower(options: TowerOptions): Promise<RunningTower> {
+  const config = resolveTowerConfig(options);
+  const logger = createTowerLogger(config.logLevel);
+  const connections = await openTowerConnections(config, logger);
+  let tower: RunningTower;
+  try {
+    tower = await createTower({ config, logger, ...connections });
+  } catch (err) {
+    await connections.close();
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    url: tower.url,
+    close: () => (closing ??= tower.close().finally(() => connections.close())),
+  };
+}
+
+/**
+ * Builds Tower on connected clients and starts it: the KV bucket, circuit stream and durable
+ * consumer (created if missing), the outbox relay, the reconciler, the circuit consumer, the alert
+ * dispatcher and the HTTP + socket.io server. `close()` stops them in reverse and leaves the
+ * connections open: they belong to the caller.
+ */
+export async function createTower(deps: TowerDeps): Promise<RunningTower> {
+  const { config, logger, pool, nats: nc } = deps;
   const cleanups: { name: string; fn: () => Promise<void> }[] = [];
   const onClose = (name: string, fn: () => Promise<void>) => cleanups.push({ name, fn });
   const closeAll = async () => {
@@ -123,57 +113,29 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     cleanups.length = 0;
   };
   try {
-    await runMigrations(options.databaseUrl, logger);
-    const pool = createPool(options.databaseUrl);
-    onClose('postgres', () => pool.end());
-
-    const nc = await connectNats(options.natsUrl, {
-      user: options.natsUser,
-      pass: options.natsPassword,
-    });
-    onClose('nats', async () => {
-      await nc.drain().catch(() => nc.close());
-    });
-    const bucket = new FlagsBucket(nc, options.flagsBucket ?? DEFAULT_FLAGS_BUCKET);
+    const bucket = new FlagsBucket(nc, config.flagsBucket);
     await bucket.get();
-    const stream = options.circuitStream ?? DEFAULT_CIRCUIT_STREAM;
-    const consumerName = options.circuitConsumer ?? DEFAULT_TOWER_CIRCUIT_CONSUMER;
-    const ensureStream = async () => {
-      await ensureCircuitStream(nc, {
+    const stream = config.circuitStream;
+    const consumerName = config.circuitConsumer;
+    const ensureStream = () =>
+      ensureCircuitStreamAndConsumer(nc, {
         stream,
-        subjectRoot: options.circuitSubjectRoot ?? CIRCUIT_SUBJECT_ROOT,
+        subjectRoot: config.circuitSubjectRoot,
         consumer: consumerName,
       });
-    };
     await ensureStream();
 
-    let signals: SignalReader | null = null;
-    if (options.redisUrl) {
-      const redis = createClient({
-        url: options.redisUrl,
-        disableOfflineQueue: true,
-        socket: {
-          connectTimeout: 2_000,
-          reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000),
-        },
-      });
-      redis.on('error', (err: unknown) => logger.debug({ err }, 'redis error'));
-      // Redis only feeds the charts: Tower starts without it and the client keeps reconnecting;
-      // until it is connected the time-series endpoint answers 503 (offline queue disabled).
-      redis.connect().catch((err: unknown) => logger.warn({ err }, 'redis connect failed'));
-      onClose('redis', () => {
-        if (redis.isOpen) redis.destroy();
-        return Promise.resolve();
-      });
-      signals = new SignalReader({
-        redis: { hmGet: (key, fields) => redis.hmGet(key, fields) },
-        prefix: options.redisPrefix ?? DEFAULT_REDIS_PREFIX,
-      });
-    }
+    const redis = deps.redis;
+    const signals = redis
+      ? new SignalReader({
+          redis: { hmGet: (key, fields) => redis.hmGet(key, fields) },
+          prefix: config.redisPrefix,
+        })
+      : null;
 
     const metrics = createMetrics();
     const feed = new ChangeFeed();
-    const allowedHosts = options.webhookAllowedHosts ?? [];
+    const allowedHosts = [...config.webhookAllowedHosts];
     const publisher = new FlagPublisher(bucket);
     const relay = new OutboxRelay({ pool, publisher, logger, metrics });
     registerOutboxGauge(metrics, () => relay.pending());
@@ -183,7 +145,7 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
       publisher,
       logger,
       metrics,
-      intervalMs: options.reconcileIntervalMs ?? 30_000,
+      intervalMs: config.reconcileIntervalMs,
     });
     const dispatcher = new AlertDispatcher({ pool, logger, metrics, allowedHosts });
     const circuits = new CircuitService({ pool, feed });
@@ -216,9 +178,9 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
           await nc.rtt();
         },
       },
-      ...(options.uiDir ? { uiDir: options.uiDir } : {}),
-      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(config.uiDir ? { uiDir: config.uiDir } : {}),
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      trustProxy: config.trustProxy,
     });
 
     relay.start();
@@ -230,7 +192,7 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
     await consumer.start();
     onClose('circuit consumer', () => consumer.stop());
 
-    const timeouts = options.requestTimeouts ?? { headersMs: 10_000, requestMs: 30_000 };
+    const timeouts = config.requestTimeouts;
     const server = createServer(
       {
         headersTimeout: timeouts.headersMs,
@@ -240,8 +202,10 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
       },
       app,
     );
-    const realtime = attachRealtime(server, feed, { policy: new BrowserPolicy(options.publicUrl) });
-    const addr = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+    const realtime = attachRealtime(server, feed, {
+      policy: new BrowserPolicy(config.publicUrl ?? undefined),
+    });
+    const addr = await listen(server, config.port, config.host);
     onClose('http', async () => {
       await realtime.close();
       // Let requests in flight finish (up to 5 s); idle keep-alive connections go at once.

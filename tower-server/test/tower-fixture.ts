@@ -87,6 +87,7 @@ export function testTowerOptions(
     databaseUrl,
     natsUrl: services.natsUrl,
     redisUrl: services.redisUrl,
+    port: 0,
     flagsBucket: `flags_${suffix}`,
     circuitStream: `CIRCUITS_${suffix}`,
     circuitSubjectRoot: `test.${suffix}.circuit`,

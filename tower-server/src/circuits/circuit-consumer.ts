@@ -5,6 +5,23 @@ import type { Logger } from 'pino';
 import type { TowerMetrics } from '../ops/metrics.js';
 import type { CircuitService } from './circuit-service.js';
 
+/**
+ * Settings of Tower's durable consumer on the circuit stream. A Tower that dies holding events
+ * delays them until their ack wait ends, so the wait is short (issue 11: 30 s delayed 58 trips by
+ * 30 s); a live Tower keeps the event it is applying with in-progress acks, and pulls small
+ * batches so events waiting in its buffer are handled long before their wait ends.
+ */
+export const CIRCUIT_CONSUMER_SETTINGS = Object.freeze({
+  /** An unacked delivery is redelivered after this long. */
+  ackWaitMs: 1_000,
+  /** In-progress ack interval while an apply runs (a third of the wait: two may be lost). */
+  workingIntervalMs: 330,
+  /** Events pulled per request: what a killed Tower can hold back for one ack wait. */
+  batchSize: 8,
+  /** Deliveries awaiting an ack across all Towers; beyond it the stream waits. */
+  maxAckPending: 1_000,
+});
+
 /** What {@link CircuitEventConsumer} needs. */
 export interface CircuitEventConsumerDeps {
   readonly nc: NatsConnection;
@@ -46,7 +63,10 @@ export class CircuitEventConsumer {
     const { nc, stream, consumer } = this.#deps;
     const c = await jetstream(nc).consumers.get(stream, consumer);
     // Abort (instead of waiting forever) when the consumer or stream is deleted: we recreate them.
-    const messages = await c.consume({ max_messages: 64, abort_on_missing_resource: true });
+    const messages = await c.consume({
+      max_messages: CIRCUIT_CONSUMER_SETTINGS.batchSize,
+      abort_on_missing_resource: true,
+    });
     this.#messages = messages;
     this.#loop = this.#drain(messages);
   }
@@ -91,12 +111,16 @@ export class CircuitEventConsumer {
       return;
     }
     const event = parsed.value;
+    // Keep the delivery while the apply runs (Postgres may be slow): no redelivery meanwhile.
+    const working = setInterval(() => m.working(), CIRCUIT_CONSUMER_SETTINGS.workingIntervalMs);
     try {
       const outcome = await service.apply(event);
+      clearInterval(working);
       m.ack();
       metrics?.circuitEvents.inc({ type: event.type, outcome });
       logger.info({ eventId: event.id, type: event.type, outcome }, 'circuit event handled');
     } catch (err) {
+      clearInterval(working);
       logger.warn({ err, eventId: event.id }, 'applying circuit event failed; will be redelivered');
       metrics?.circuitEvents.inc({ type: event.type, outcome: 'error' });
       m.nak(this.#deps.retryMs ?? 1_000);

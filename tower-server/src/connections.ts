@@ -1,0 +1,58 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats, createRedis, type RedisClient } from '@tailslide/server-kit';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { TowerConfig } from './config.js';
+import { createPool, runMigrations } from './db.js';
+
+/** The clients Tower runs on, opened by {@link openTowerConnections}. */
+export interface TowerConnections {
+  /** Pool on the migrated database. */
+  readonly pool: pg.Pool;
+  readonly nats: NatsConnection;
+  /** Still connecting when returned; `null` without `redisUrl`. */
+  readonly redis: RedisClient | null;
+  /** Closes Redis, NATS (drained) and Postgres, in reverse order of opening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Migrates the database and opens Tower's connections. Postgres and NATS must answer now (Tower
+ * fails fast and its supervisor restarts it); Redis only feeds the charts, so Tower starts
+ * without it and the client keeps reconnecting.
+ */
+export async function openTowerConnections(
+  config: TowerConfig,
+  logger: Logger,
+): Promise<TowerConnections> {
+  await runMigrations(config.databaseUrl, logger);
+  const pool = createPool(config.databaseUrl);
+  let nats: NatsConnection;
+  try {
+    nats = await connectNats({
+      servers: config.natsUrl,
+      name: 'tailslide-tower',
+      user: config.natsUser ?? undefined,
+      pass: config.natsPassword ?? undefined,
+    });
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  let redis: RedisClient | null = null;
+  if (config.redisUrl) {
+    const client = createRedis(config.redisUrl, (err) => logger.debug({ err }, 'redis error'));
+    client.connect().catch((err: unknown) => logger.warn({ err }, 'redis connect failed'));
+    redis = client;
+  }
+  return {
+    pool,
+    nats,
+    redis,
+    async close() {
+      if (redis?.isOpen) redis.destroy();
+      await nats.drain().catch(() => nats.close());
+      await pool.end();
+    },
+  };
+}
