@@ -3,7 +3,8 @@
  * loggers, writers and sources, garbage in the KV, endless flag names. Nothing here needs NATS or
  * Redis; the fault tests (`*.fault.int.test.ts`) cover the real services.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -214,6 +215,28 @@ describe('initialize() settles whatever the logger, writer or source do', () => 
       expect(await Promise.race([closing.then(() => 'closed'), after(3000)])).toBe('closed');
     },
   );
+
+  it('gives up a snapshot read that hangs (a FIFO) at initTimeoutMs and starts the live source anyway', async () => {
+    const fifo = join(dir, 'hung-snapshot');
+    execFileSync('mkfifo', [fifo]);
+    const m = new FlagManager({
+      appId: 'shop',
+      initTimeoutMs: 100,
+      snapshotFile: fifo,
+      logger: quiet,
+      rulesetSource: new InMemoryRulesetSource([testFlagRule({ appId: 'shop', flagKey: 'f' })]),
+      signalWriter: new InMemorySignalWriter(),
+    });
+    try {
+      expect(['not_ready', 'ready']).toContain((await m.initialize()).status);
+      await new Promise((r) => setImmediate(r));
+      expect(m.status).toBe('ready');
+      expect(m.newToggler('f').isFlagActive('u')).toBe(true);
+    } finally {
+      closeSync(openSync(fifo, 'w')); // let the blocked read finish (EOF)
+      await m.close();
+    }
+  });
 
   it('keeps serving and stays ready when every listener and the logger throw', async () => {
     const source = new InMemoryRulesetSource([testFlagRule({ appId: 'shop', flagKey: 'f' })]);

@@ -25,7 +25,7 @@ import {
 import { RedisSignalWriter, type RedisClientLike } from './redis-signal-writer.js';
 import { NatsRulesetSource, type RulesetSource } from './ruleset-source.js';
 import { SignalSink, type SignalSinkStats, type SignalWriter } from './signal-sink.js';
-import { SnapshotFile } from './snapshot-file.js';
+import { SnapshotFile, type SnapshotContents } from './snapshot-file.js';
 import { Toggler, type TogglerContext, type TogglerOptions } from './toggler.js';
 
 /** Minimal logger (pino, console and most loggers fit). */
@@ -325,7 +325,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.#initTimeoutMs);
     });
-    const start = this.#start().catch((err: unknown) => {
+    const start = this.#start(timeout).catch((err: unknown) => {
       this.#reportError(
         toTailslideError(TailslideErrorCode.natsUnavailable, 'initialize failed', err),
       );
@@ -335,8 +335,27 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     return this.#result();
   }
 
-  async #start(): Promise<void> {
-    if (this.#snapshot) await this.#loadSnapshot(this.#snapshot);
+  async #start(timeout: Promise<void>): Promise<void> {
+    // A snapshot read that outlasts initTimeoutMs (a hung disk, a FIFO) is given up: NATS must
+    // start anyway, and rules read that late would only compete with live ones.
+    if (this.#snapshot) {
+      const snapshot = this.#snapshot;
+      const read = snapshot.load();
+      const snap = await Promise.race([read, timeout.then(() => null)]);
+      if (snap) this.#applySnapshot(snap);
+      else
+        void read.then(
+          (late) =>
+            late &&
+            this.#reportError(
+              toTailslideError(
+                TailslideErrorCode.snapshotFailed,
+                `snapshot ${snapshot.path} read after initTimeoutMs, ignored`,
+                'too slow',
+              ),
+            ),
+        );
+    }
     if (this.#status === ManagerStatus.closed) return;
     this.#sink.start();
     try {
@@ -485,9 +504,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     }
   }
 
-  async #loadSnapshot(snapshot: SnapshotFile): Promise<void> {
-    const snap = await snapshot.load();
-    if (!snap) return;
+  #applySnapshot(snap: SnapshotContents): void {
     for (const rule of snap.rules) this.#store.applyRule(rule, 0);
     if (snap.rules.length > 0 && this.#status === ManagerStatus.notReady) {
       this.#status = ManagerStatus.stale;

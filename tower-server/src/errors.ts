@@ -97,24 +97,52 @@ export function pgErrorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-interface BodyParserError {
+/** 415: the body is not JSON, or uses an encoding or charset Tower does not read. */
+export class UnsupportedMediaTypeError extends TowerError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}
+
+/** What Express, body-parser and http-errors put on the errors they raise. */
+interface HttpError {
   type?: string;
   status?: number;
   statusCode?: number;
+  message?: string;
 }
 
 function toTowerError(err: unknown): TowerError | null {
   if (err instanceof TowerError) return err;
-  const bp = err as BodyParserError;
+  const bp = err as HttpError;
   if (bp && typeof bp === 'object') {
     if (bp.type === 'entity.too.large')
       return new TowerError(413, 'payload_too_large', 'request body is too large');
     if (bp.type === 'entity.parse.failed')
       return new TowerError(400, 'invalid_json', 'request body is not valid JSON');
     if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported') {
-      return new TowerError(415, 'unsupported_media_type', 'unsupported request encoding');
+      return new UnsupportedMediaTypeError(
+        `unsupported request encoding: ${bp.message ?? 'unknown'} (send UTF-8 JSON, optionally gzip, deflate or br)`,
+      );
     }
+    const status = bp.status ?? bp.statusCode;
+    // Express marks a path segment that is not valid percent-encoded UTF-8 with a 400 URIError.
+    if (err instanceof URIError && status === 400)
+      return new TowerError(400, 'invalid_path', 'the path is not valid percent-encoded UTF-8');
+    // Any other client error raised while reading the request (e.g. a body that does not
+    // decompress): its status stands, its message is about the request, never Tower's state.
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return new TowerError(
+        status,
+        'bad_request',
+        `the request could not be read: ${bp.message ?? 'malformed'}`,
+      );
   }
+  // Behind the edge checks: text Postgres cannot store (NUL, 22021; untranslatable, 22P05) is
+  // still the client's input, and the transaction that met it wrote nothing.
+  const pgCode = pgErrorCode(err);
+  if (pgCode === '22021' || pgCode === '22P05')
+    return new ValidationError('the request holds characters that cannot be stored (e.g. NUL)');
   if (isDatabaseUnavailable(err))
     return new UnavailableError('the database is unavailable', { cause: err });
   return null;

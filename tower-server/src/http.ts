@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Role } from '@tailslide/contracts';
 import type { z } from 'zod';
 import { AIRBAG_ACTOR, type ChangeContext } from './audit/audit-service.js';
-import { TowerError, ValidationError } from './errors.js';
+import { TowerError, UnsupportedMediaTypeError, ValidationError } from './errors.js';
 import { parseInput } from './validation.js';
 
 /** HTTP methods Tower serves. */
@@ -93,6 +93,62 @@ export function pathParams(path: string): string[] {
   return [...path.matchAll(PATH_PARAM)].map((m) => m[1]!);
 }
 
+/**
+ * Where a NUL character sits in a parsed body or query (keys included), or `null`. Postgres text
+ * cannot hold NUL (SQLSTATE 22021), so it is refused at the edge instead of failing the write.
+ */
+export function findNul(value: unknown, path: string[] = []): string[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = findNul(v, [...path, String(i)]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return [...path, k];
+      const found = findNul(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function rejectNul(value: unknown, what: string): void {
+  const at = findNul(value);
+  if (!at) return;
+  const path = at.join('.');
+  throw new ValidationError(
+    `invalid ${what}: ${path ? `${path}: ` : ''}must not contain NUL characters`,
+    [{ path, message: 'must not contain NUL characters' }],
+  );
+}
+
+/** True when the request carries a body (RFC 9112: a Transfer-Encoding or a non-zero length). */
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function readBody(req: Request, schema: z.ZodType): unknown {
+  // express.json() parsed it only if it is JSON; any other body would be silently ignored.
+  if (hasBody(req) && !req.is('application/json'))
+    throw new UnsupportedMediaTypeError(
+      `the body must be application/json (got ${req.get('content-type') ?? 'no Content-Type'})`,
+    );
+  const body: unknown = req.body ?? {};
+  rejectNul(body, 'request body');
+  // No body reads as `{}`: the schema names what is missing.
+  return parseInput(schema, body);
+}
+
+function readQuery(req: Request, schema: z.ZodType): unknown {
+  rejectNul(req.query, 'query');
+  return parseInput(schema, req.query, 'query');
+}
+
 function parsePathParams(schema: z.ZodType, raw: unknown): unknown {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
@@ -138,9 +194,8 @@ export class DocumentedRouter {
           await authorize(req, spec.role);
           const input = {
             params: spec.params ? parsePathParams(spec.params, req.params) : {},
-            query: spec.query ? parseInput(spec.query, req.query, 'query') : {},
-            // No body (or one Express did not parse) reads as `{}`: the schema names what is missing.
-            body: spec.body ? parseInput(spec.body, req.body ?? {}) : {},
+            query: spec.query ? readQuery(req, spec.query) : {},
+            body: spec.body ? readBody(req, spec.body) : {},
             req,
             res,
           } as RouteInput<Parsed<P>, Parsed<Q>, Parsed<B>>;

@@ -45,7 +45,7 @@ class SchemaConverter {
 }
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: 'Invalid request (validation_failed, invalid_json)',
+  400: 'Invalid request (validation_failed, invalid_json, invalid_path, bad_request)',
   401: 'No session or token (unauthenticated)',
   403: 'The role is too low (forbidden)',
   404: 'No such resource (not_found)',

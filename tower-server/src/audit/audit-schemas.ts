@@ -2,10 +2,28 @@ import { TOKEN_PATTERN, type AuditEntryDto, type Page } from '@tailslide/contrac
 import { z } from 'zod';
 import { idString, isoTime } from '../validation.js';
 
+const ISO_TIME =
+  'must be an ISO 8601 date or time between years 1 and 9999, e.g. 2026-01-31T12:00:00Z';
+
+/** `YYYY-MM-DD` or an ISO 8601 date-time; a date that does not exist (Feb 30) is refused. */
 const time = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO 8601 time' })
-  .transform((s) => new Date(s));
+  .union([z.iso.date(), z.iso.datetime({ offset: true, local: true })], { error: ISO_TIME })
+  .transform((s, ctx) => {
+    const d = new Date(s);
+    // Date rolls Feb 30 over to Mar 2: the calendar date must read back as written.
+    if (Number.isNaN(d.getTime()) || !calendarDateExists(s)) {
+      ctx.addIssue({ code: 'custom', message: ISO_TIME });
+      return z.NEVER;
+    }
+    return d;
+  });
+
+function calendarDateExists(s: string): boolean {
+  const [y, m, day] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  // Offsets and local times may move the UTC date by one day; the day of month must still exist.
+  const probe = new Date(Date.UTC(y, m - 1, day));
+  return y >= 1 && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === day;
+}
 
 /** Filters shared by every log endpoint. `action` may be a comma list or a `prefix.*` wildcard. */
 export const logsQuerySchema = z.strictObject({
