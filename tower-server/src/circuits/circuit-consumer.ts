@@ -18,9 +18,16 @@ export const CIRCUIT_CONSUMER_SETTINGS = Object.freeze({
   workingIntervalMs: 330,
   /** Events pulled per request: what a killed Tower can hold back for one ack wait. */
   batchSize: 8,
+  /** Flags whose events are applied at the same time (each takes a pooled Postgres client). */
+  concurrency: 4,
   /** Deliveries awaiting an ack across all Towers; beyond it the stream waits. */
   maxAckPending: 1_000,
 });
+
+/** `<appId>.<flagKey>` of a circuit-event subject (`<root>.<appId>.<flagKey>.<type>`). */
+function flagOfSubject(subject: string): string {
+  return subject.split('.').slice(-3, -1).join('.');
+}
 
 /** What {@link CircuitEventConsumer} needs. */
 export interface CircuitEventConsumerDeps {
@@ -37,8 +44,8 @@ export interface CircuitEventConsumerDeps {
 }
 
 /**
- * Pulls circuit events from Tower's durable JetStream consumer and applies them one at a time, in
- * stream order. A message is acked only after its transaction committed; a failure naks it for
+ * Pulls circuit events from Tower's durable JetStream consumer and applies them in stream order
+ * per flag (several flags at a time). A message is acked only after its transaction committed; a failure naks it for
  * redelivery, so no event is lost while Postgres or Tower is down. Unparseable messages are
  * terminated (they can never succeed).
  */
@@ -72,11 +79,29 @@ export class CircuitEventConsumer {
   }
 
   async #drain(messages: ConsumerMessages): Promise<void> {
+    // Events of one flag are applied one after the other, in stream order; different flags at
+    // the same time (up to `concurrency`), so a burst of trips is not one Postgres commit each.
+    const running = new Set<Promise<void>>();
+    const lastOfFlag = new Map<string, Promise<void>>();
     try {
-      for await (const m of messages) await this.handle(m);
+      for await (const m of messages) {
+        const flag = flagOfSubject(m.subject);
+        const previous = lastOfFlag.get(flag) ?? Promise.resolve();
+        const done: Promise<void> = previous
+          .then(() => this.handle(m))
+          .catch((err: unknown) => this.#deps.logger.warn({ err }, 'circuit event not handled'))
+          .finally(() => {
+            running.delete(done);
+            if (lastOfFlag.get(flag) === done) lastOfFlag.delete(flag);
+          });
+        running.add(done);
+        lastOfFlag.set(flag, done);
+        if (running.size >= CIRCUIT_CONSUMER_SETTINGS.concurrency) await Promise.race(running);
+      }
     } catch (err) {
       this.#deps.logger.warn({ err }, 'circuit event subscription interrupted');
     }
+    await Promise.all(running);
     if (!this.#stopped) this.#resubscribeSoon();
   }
 
