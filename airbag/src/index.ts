@@ -12,6 +12,10 @@ export {
   recoveryStepThreshold,
   RECOVERY_HYSTERESIS_RATIO,
   MIN_RECOVERY_SAMPLE,
+  FAST_BURN_BUCKETS,
+  FAST_BURN_NOISE_POINTS,
+  isStrongBreach,
+  fastBurnWindow,
 } from './circuit.js';
 export type { CircuitDecision, CircuitInput, EvidenceRequest } from './circuit.js';
 export { evidenceSpan, windowErrorRate } from './error-rate.js';

@@ -1,4 +1,5 @@
 import {
+  errorRatePercentage,
   signalBucketKey,
   signalField,
   windowBucketStarts,
@@ -31,7 +32,7 @@ export function toPoint(t: number, successes: number, failures: number): TimeSer
     t,
     requests,
     failures,
-    errorRatePercentage: requests === 0 ? null : (failures / requests) * 100,
+    errorRatePercentage: requests === 0 ? null : errorRatePercentage(failures, requests),
   };
 }
 
