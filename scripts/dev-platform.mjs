@@ -65,6 +65,8 @@ const env = {
   DATABASE_URL: databaseUrl,
   TOWER_UI_DIR: process.env.TOWER_UI_DIR ?? join(root, 'tower-ui/dist'),
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  // Only this machine reaches a development Tower; set HOST=0.0.0.0 (and TAILSLIDE_PUBLIC_URL) to share it.
+  HOST: process.env.HOST ?? '127.0.0.1',
 };
 const children = [
   spawn(process.execPath, [towerMain], { env, stdio: 'inherit' }),

@@ -87,7 +87,7 @@ export {
 } from './bucketing.js';
 export type { PreparedSalt } from './bucketing.js';
 export { SocketEvent } from './socket-events.js';
-export type { ServerToClientEvents, ClientToServerEvents } from './socket-events.js';
+export type { ServerToClientEvents, ClientToServerEvents, FlagEventDto } from './socket-events.js';
 export {
   MAX_PAGE_LIMIT,
   DEFAULT_PAGE_LIMIT,

@@ -13,13 +13,23 @@ export const SocketEvent = {
 /** One of {@link SocketEvent}. */
 export type SocketEvent = (typeof SocketEvent)[keyof typeof SocketEvent];
 
+/**
+ * A flag as socket events carry it. Every dashboard receives every change, so a large whitelist is
+ * left out (`whitelist: null`; fetch the flag when you need it); `whitelistSize` is always there.
+ */
+export interface FlagEventDto extends Omit<FlagDto, 'whitelist'> {
+  /** The whitelist when it is small enough to push, else `null`. */
+  readonly whitelist: readonly string[] | null;
+  readonly whitelistSize: number;
+}
+
 /** Payload of each socket event, for typed `socket.io` servers and clients. */
 export interface ServerToClientEvents {
   'app.changed': (payload: { app: AppDto }) => void;
   'app.deleted': (payload: { appId: string }) => void;
-  'flag.changed': (payload: { flag: FlagDto }) => void;
+  'flag.changed': (payload: { flag: FlagEventDto }) => void;
   'flag.deleted': (payload: { appId: string; flagKey: string; id: string }) => void;
-  'circuit.event': (payload: { event: CircuitEvent; flag: FlagDto }) => void;
+  'circuit.event': (payload: { event: CircuitEvent; flag: FlagEventDto }) => void;
   'audit.appended': (payload: { entry: AuditEntryDto }) => void;
 }
 

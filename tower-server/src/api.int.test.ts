@@ -6,6 +6,7 @@ import {
   type AppDto,
   type AuditEntryDto,
   type FlagDto,
+  type FlagEventDto,
   type Page,
 } from '@tailslide/contracts';
 import pg from 'pg';
@@ -554,7 +555,7 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
     it('pushes flag changes and audit entries over socket.io', async () => {
       const socket = await connectDashboard(t.tower.url);
       try {
-        const changed = new Promise<FlagDto>((resolve) =>
+        const changed = new Promise<FlagEventDto>((resolve) =>
           socket.on(SocketEvent.flagChanged, ({ flag }) => flag.key === 'live' && resolve(flag)),
         );
         const audited = new Promise<AuditEntryDto>((resolve) =>

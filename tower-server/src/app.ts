@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { registerWebhookRoutes } from './alerts/webhook-routes.js';
@@ -23,6 +22,7 @@ import { DocumentedRouter, type Authorize } from './http.js';
 import type { TowerMetrics } from './ops/metrics.js';
 import { registerOpsRoutes, type ReadinessCheck } from './ops/ops-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { installBrowserSecurity, type BrowserSecurityOptions } from './security.js';
 import { registerSdkKeyRoutes } from './sdk-keys/sdk-key-routes.js';
 import type { SdkKeyService } from './sdk-keys/sdk-key-service.js';
 import { registerTokenRoutes } from './tokens/token-routes.js';
@@ -31,7 +31,7 @@ import { registerUserRoutes } from './users/user-routes.js';
 import type { UserService } from './users/user-service.js';
 
 /** Everything the HTTP app needs; built by the composition root (or a test). */
-export interface AppDeps {
+export interface AppDeps extends BrowserSecurityOptions {
   readonly logger: Logger;
   readonly metrics: TowerMetrics;
   readonly apps: AppService;
@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(helmet());
+  installBrowserSecurity(app, deps);
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer();
     res.on('finish', () => {

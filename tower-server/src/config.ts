@@ -17,6 +17,7 @@ import { MIN_PASSWORD_LENGTH } from '@tailslide/contracts';
 import { z } from 'zod';
 import { DEFAULT_SESSION_LIFETIME, type SessionLifetime } from './auth/auth-service.js';
 import type { LoginLimiterOptions } from './auth/login-limiter.js';
+import { parsePublicUrl, parseTrustProxy, type TrustProxy } from './security.js';
 
 /** Tower's settings, every one resolved: what the composition root builds Tower from. */
 export interface TowerConfig {
@@ -56,6 +57,19 @@ export interface TowerConfig {
   readonly session: SessionLifetime;
   /** Failed-login limits per account and per address (5 and 50 per 15 min). */
   readonly loginLimits: LoginLimiterOptions;
+  /**
+   * `TAILSLIDE_PUBLIC_URL`: the URL people open (`https://flags.example.com`). Browsers may reach
+   * Tower only through its host name (or a loopback name); https turns on HSTS and Secure cookies.
+   * `null`: loopback names only (development).
+   */
+  readonly publicUrl: URL | null;
+  /** `TRUST_PROXY`: which proxies may set `X-Forwarded-*` (TLS offload). */
+  readonly trustProxy: TrustProxy;
+  /**
+   * Time a client has to send a request's headers, and its whole request (body included); a
+   * slower client gets 408 and is disconnected instead of holding a connection for minutes.
+   */
+  readonly requestTimeouts: { readonly headersMs: number; readonly requestMs: number };
 }
 
 /** How to run Tower in-process: `databaseUrl` and anything that differs from {@link TOWER_DEFAULTS}. */
@@ -83,6 +97,9 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
   admin: null,
   session: DEFAULT_SESSION_LIFETIME,
   loginLimits: {},
+  publicUrl: null,
+  trustProxy: false,
+  requestTimeouts: { headersMs: 10_000, requestMs: 30_000 },
 });
 
 /** Fills every setting `options` leaves out with its {@link TOWER_DEFAULTS} value. */
@@ -104,6 +121,19 @@ const envSchema = baseEnvSchema.extend({
   PORT: portSchema.optional(),
   HOST: z.string().min(1).optional(),
   TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).optional(),
+  TAILSLIDE_PUBLIC_URL: z
+    .string()
+    .min(1)
+    .transform((v, ctx) => {
+      try {
+        return parsePublicUrl(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  TRUST_PROXY: z.string().transform(parseTrustProxy).optional(),
   TOWER_UI_DIR: z.string().min(1).optional(),
   TOWER_WEBHOOK_ALLOWED_HOSTS: list.optional(),
   TAILSLIDE_ADMIN_EMAIL: z.string().trim().max(254).pipe(z.email()).optional(),
@@ -132,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
     circuitConsumer: e.TAILSLIDE_CIRCUIT_CONSUMER,
     redisPrefix: e.TAILSLIDE_REDIS_PREFIX,
     uiDir: e.TOWER_UI_DIR,
+    publicUrl: e.TAILSLIDE_PUBLIC_URL,
+    trustProxy: e.TRUST_PROXY,
     webhookAllowedHosts: e.TOWER_WEBHOOK_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,
     admin: adminFromEnv(e.TAILSLIDE_ADMIN_EMAIL, e.TAILSLIDE_ADMIN_PASSWORD),

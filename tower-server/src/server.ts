@@ -27,6 +27,8 @@ import { attachRealtime } from './realtime.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
 import { TokenService } from './tokens/token-service.js';
 import { UserService } from './users/user-service.js';
+import { BrowserPolicy } from './security.js';
+import { authenticateHandshake } from './auth/socket-auth.js';
 
 export type { TowerConfig, TowerOptions } from './config.js';
 
@@ -180,6 +182,13 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
     });
     feed.subscribe({ outboxWritten: () => relay.kick(), alertsQueued: () => dispatcher.kick() });
 
+    const auth = new AuthService({
+      pool,
+      users,
+      tokens,
+      session: config.session,
+      limits: config.loginLimits,
+    });
     const app = createApp({
       logger,
       metrics,
@@ -188,13 +197,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
       audit: new AuditService({ pool }),
       sdkKeys: new SdkKeyService({ pool, feed }),
       webhooks: new WebhookService({ pool, feed, allowedHosts }),
-      auth: new AuthService({
-        pool,
-        users,
-        tokens,
-        session: config.session,
-        limits: config.loginLimits,
-      }),
+      auth,
       users,
       tokens,
       signals,
@@ -208,6 +211,8 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
         },
       },
       ...(config.uiDir ? { uiDir: config.uiDir } : {}),
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      trustProxy: config.trustProxy,
     });
 
     relay.start();
@@ -219,8 +224,25 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
     await consumer.start();
     onClose('circuit consumer', () => consumer.stop());
 
-    const server = createServer(app);
-    const realtime = attachRealtime(server, feed);
+    const timeouts = config.requestTimeouts;
+    const server = createServer(
+      {
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        // How often Node looks for requests past those limits (its default is 30 s).
+        connectionsCheckingInterval: Math.max(100, Math.min(timeouts.headersMs, 5_000) / 2),
+      },
+      app,
+    );
+    const realtime = attachRealtime(server, feed, {
+      policy: new BrowserPolicy(config.publicUrl ?? undefined),
+      // The same session cookie or Bearer token as the API; the cap counts per session or token.
+      authenticate: async (req) => {
+        const p = await authenticateHandshake(auth, req);
+        if (!p) return null;
+        return { key: p.sessionHash !== null ? `s:${p.sessionHash}` : `t:${String(p.tokenId)}` };
+      },
+    });
     const addr = await listen(server, config.port, config.host);
     onClose('http', async () => {
       await realtime.close();

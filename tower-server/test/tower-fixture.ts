@@ -215,11 +215,19 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
   return t;
 }
 
-/** A dashboard's socket.io client, connected to `url` (closes itself if connecting fails). */
-export async function connectDashboard(url: string): Promise<Socket<ServerToClientEvents>> {
+/**
+ * A dashboard's socket.io client, connected to `url` (closes itself if connecting fails).
+ * `headers` go with the handshake (a cookie, `Authorization`, a browser's `Origin`).
+ */
+export async function connectDashboard(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<Socket<ServerToClientEvents>> {
   const socket: Socket<ServerToClientEvents> = ioClient(url, {
     path: '/socket.io',
     transports: ['websocket'],
+    extraHeaders: headers,
+    reconnection: false,
   });
   try {
     await new Promise<void>((resolve, reject) => {

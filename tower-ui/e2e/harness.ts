@@ -89,7 +89,7 @@ export interface Stack {
 }
 
 /** Tower options a suite may set on top of the stack's own (e.g. webhook hosts of a local receiver). */
-export type ExtraTowerOptions = Pick<TowerOptions, 'webhookAllowedHosts'>;
+export type ExtraTowerOptions = Pick<TowerOptions, 'webhookAllowedHosts' | 'publicUrl'>;
 
 export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): Promise<Stack> {
   const id = uniqueName('e2e');
@@ -168,8 +168,11 @@ export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): 
   };
 }
 
-/** Launches Debian's Chromium headless; playwright gives every launch a fresh temporary profile. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Launches Debian's Chromium headless; playwright gives every launch a fresh temporary profile.
+ * `extraArgs` e.g. `--host-resolver-rules=MAP tailslide.test 127.0.0.1` to reach Tower by a name.
+ */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -181,6 +184,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }
@@ -268,6 +272,7 @@ export interface BrowserSuite {
 export function browserSuite(
   beforeClose?: () => Promise<void>,
   towerOptions?: () => ExtraTowerOptions,
+  browserArgs: readonly string[] = [],
 ): BrowserSuite {
   let ui: Awaited<ReturnType<typeof buildUi>> | undefined;
   let stack: Stack | undefined;
@@ -275,7 +280,7 @@ export function browserSuite(
   beforeAll(async () => {
     ui = await buildUi();
     stack = await startStack(ui.dir, towerOptions?.());
-    browser = await launchBrowser();
+    browser = await launchBrowser(browserArgs);
     signedInStacks.set(browser, stack);
   }, 60_000);
   afterAll(async () => {

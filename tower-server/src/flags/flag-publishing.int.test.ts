@@ -6,6 +6,7 @@ import {
   type AuditEntryDto,
   type CircuitEvent,
   type FlagDto,
+  type FlagEventDto,
   type Page,
 } from '@tailslide/contracts';
 import pg from 'pg';
@@ -300,7 +301,7 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
     const flag = await t.createFlag(appId, 'pushed');
     const socket = await connectDashboard(t.tower.url);
     try {
-      const received = new Promise<{ event: CircuitEvent; flag: FlagDto }>((resolve) =>
+      const received = new Promise<{ event: CircuitEvent; flag: FlagEventDto }>((resolve) =>
         socket.on(SocketEvent.circuitEvent, (p) => p.flag.key === 'pushed' && resolve(p)),
       );
       const sent = await t.publishEvent({

@@ -1,9 +1,9 @@
-import type { FlagDto } from '@tailslide/contracts';
+import type { FlagDto, FlagEventDto } from '@tailslide/contracts';
 import { useCallback, useState } from 'react';
 import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
 import { getFlag } from '../api/flags-api.js';
-import { newerFlag } from '../utils/flag-list.js';
+import { flagFromEvent, newerFlag } from '../utils/flag-list.js';
 
 /** One flag, kept live. `deleted` turns true when someone deletes it while it is on screen. */
 export function useFlag(appId: string, flagKey: string) {
@@ -13,13 +13,14 @@ export function useFlag(appId: string, flagKey: string) {
   const { mutate, reload } = res;
   const [deleted, setDeleted] = useState(false);
   const apply = useCallback((flag: FlagDto) => mutate((cur) => newerFlag(cur, flag)), [mutate]);
-  const mine = (f: FlagDto) => f.appId === appId && f.key === flagKey;
-  useSocketEvent('flag.changed', ({ flag }) => {
-    if (mine(flag)) apply(flag);
-  });
-  useSocketEvent('circuit.event', ({ flag }) => {
-    if (mine(flag)) apply(flag);
-  });
+  const applyEvent = (event: FlagEventDto) => {
+    if (event.appId !== appId || event.key !== flagKey) return;
+    const flag = flagFromEvent(event);
+    if (flag) apply(flag);
+    else reload();
+  };
+  useSocketEvent('flag.changed', ({ flag }) => applyEvent(flag));
+  useSocketEvent('circuit.event', ({ flag }) => applyEvent(flag));
   useSocketEvent('flag.deleted', (p) => {
     if (p.appId === appId && p.flagKey === flagKey) setDeleted(true);
   });

@@ -1,6 +1,6 @@
 import { DEFAULT_CIRCUIT_SETTINGS, type FlagDto } from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
-import { newerFlag, removeFlag, upsertFlag } from './flag-list.js';
+import { flagFromEvent, newerFlag, removeFlag, upsertFlag } from './flag-list.js';
 
 const flag = (key: string, version: number, active = true): FlagDto => ({
   id: key,
@@ -35,5 +35,16 @@ describe('upsertFlag', () => {
   });
   it('removes a deleted flag', () => {
     expect(removeFlag([flag('a', 1), flag('b', 1)], '1', 'a').map((f) => f.key)).toEqual(['b']);
+  });
+});
+
+describe('flagFromEvent', () => {
+  it('rebuilds the flag when the event carried its whitelist', () => {
+    const f = { ...flag('a', 2), whitelist: ['u1'] };
+    expect(flagFromEvent({ ...f, whitelistSize: 1 })).toEqual(f);
+  });
+
+  it('returns null when the whitelist was left out (the caller fetches the flag)', () => {
+    expect(flagFromEvent({ ...flag('a', 2), whitelist: null, whitelistSize: 5_000 })).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { FlagDto } from '@tailslide/contracts';
+import type { FlagDto, FlagEventDto } from '@tailslide/contracts';
 
 /**
  * Applies a flag update from the server to a list. A copy older than the one held is ignored, so
@@ -25,4 +25,13 @@ export function newerFlag(current: FlagDto, incoming: FlagDto): FlagDto {
 /** Removes a deleted flag. */
 export function removeFlag(list: readonly FlagDto[], appId: string, flagKey: string): FlagDto[] {
   return list.filter((f) => !(f.appId === appId && f.key === flagKey));
+}
+
+/**
+ * The whole flag a socket event describes, or null when the event left a large whitelist out (the
+ * caller fetches the flag instead).
+ */
+export function flagFromEvent(event: FlagEventDto): FlagDto | null {
+  const { whitelist, whitelistSize: _size, ...rest } = event;
+  return whitelist === null ? null : { ...rest, whitelist };
 }
