@@ -48,7 +48,12 @@ describe('hostile input: every write route and query parameter of the OpenAPI do
   /** The concrete URL of a documented path: real ids, so only the hostile part can be wrong. */
   function concrete(path: string, op: Operation): string {
     const idFor = op.tags[0] === 'sdk-keys' ? ids.sdkKey! : ids.webhook!;
-    return path.replace('{appId}', ids.app!).replace('{flagKey}', 'target').replace('{id}', idFor);
+    return path
+      .replace('{appId}', ids.app!)
+      .replace('{flagKey}', 'target')
+      .replace('{id}', idFor)
+      .replace('{userId}', ids.user!)
+      .replace('{tokenId}', ids.token!);
   }
 
   async function send(
@@ -59,7 +64,8 @@ describe('hostile input: every write route and query parameter of the OpenAPI do
   ): Promise<Answer> {
     const res = await fetch(`${t.tower.url}${url}`, {
       method: method.toUpperCase(),
-      headers,
+      // As the admin: the checks under test come after authorization.
+      headers: { ...t.admin.headers, ...headers },
       ...(body === undefined ? {} : { body }),
     });
     const text = await res.text();
@@ -125,6 +131,19 @@ describe('hostile input: every write route and query parameter of the OpenAPI do
       })
     ).body.id;
     ids.sdkKey = (await t.api<CreatedSdkKeyDto>('POST', '/api/sdk-keys', { name: 'k' })).body.id;
+    ids.user = (
+      await t.api<{ id: string }>('POST', '/api/users', {
+        email: 'hostile@example.com',
+        password: 'hostile-password',
+        role: 'viewer',
+      })
+    ).body.id;
+    ids.token = (
+      await t.api<{ token: { id: string } }>('POST', '/api/tokens', {
+        name: 'hostile',
+        role: 'viewer',
+      })
+    ).body.token.id;
     doc = (await t.api<Document>('GET', '/api/openapi.json')).body;
   });
   afterAll(async () => {
