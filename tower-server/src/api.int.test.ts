@@ -553,7 +553,7 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
 
   describe('live updates', () => {
     it('pushes flag changes and audit entries over socket.io', async () => {
-      const socket = await connectDashboard(t.tower.url);
+      const socket = await connectDashboard(t.tower.url, t.admin.headers);
       try {
         const changed = new Promise<FlagEventDto>((resolve) =>
           socket.on(SocketEvent.flagChanged, ({ flag }) => flag.key === 'live' && resolve(flag)),

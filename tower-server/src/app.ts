@@ -42,7 +42,7 @@ export interface AppDeps extends BrowserSecurityOptions {
   readonly auth: AuthService;
   readonly users: UserService;
   readonly tokens: TokenService;
-  /** Mark the session cookie `Secure` (the public URL is https). @default false */
+  /** Mark the session cookie `Secure`. @default true when `publicUrl` is https */
   readonly secureCookie?: boolean;
   readonly signals: SignalReader | null;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
@@ -88,7 +88,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
 
   const r = new DocumentedRouter(deps.authorize ?? createAuthorize(deps.auth));
-  registerAuthRoutes(r, deps.auth, { secureCookie: deps.secureCookie ?? false });
+  registerAuthRoutes(r, deps.auth, {
+    secureCookie: deps.secureCookie ?? deps.publicUrl?.protocol === 'https:',
+  });
   registerUserRoutes(r, deps.users, deps.auth);
   registerTokenRoutes(r, deps.tokens);
   registerAppRoutes(r, deps.apps);

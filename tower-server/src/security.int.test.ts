@@ -15,6 +15,9 @@ interface RawResponse {
 }
 
 /** Sends a request with any headers (fetch forbids setting Host, Origin and Sec-Fetch-*). */
+/** The admin's session cookie, as a browser signed in to the dashboard sends it. */
+const signedIn = (t: TestTower) => `tailslide_session=${t.admin.sessionCookie}`;
+
 function send(
   base: string,
   method: string,
@@ -105,7 +108,7 @@ describe('browser safety over plain http on a real host name', () => {
         t.tower.url,
         'POST',
         '/api/apps',
-        { host: hostOf(t, 'tailslide.test'), ...headers },
+        { host: hostOf(t, 'tailslide.test'), cookie: signedIn(t), ...headers },
         { title: 'Forged' },
       );
       expect(res.status).toBe(403);
@@ -123,6 +126,7 @@ describe('browser safety over plain http on a real host name', () => {
       '/api/apps',
       {
         host: hostOf(t, 'tailslide.test'),
+        cookie: signedIn(t),
         origin: 'http://tailslide.test',
         'sec-fetch-site': 'same-origin',
       },
@@ -133,16 +137,24 @@ describe('browser safety over plain http on a real host name', () => {
 
   it('refuses a socket handshake from another origin and accepts its own', async () => {
     await expect(
-      connectDashboard(t.tower.url, { origin: 'http://evil.test', 'sec-fetch-site': 'cross-site' }),
+      connectDashboard(t.tower.url, {
+        ...t.admin.headers,
+        origin: 'http://evil.test',
+        'sec-fetch-site': 'cross-site',
+      }),
     ).rejects.toThrow();
-    await expect(connectDashboard(t.tower.url, { origin: 'http://evil.test' })).rejects.toThrow();
-    const own = await connectDashboard(t.tower.url, { origin: t.tower.url });
+    await expect(
+      connectDashboard(t.tower.url, { ...t.admin.headers, origin: 'http://evil.test' }),
+    ).rejects.toThrow();
+    // Its own origin without a session or token is refused too.
+    await expect(connectDashboard(t.tower.url, { origin: t.tower.url })).rejects.toThrow();
+    const own = await connectDashboard(t.tower.url, { cookie: signedIn(t), origin: t.tower.url });
     own.close();
   });
 
   it('pushes a flag change without a large whitelist', async () => {
     const app = await t.api<AppDto>('POST', '/api/apps', { title: 'Big list' });
-    const socket = await connectDashboard(t.tower.url);
+    const socket = await connectDashboard(t.tower.url, t.admin.headers);
     try {
       const pushed = new Promise<FlagEventDto>((resolve) =>
         socket.on(SocketEvent.flagChanged, ({ flag }) => flag.key === 'big' && resolve(flag)),

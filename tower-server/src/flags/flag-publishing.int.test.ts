@@ -299,7 +299,7 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
   it('pushes an applied circuit event with the new flag to dashboards', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Live circuit' })).body.id;
     const flag = await t.createFlag(appId, 'pushed');
-    const socket = await connectDashboard(t.tower.url);
+    const socket = await connectDashboard(t.tower.url, t.admin.headers);
     try {
       const received = new Promise<{ event: CircuitEvent; flag: FlagEventDto }>((resolve) =>
         socket.on(SocketEvent.circuitEvent, (p) => p.flag.key === 'pushed' && resolve(p)),
