@@ -1,16 +1,22 @@
+import { Role } from '@tailslide/contracts';
 import { NavLink, Outlet } from 'react-router';
+import { UserMenu } from '../features/auth/components/user-menu.js';
+import { useCan } from '../features/auth/hooks/use-session.js';
 import { useSocketConnected } from '../lib/socket.js';
 
 const NAV = [
-  { to: '/apps', label: 'Apps' },
-  { to: '/logs', label: 'Logs' },
-  { to: '/sdk-keys', label: 'SDK keys' },
-  { to: '/webhooks', label: 'Webhooks' },
+  { to: '/apps', label: 'Apps', admin: false },
+  { to: '/logs', label: 'Logs', admin: false },
+  { to: '/sdk-keys', label: 'SDK keys', admin: false },
+  { to: '/webhooks', label: 'Webhooks', admin: false },
+  { to: '/users', label: 'Users', admin: true },
+  { to: '/tokens', label: 'API tokens', admin: true },
 ] as const;
 
-/** Header with navigation and the live-connection indicator, then the current page. */
+/** Header with navigation, the live-connection indicator and the user menu, then the page. */
 export function Layout() {
   const connected = useSocketConnected();
+  const admin = useCan(Role.admin);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -24,7 +30,7 @@ export function Layout() {
           Tailslide
         </NavLink>
         <nav aria-label="Main" className="topnav">
-          {NAV.map((n) => (
+          {NAV.filter((n) => admin || !n.admin).map((n) => (
             <NavLink key={n.to} to={n.to} className="topnav__link">
               {n.label}
             </NavLink>
@@ -38,6 +44,7 @@ export function Layout() {
           <span className="live__dot" aria-hidden="true" />
           {connected ? 'Live' : 'Reconnecting…'}
         </span>
+        <UserMenu />
       </header>
       <main id="main" className="main">
         <Outlet />

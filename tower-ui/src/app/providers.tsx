@@ -1,12 +1,15 @@
 import type { ReactNode } from 'react';
 import { ToastProvider } from '../components/ui/toast.js';
-import { SocketProvider } from '../lib/socket.js';
+import { SessionProvider } from '../features/auth/hooks/use-session.js';
 
-/** Everything every screen needs: one live socket to Tower and the notification area. */
+/**
+ * Everything every screen needs: who is signed in and the notification area. The live socket
+ * opens only inside the signed-in area (see the router): Tower refuses anonymous handshakes.
+ */
 export function AppProviders({ children }: { readonly children: ReactNode }) {
   return (
-    <SocketProvider>
+    <SessionProvider>
       <ToastProvider>{children}</ToastProvider>
-    </SocketProvider>
+    </SessionProvider>
   );
 }

@@ -68,6 +68,20 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly signal?: AbortSignal;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A 401 is an ordinary answer here (login, session probe): do not signal the app. */
+  readonly expectUnauthenticated?: boolean;
+}
+
+type UnauthenticatedListener = () => void;
+const unauthenticatedListeners = new Set<UnauthenticatedListener>();
+
+/**
+ * Calls `listener` whenever Tower answers 401 (no session, or it expired or was revoked), so the
+ * app can send the person to the login page. Returns a function that removes the listener.
+ */
+export function onUnauthenticated(listener: UnauthenticatedListener): () => void {
+  unauthenticatedListeners.add(listener);
+  return () => unauthenticatedListeners.delete(listener);
 }
 
 /** Calls Tower's REST API under `/api`. Resolves with the parsed JSON (or `undefined` on 204). */
@@ -105,6 +119,9 @@ export async function apiRequest<T>(
       body = text;
     }
   }
+  if (res.status === 401 && !opts.expectUnauthenticated) {
+    for (const l of unauthenticatedListeners) l();
+  }
   if (!res.ok) throw toApiError(res.status, body, res.statusText);
   return body as T;
 }
@@ -114,6 +131,7 @@ export const api = {
   get: <T>(path: string, signal?: AbortSignal) =>
     apiRequest<T>('GET', path, signal ? { signal } : {}),
   post: <T>(path: string, body?: unknown) => apiRequest<T>('POST', path, { body: body ?? {} }),
+  put: <T>(path: string, body: unknown) => apiRequest<T>('PUT', path, { body }),
   patch: <T>(path: string, body: unknown) => apiRequest<T>('PATCH', path, { body }),
   delete: (path: string) => apiRequest<undefined>('DELETE', path),
 };

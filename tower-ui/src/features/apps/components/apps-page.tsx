@@ -1,4 +1,4 @@
-import type { AppDto } from '@tailslide/contracts';
+import { Role, type AppDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
@@ -8,6 +8,7 @@ import { RowAction } from '../../../components/ui/row-action.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
+import { useCan } from '../../auth/index.js';
 import { deleteApp } from '../api/apps-api.js';
 import { useApps } from '../hooks/use-apps.js';
 import { CreateAppForm } from './create-app-form.js';
@@ -17,6 +18,7 @@ import { RenameAppDialog } from './rename-app-dialog.js';
 export function AppsPage() {
   const { state, reload, mutate } = useApps();
   const notify = useToast();
+  const canEdit = useCan(Role.editor);
   const [deleting, setDeleting] = useState<AppDto | null>(null);
   const [renaming, setRenaming] = useState<AppDto | null>(null);
   const upsert = (app: AppDto) =>
@@ -28,19 +30,24 @@ export function AppsPage() {
 
   return (
     <Page titleId="apps-title" title="Apps">
-      <CreateAppForm
-        onCreated={(app) => {
-          upsert(app);
-          notify(`App "${app.title}" created.`, 'success');
-        }}
-      />
+      {canEdit && (
+        <CreateAppForm
+          onCreated={(app) => {
+            upsert(app);
+            notify(`App "${app.title}" created.`, 'success');
+          }}
+        />
+      )}
       <ResourceList
         state={state}
         onRetry={reload}
         loadingLabel="Loading apps…"
         empty={
           <EmptyState title="No apps yet.">
-            <p>An app groups the flags of one service. Create the first one above.</p>
+            <p>
+              An app groups the flags of one service.
+              {canEdit ? ' Create the first one above.' : ''}
+            </p>
           </EmptyState>
         }
       >
@@ -59,15 +66,17 @@ export function AppsPage() {
                     · id <code>{app.id}</code> · created {formatDateTime(app.createdAt)}
                   </p>
                 </div>
-                <div className="row-actions">
-                  <RowAction label="Rename" target={app.title} onClick={() => setRenaming(app)} />
-                  <RowAction
-                    label="Delete"
-                    target={app.title}
-                    danger
-                    onClick={() => setDeleting(app)}
-                  />
-                </div>
+                {canEdit && (
+                  <div className="row-actions">
+                    <RowAction label="Rename" target={app.title} onClick={() => setRenaming(app)} />
+                    <RowAction
+                      label="Delete"
+                      target={app.title}
+                      danger
+                      onClick={() => setDeleting(app)}
+                    />
+                  </div>
+                )}
               </li>
             ))}
           </ul>

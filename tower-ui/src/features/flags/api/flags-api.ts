@@ -17,5 +17,9 @@ export const createFlag = (appId: string, body: CreateFlagRequest) =>
 export const updateFlag = (appId: string, flagKey: string, body: UpdateFlagRequest) =>
   api.patch<FlagDto>(flagPath(appId, flagKey), body);
 export const deleteFlag = (appId: string, flagKey: string) => api.delete(flagPath(appId, flagKey));
-export const toggleFlag = (appId: string, flagKey: string, active: boolean) =>
-  api.post<FlagDto>(`${flagPath(appId, flagKey)}/toggle`, { active } satisfies ToggleFlagRequest);
+/** Turns a flag on or off; `reason` (optional) goes to the audit log. */
+export const toggleFlag = (appId: string, flagKey: string, active: boolean, reason = '') =>
+  api.post<FlagDto>(`${flagPath(appId, flagKey)}/toggle`, {
+    active,
+    ...(reason.trim() ? { reason: reason.trim() } : {}),
+  } satisfies ToggleFlagRequest);

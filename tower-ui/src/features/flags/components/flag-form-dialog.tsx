@@ -1,4 +1,9 @@
-import { RecoveryProfile, type FlagDto, type WebhookDto } from '@tailslide/contracts';
+import {
+  MAX_REASON_LENGTH,
+  RecoveryProfile,
+  type FlagDto,
+  type WebhookDto,
+} from '@tailslide/contracts';
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { Dialog } from '../../../components/ui/dialog.js';
 import { TagInput } from '../../../components/ui/tag-input.js';
@@ -100,6 +105,7 @@ function FlagForm({
   const [errors, setErrors] = useState<FlagFormErrors>({});
   const [serverError, setServerError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [reason, setReason] = useState('');
   const webhooks = useResource<WebhookDto[]>('webhooks', (signal) => listWebhooks(signal));
 
   useEffect(() => {
@@ -143,7 +149,10 @@ function FlagForm({
     setErrors({});
     setBusy(true);
     const req = flag
-      ? updateFlag(appId, flag.key, toUpdateBody(values, result, baseVersion))
+      ? updateFlag(appId, flag.key, {
+          ...toUpdateBody(values, result, baseVersion),
+          ...(reason.trim() ? { reason: reason.trim() } : {}),
+        })
       : createFlag(appId, toCreateBody(values, result));
     req.then(
       (saved) => {
@@ -361,6 +370,19 @@ function FlagForm({
             </div>
           ))}
       </fieldset>
+
+      {flag && (
+        <div className="field">
+          <label htmlFor={`${uid}-reason`}>Reason (optional)</label>
+          <input
+            id={`${uid}-reason`}
+            value={reason}
+            maxLength={MAX_REASON_LENGTH}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="Shown in the log, e.g. the incident or ticket"
+          />
+        </div>
+      )}
 
       <div className="form-actions form-actions--sticky">
         <button type="button" className="button" onClick={onCancel}>

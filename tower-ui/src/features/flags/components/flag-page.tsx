@@ -1,3 +1,4 @@
+import { MAX_REASON_LENGTH, Role } from '@tailslide/contracts';
 import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
@@ -10,12 +11,14 @@ import { useResource } from '../../../lib/use-resource.js';
 import { getApp } from '../../apps/index.js';
 import { formatPercent } from '../../../lib/format.js';
 import { CircuitBadge } from '../../circuits/index.js';
+import { useCan } from '../../auth/index.js';
 import { deleteFlag } from '../api/flags-api.js';
 import { useFlag } from '../hooks/use-flag.js';
 import { useToggleFlag } from '../hooks/use-toggle-flag.js';
 import { FlagFormDialog } from './flag-form-dialog.js';
 import { FlagInfo } from './flag-info.js';
 import { FlagLogs } from './flag-logs.js';
+import { FlagState } from './flag-row.js';
 
 // The chart library is only needed on the Circuit health tab: load it with that tab.
 const CircuitHealth = lazy(() =>
@@ -41,6 +44,8 @@ export function FlagPage() {
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const notify = useToast();
+  const canEdit = useCan(Role.editor);
+  const [reason, setReason] = useState('');
   const navigate = useNavigate();
   const appHref = `/apps/${encodeURIComponent(appId)}`;
   const app = useResource(`app:${appId}`, (signal) => getApp(appId, signal));
@@ -101,29 +106,50 @@ export function FlagPage() {
           </p>
         </div>
         <div className="page__actions">
-          <ToggleSwitch
-            checked={flag.active}
-            label={`${flag.title} active`}
-            disabled={isPending(flag) || deleted}
-            onChange={(next) => toggle(flag, next)}
-          />
+          {canEdit ? (
+            <>
+              <input
+                className="reason-input"
+                aria-label="Reason for switching (optional)"
+                placeholder="Reason (optional)"
+                maxLength={MAX_REASON_LENGTH}
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+              />
+              <ToggleSwitch
+                checked={flag.active}
+                label={`${flag.title} active`}
+                disabled={isPending(flag) || deleted}
+                onChange={(next) => {
+                  toggle(flag, next, reason);
+                  setReason('');
+                }}
+              />
+            </>
+          ) : (
+            <FlagState active={flag.active} />
+          )}
           <CircuitBadge status={flag.circuitStatus} enabled={flag.circuit.enabled} />
-          <button
-            type="button"
-            className="button"
-            onClick={() => setEditing(true)}
-            disabled={deleted}
-          >
-            Edit
-          </button>
-          <button
-            type="button"
-            className="button button--danger-outline"
-            onClick={() => setDeleting(true)}
-            disabled={deleted}
-          >
-            Delete
-          </button>
+          {canEdit && (
+            <>
+              <button
+                type="button"
+                className="button"
+                onClick={() => setEditing(true)}
+                disabled={deleted}
+              >
+                Edit
+              </button>
+              <button
+                type="button"
+                className="button button--danger-outline"
+                onClick={() => setDeleting(true)}
+                disabled={deleted}
+              >
+                Delete
+              </button>
+            </>
+          )}
         </div>
       </div>
       <Tabs

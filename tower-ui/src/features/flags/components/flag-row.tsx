@@ -8,13 +8,15 @@ import { CircuitBadge } from '../../circuits/index.js';
 export interface FlagRowProps {
   readonly flag: FlagDto;
   readonly pending: boolean;
+  /** False for viewers: the state is shown, not the controls. */
+  readonly canEdit: boolean;
   readonly onToggle: (flag: FlagDto, active: boolean) => void;
   readonly onEdit: (flag: FlagDto) => void;
   readonly onDelete: (flag: FlagDto) => void;
 }
 
 /** One flag in an app's list: name, on/off switch, rollout and circuit state. */
-export function FlagRow({ flag, pending, onToggle, onEdit, onDelete }: FlagRowProps) {
+export function FlagRow({ flag, pending, canEdit, onToggle, onEdit, onDelete }: FlagRowProps) {
   const href = `/apps/${encodeURIComponent(flag.appId)}/flags/${encodeURIComponent(flag.key)}`;
   const recovering = flag.circuitStatus.state === 'recovering';
   return (
@@ -27,12 +29,16 @@ export function FlagRow({ flag, pending, onToggle, onEdit, onDelete }: FlagRowPr
         {flag.description && <p className="flag-row__desc muted">{flag.description}</p>}
       </div>
       <div className="flag-row__toggle">
-        <ToggleSwitch
-          checked={flag.active}
-          label={`${flag.title} active`}
-          disabled={pending}
-          onChange={(next) => onToggle(flag, next)}
-        />
+        {canEdit ? (
+          <ToggleSwitch
+            checked={flag.active}
+            label={`${flag.title} active`}
+            disabled={pending}
+            onChange={(next) => onToggle(flag, next)}
+          />
+        ) : (
+          <FlagState active={flag.active} />
+        )}
       </div>
       <div className="flag-row__rollout">
         <span className="flag-row__label">Rollout</span>
@@ -55,9 +61,22 @@ export function FlagRow({ flag, pending, onToggle, onEdit, onDelete }: FlagRowPr
         </Link>
       </div>
       <div className="row-actions flag-row__actions">
-        <RowAction label="Edit" target={flag.title} onClick={() => onEdit(flag)} />
-        <RowAction label="Delete" target={flag.title} danger onClick={() => onDelete(flag)} />
+        {canEdit && (
+          <>
+            <RowAction label="Edit" target={flag.title} onClick={() => onEdit(flag)} />
+            <RowAction label="Delete" target={flag.title} danger onClick={() => onDelete(flag)} />
+          </>
+        )}
       </div>
     </li>
+  );
+}
+
+/** A flag's on/off state as text, for people who may not change it. */
+export function FlagState({ active }: { readonly active: boolean }) {
+  return (
+    <span className={active ? 'badge badge--closed' : 'badge badge--muted'}>
+      {active ? 'On' : 'Off'}
+    </span>
   );
 }

@@ -1,4 +1,4 @@
-import type { FlagDto } from '@tailslide/contracts';
+import { Role, type FlagDto } from '@tailslide/contracts';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
@@ -7,6 +7,7 @@ import { useToast } from '../../../components/ui/toast.js';
 import { useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
 import { getApp } from '../../apps/index.js';
+import { useCan } from '../../auth/index.js';
 import { deleteFlag } from '../api/flags-api.js';
 import { useFlags } from '../hooks/use-flags.js';
 import { useToggleFlag } from '../hooks/use-toggle-flag.js';
@@ -21,6 +22,7 @@ export function FlagsPage() {
   const { state, reload, mutate, apply } = useFlags(appId);
   const { toggle, isPending } = useToggleFlag(apply);
   const notify = useToast();
+  const canEdit = useCan(Role.editor);
   const [editing, setEditing] = useState<FlagDto | null>(null);
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<FlagDto | null>(null);
@@ -54,14 +56,16 @@ export function FlagsPage() {
           <Link className="button" to={`/logs?appId=${encodeURIComponent(appId)}`}>
             App logs
           </Link>
-          <button
-            type="button"
-            className="button button--primary"
-            onClick={() => setAdding(true)}
-            disabled={appGone}
-          >
-            Add flag
-          </button>
+          {canEdit && (
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => setAdding(true)}
+              disabled={appGone}
+            >
+              Add flag
+            </button>
+          )}
         </div>
       </div>
       {appGone && (
@@ -90,9 +94,15 @@ export function FlagsPage() {
       )}
       {state.status === 'success' && state.data.length === 0 && (
         <EmptyState title="No flags in this app yet.">
-          <button type="button" className="button button--primary" onClick={() => setAdding(true)}>
-            Add the first flag
-          </button>
+          {canEdit && (
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => setAdding(true)}
+            >
+              Add the first flag
+            </button>
+          )}
         </EmptyState>
       )}
       {flags && flags.length > 0 && (
@@ -110,6 +120,7 @@ export function FlagsPage() {
                 key={f.id}
                 flag={f}
                 pending={isPending(f)}
+                canEdit={canEdit}
                 onToggle={toggle}
                 onEdit={setEditing}
                 onDelete={setDeleting}

@@ -12,11 +12,11 @@ export function useToggleFlag(apply: (flag: FlagDto) => void) {
   const notify = useToast();
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
   const toggle = useCallback(
-    (flag: FlagDto, active: boolean) => {
+    (flag: FlagDto, active: boolean, reason = '') => {
       const id = flag.id;
       setPending((s) => new Set(s).add(id));
       apply({ ...flag, active });
-      toggleFlag(flag.appId, flag.key, active)
+      toggleFlag(flag.appId, flag.key, active, reason)
         .then(
           (saved) => {
             apply(saved);

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
 import { formatDateTime } from '../../../lib/format.js';
 import type { AuditLog } from '../hooks/use-audit-log.js';
+import { formatAuditValue } from '../utils/audit-value.js';
 import { changedFields } from '../utils/log-filters.js';
 
 function actionClass(action: string): string {
@@ -20,13 +21,31 @@ function actionClass(action: string): string {
   return 'action';
 }
 
-function details(e: AuditEntryDto): string {
-  if (e.reason) return e.reason;
-  if (e.action.endsWith('.updated')) {
-    const fields = changedFields(e.before, e.after);
-    if (fields.length > 0) return `Changed ${fields.join(', ')}`;
-  }
-  return '';
+/** Why (the reason given) and what changed, field by field: before → after. */
+function Details({ entry: e }: { readonly entry: AuditEntryDto }) {
+  const changes = e.changes ?? [];
+  // Rows written before changes were recorded carry whole before/after objects instead.
+  const legacy = changes.length === 0 ? changedFields(e.before, e.after) : [];
+  return (
+    <>
+      {e.reason && <p className="details__reason">“{e.reason}”</p>}
+      {changes.length > 0 && (
+        <ul className="changes">
+          {changes.map((c) => (
+            <li key={c.field}>
+              <span className="changes__field">{c.field}</span>{' '}
+              <span>{formatAuditValue(c.before)}</span>
+              <span className="changes__arrow" aria-label="changed to">
+                →
+              </span>
+              <span>{formatAuditValue(c.after)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {legacy.length > 0 && `Changed ${legacy.join(', ')}`}
+    </>
+  );
 }
 
 export interface LogTableProps {
@@ -94,7 +113,7 @@ export function LogTable({
                   </td>
                 )}
                 <td className="details" data-label="Details">
-                  {details(e)}
+                  <Details entry={e} />
                 </td>
               </tr>
             ))}

@@ -1,6 +1,7 @@
 import type { CreatedSdkKeyDto, SdkKeyDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { CopyOnceSecret } from '../../../components/ui/copy-once-secret.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
 import { Page } from '../../../components/ui/page.js';
 import { ResourceList } from '../../../components/ui/resource-list.js';
@@ -11,7 +12,6 @@ import { formatDateTime } from '../../../lib/format.js';
 import { useAuditedResource } from '../../../lib/use-audited-resource.js';
 import { useSubmit } from '../../../lib/use-submit.js';
 import { createSdkKey, listSdkKeys, revokeSdkKey } from '../api/sdk-keys-api.js';
-import { CopyOnceKey } from './copy-once-key.js';
 
 /** SDK keys: create (the secret is shown once), list, revoke. */
 export function SdkKeysPage() {
@@ -69,7 +69,15 @@ export function SdkKeysPage() {
           />
         </div>
       </InlineForm>
-      {created && <CopyOnceKey created={created} onDone={() => setCreated(null)} />}
+      {created && (
+        <CopyOnceSecret
+          secret={created.key}
+          name={created.name}
+          kind="SDK key"
+          noun="key"
+          onDone={() => setCreated(null)}
+        />
+      )}
       <ResourceList
         state={state}
         onRetry={reload}
