@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppDto } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '@tailslide/contracts';
 import { browserSuite, openPage, screenshot } from './harness.js';
 
 /** The names Chromium resolves to this machine: Tower's public name and another site's. */
@@ -16,6 +17,16 @@ describe('dashboard over http on a non-localhost name', { timeout: 30_000 }, () 
     RESOLVER,
   ]);
   const towerUrl = () => `http://tailslide.test:${new URL(suite.stack.tower.url).port}`;
+  /** A page signed in as the admin on Tower's public name (the harness signs in on 127.0.0.1). */
+  const openSignedIn = async () => {
+    const opened = await openPage(suite.browser);
+    await opened.page
+      .context()
+      .addCookies([
+        { name: SESSION_COOKIE, value: suite.stack.admin.sessionCookie, url: towerUrl() },
+      ]);
+    return opened;
+  };
 
   beforeAll(async () => {
     // Another site: a blank page on evil.test, from which scripts try to reach Tower.
@@ -38,7 +49,7 @@ describe('dashboard over http on a non-localhost name', { timeout: 30_000 }, () 
   })`;
 
   it('shows the apps page, live', async () => {
-    const { page, errors } = await openPage(suite.browser);
+    const { page, errors } = await openSignedIn();
     await page.goto(`${towerUrl()}/apps`);
     await page.getByRole('heading', { name: 'Apps', level: 1 }).waitFor();
     await page.getByText('No apps yet.').waitFor();
@@ -75,7 +86,7 @@ describe('dashboard over http on a non-localhost name', { timeout: 30_000 }, () 
     const apps = await suite.stack.api<AppDto[] | { items: AppDto[] }>('GET', '/apps');
     expect(JSON.stringify(apps.body)).not.toContain('Forged');
     // The same socket opens from Tower's own page.
-    const own = await openPage(suite.browser);
+    const own = await openSignedIn();
     await own.page.goto(`${towerUrl()}/apps`);
     expect(await own.page.evaluate(socketOpens(ws))).toBe(true);
   });
