@@ -46,7 +46,7 @@ describe('signing in, roles and admin pages in Chromium', { timeout: 30_000 }, (
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((u) => u.pathname === '/logs');
     await page.getByRole('heading', { name: 'Logs', level: 1 }).waitFor();
-    await page.getByRole('button', { name: `Account: ${TEST_ADMIN.email}` }).click();
+    await page.getByLabel(`Account: ${TEST_ADMIN.email}`).click();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login/);
     // The session is gone at Tower too: the app sends the person back to the login page.
@@ -134,7 +134,7 @@ describe('signing in, roles and admin pages in Chromium', { timeout: 30_000 }, (
     await page.getByLabel('Initial password').fill(PASSWORD);
     await page.getByLabel('Role', { exact: true }).selectOption('viewer');
     await page.getByRole('button', { name: 'Add user' }).click();
-    await page.getByRole('cell', { name: 'new-person@tailslide.test' }).waitFor();
+    await page.getByRole('cell', { name: 'new-person@tailslide.test', exact: true }).waitFor();
     await page
       .getByRole('combobox', { name: 'Role of new-person@tailslide.test' })
       .selectOption('editor');
