@@ -5,7 +5,7 @@ import { CopyOnceSecret } from '../../../components/ui/copy-once-secret.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
 import { Page } from '../../../components/ui/page.js';
 import { ResourceList } from '../../../components/ui/resource-list.js';
-import { RowAction } from '../../../components/ui/row-action.js';
+import { RevocableCells } from '../../../components/ui/revocable-cells.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
@@ -109,25 +109,11 @@ export function SdkKeysPage() {
                     <td className="nowrap" data-label="Created">
                       {formatDateTime(k.createdAt)}
                     </td>
-                    <td data-label="Status">
-                      {k.revokedAt ? (
-                        <span className="badge badge--muted">
-                          Revoked {formatDateTime(k.revokedAt)}
-                        </span>
-                      ) : (
-                        <span className="badge badge--closed">Active</span>
-                      )}
-                    </td>
-                    <td className="row-actions">
-                      {!k.revokedAt && (
-                        <RowAction
-                          label="Revoke"
-                          target={k.name}
-                          danger
-                          onClick={() => setRevoking(k)}
-                        />
-                      )}
-                    </td>
+                    <RevocableCells
+                      name={k.name}
+                      revokedAt={k.revokedAt}
+                      onRevoke={() => setRevoking(k)}
+                    />
                   </tr>
                 ))}
               </tbody>

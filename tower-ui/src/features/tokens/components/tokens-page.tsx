@@ -6,7 +6,7 @@ import { InlineForm } from '../../../components/ui/inline-form.js';
 import { Page } from '../../../components/ui/page.js';
 import { ResourceList } from '../../../components/ui/resource-list.js';
 import { RoleSelect } from '../../../components/ui/role-select.js';
-import { RowAction } from '../../../components/ui/row-action.js';
+import { RevocableCells } from '../../../components/ui/revocable-cells.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
@@ -112,25 +112,11 @@ export function TokensPage() {
                     <td className="nowrap" data-label="Last used">
                       {t.lastUsedAt ? formatDateTime(t.lastUsedAt) : 'never'}
                     </td>
-                    <td data-label="Status">
-                      {t.revokedAt ? (
-                        <span className="badge badge--muted">
-                          Revoked {formatDateTime(t.revokedAt)}
-                        </span>
-                      ) : (
-                        <span className="badge badge--closed">Active</span>
-                      )}
-                    </td>
-                    <td className="row-actions">
-                      {!t.revokedAt && (
-                        <RowAction
-                          label="Revoke"
-                          target={t.name}
-                          danger
-                          onClick={() => setRevoking(t)}
-                        />
-                      )}
-                    </td>
+                    <RevocableCells
+                      name={t.name}
+                      revokedAt={t.revokedAt}
+                      onRevoke={() => setRevoking(t)}
+                    />
                   </tr>
                 ))}
               </tbody>
