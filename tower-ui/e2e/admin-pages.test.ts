@@ -1,5 +1,6 @@
 import type { AppDto, FlagDto } from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { browserSuite, E2E_ACTOR, openPage, screenshot, waitForAttribute } from './harness.js';
 
 interface SdkKeyRow {
@@ -10,6 +11,11 @@ interface SdkKeyRow {
 }
 
 // The vitest project has the default 5 s test timeout; a browser scenario needs more.
+/** Waits until the log table shows exactly `n` rows (it re-renders as filters apply). */
+async function rowCount(page: Page, n: number): Promise<void> {
+  await page.waitForFunction((want) => document.querySelectorAll('tbody tr').length === want, n);
+}
+
 describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout: 30_000 }, () => {
   const suite = browserSuite();
 
@@ -113,12 +119,15 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     const rows = page.locator('tbody tr');
     await page.getByRole('cell', { name: 'flag.toggled_on' }).waitFor();
     await page.getByRole('cell', { name: 'app.created' }).waitFor({ state: 'detached' });
+    // The filtered page replaces the unfiltered one (through a loading state): wait for it.
+    await rowCount(page, 2);
     expect(await rows.count()).toBe(2);
 
     // Entries appended elsewhere appear without a reload; ones outside the filters do not.
     await suite.stack.api('POST', '/apps', { title: 'Unrelated app' });
     await suite.stack.api('POST', `/apps/${app.body.id}/flags/audited/toggle`, { active: false });
     await page.getByRole('cell', { name: 'flag.toggled_off' }).waitFor();
+    await rowCount(page, 3);
     expect(await rows.count()).toBe(3);
     await screenshot(page, 'logs-filtered-1280');
 
