@@ -12,6 +12,10 @@ export {
   appFlagsKvFilter,
   ALL_FLAGS_KV_FILTER,
   parseFlagKvKey,
+  circuitKvKey,
+  appKvFilter,
+  ALL_CIRCUITS_KV_FILTER,
+  parseCircuitKvKey,
   CIRCUIT_SUBJECT_ROOT,
   circuitStreamSubjects,
   circuitEventSubject,
@@ -128,3 +132,5 @@ export type {
   CreateApiTokenRequest,
   CreatedApiTokenDto,
 } from './api.js';
+export { SDK_KEY_PREFIX, encodeSdkKey, isSdkKeyString, parseSdkKey } from './sdk-key.js';
+export type { SdkCredentials } from './sdk-key.js';

@@ -52,6 +52,32 @@ export function parseFlagKvKey(key: string): { appId: string; flagKey: string } 
   return { appId, flagKey };
 }
 
+/**
+ * KV key of one flag's circuit state, written by Airbag beside the flag's rule (ADR 0007 / issue
+ * 11): `apps.<appId>.circuits.<flagKey>`. SDKs watch {@link appKvFilter} and combine the two.
+ */
+export function circuitKvKey(appId: string, flagKey: string): string {
+  return `apps.${appId}.circuits.${flagKey}`;
+}
+
+/** KV watch filter for everything an app's SDKs read (rules and circuit state): `apps.<appId>.>`. */
+export function appKvFilter(appId: string): string {
+  return `apps.${appId}.>`;
+}
+
+/** KV filter for the circuit state of every flag of every app. */
+export const ALL_CIRCUITS_KV_FILTER = 'apps.*.circuits.*';
+
+/** Splits a circuit-state KV key back into its app id and flag key; `null` for anything else. */
+export function parseCircuitKvKey(key: string): { appId: string; flagKey: string } | null {
+  const parts = key.split('.');
+  if (parts.length !== 4 || parts[0] !== 'apps' || parts[2] !== 'circuits') return null;
+  const appId = parts[1] as string;
+  const flagKey = parts[3] as string;
+  if (!isValidToken(appId) || !isValidToken(flagKey)) return null;
+  return { appId, flagKey };
+}
+
 /** Root of every circuit-event subject. */
 export const CIRCUIT_SUBJECT_ROOT = 'tailslide.circuit';
 

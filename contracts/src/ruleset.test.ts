@@ -14,7 +14,15 @@ import {
   encodeCircuitEvent,
   parseCircuitEvent,
 } from './circuit-events.js';
-import { flagKvKey, parseFlagKvKey, parseSignalField, signalField } from './names.js';
+import {
+  appKvFilter,
+  circuitKvKey,
+  flagKvKey,
+  parseCircuitKvKey,
+  parseFlagKvKey,
+  parseSignalField,
+  signalField,
+} from './names.js';
 import { bucketStart, windowBucketStarts } from './signals.js';
 
 const rule: FlagRule = {
@@ -131,6 +139,10 @@ describe('names', () => {
   it('round-trips KV keys and signal fields', () => {
     expect(parseFlagKvKey(flagKvKey('7', 'a-b_c'))).toEqual({ appId: '7', flagKey: 'a-b_c' });
     expect(parseFlagKvKey('apps.7.other.x')).toBeNull();
+    expect(parseCircuitKvKey(circuitKvKey('7', 'a-b_c'))).toEqual({ appId: '7', flagKey: 'a-b_c' });
+    expect(parseCircuitKvKey(flagKvKey('7', 'x'))).toBeNull();
+    expect(parseFlagKvKey(circuitKvKey('7', 'x'))).toBeNull();
+    expect(appKvFilter('7')).toBe('apps.7.>');
     expect(parseSignalField(signalField('a-b', 'failure'))).toEqual({
       flagKey: 'a-b',
       kind: 'failure',
