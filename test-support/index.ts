@@ -107,7 +107,7 @@ export interface ManagedServer {
   dispose(): Promise<void>;
 }
 
-function managed(
+export function managed(
   port: number,
   url: string,
   command: string,
@@ -291,3 +291,4 @@ export async function signInAdmin(
     },
   };
 }
+export { privateAuthNatsServer, type AuthNatsServer } from './auth-nats-server.js';
