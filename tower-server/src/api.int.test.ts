@@ -652,6 +652,10 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
       const text = await res.text();
       expect(text).toContain('tower_http_requests_total');
       expect(text).toContain('tower_outbox_published_total');
+      expect(text).toMatch(/^tower_circuits\{state="closed"\} \d+$/m);
+      expect(text).toMatch(/^tower_circuits\{state="open"\} \d+$/m);
+      expect(text).toMatch(/^tower_circuit_consumer_pending\{kind="undelivered"\} \d+$/m);
+      expect(text).toMatch(/^tower_circuit_consumer_pending\{kind="unacknowledged"\} \d+$/m);
       const withId = await t.api('GET', '/api/apps', undefined, { 'X-Request-Id': 'abc-123' });
       // Tower answers with its own id, never the client's.
       expect(withId.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

@@ -301,6 +301,14 @@ export async function countOutbox(db: Queryable): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** Number of flags in each circuit state (states without flags are absent). */
+export async function countFlagsByCircuitState(db: Queryable): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ state: string; n: number }>(
+    'SELECT circuit_state AS state, count(*)::int AS n FROM flags GROUP BY circuit_state',
+  );
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
+
 /**
  * One statement, one snapshot: every flag with its version, and (with `version` null) the keys
  * the relay still owes.
