@@ -19,10 +19,11 @@ import { resolveTowerConfig, type TowerConfig, type TowerOptions } from './confi
 import { openTowerConnections } from './connections.js';
 import { FlagPublisher } from './flags/flag-publisher.js';
 import { FlagReconciler } from './flags/flag-reconciler.js';
+import { countFlagsByCircuitState } from './flags/flag-store.js';
 import { FlagService } from './flags/flag-service.js';
 import { OutboxRelay } from './flags/outbox-relay.js';
-import { ensureCircuitStreamAndConsumer, FlagsBucket } from './nats.js';
-import { createMetrics, registerOutboxGauge } from './ops/metrics.js';
+import { circuitConsumerBacklog, ensureCircuitStreamAndConsumer, FlagsBucket } from './nats.js';
+import { createMetrics, registerOutboxGauge, registerPlatformGauges } from './ops/metrics.js';
 import { attachRealtime } from './realtime.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
 import { TokenService } from './tokens/token-service.js';
@@ -161,6 +162,10 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
     const publisher = new FlagPublisher(bucket);
     const relay = new OutboxRelay({ pool, publisher, logger, metrics });
     registerOutboxGauge(metrics, () => relay.pending());
+    registerPlatformGauges(metrics, {
+      circuitStates: () => countFlagsByCircuitState(pool),
+      circuitConsumer: () => circuitConsumerBacklog(nc, stream, consumerName),
+    });
     const reconciler = new FlagReconciler({
       pool,
       bucket,
