@@ -1,12 +1,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
-  accountSignerOf,
+  CIRCUIT_SUBJECT_ROOT,
+  DEFAULT_AIRBAG_BUCKET,
+  DEFAULT_CIRCUIT_STREAM,
+  DEFAULT_FLAGS_BUCKET,
+} from '@tailslide/contracts';
+import {
   airbagPermissions,
-  generateNatsAuthSeeds,
+  initNatsKeysDir,
   mintUser,
-  natsAuthConfig,
+  NATS_KEY_FILES,
   publicKeyOf,
   sdkPermissions,
   systemUser,
@@ -15,18 +20,17 @@ import {
   type NatsNames,
   type NatsUserCredentials,
 } from '@tailslide/server-kit';
-import {
-  CIRCUIT_SUBJECT_ROOT,
-  DEFAULT_AIRBAG_BUCKET,
-  DEFAULT_CIRCUIT_STREAM,
-  DEFAULT_FLAGS_BUCKET,
-} from '@tailslide/contracts';
 import { freePort, managed, type ManagedServer } from './index.js';
 
 /** A private nats-server in the project's operator/JWT mode, with credentials for each role. */
 export interface AuthNatsServer extends ManagedServer {
   readonly seeds: NatsAuthSeeds;
   readonly names: NatsNames;
+  /** The `nats-init` directory (`TAILSLIDE_NATS_DIR` for a Tower on this server). */
+  readonly keysDir: string;
+  /** Paths of the service creds files `nats-init` wrote. */
+  readonly towerCredsFile: string;
+  readonly airbagCredsFile: string;
   readonly tower: NatsUserCredentials;
   readonly airbag: NatsUserCredentials;
   readonly system: NatsUserCredentials;
@@ -35,15 +39,15 @@ export interface AuthNatsServer extends ManagedServer {
 }
 
 /**
- * `nats-server` with the configuration `nats-init` generates (operator, system account, the
- * Tailslide account, a `full` resolver), JetStream on, on a free port (not started yet).
+ * `nats-server` started with exactly what `cli.js nats-init` generates (operator, system
+ * account, the Tailslide account, a `full` resolver, the service creds) plus a listen address
+ * and JetStream, on a free port (not started yet).
  */
 export async function privateAuthNatsServer(
   names: Partial<NatsNames> = {},
 ): Promise<AuthNatsServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tailslide-nats-auth-'));
-  const seeds = generateNatsAuthSeeds();
   const all: NatsNames = {
     flagsBucket: DEFAULT_FLAGS_BUCKET,
     airbagBucket: DEFAULT_AIRBAG_BUCKET,
@@ -51,13 +55,21 @@ export async function privateAuthNatsServer(
     circuitSubjectRoot: CIRCUIT_SUBJECT_ROOT,
     ...names,
   };
-  const conf = [
-    `listen: "127.0.0.1:${port}"`,
-    `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`,
-    await natsAuthConfig(seeds, { resolverDir: join(dir, 'jwt') }),
-  ].join('\n');
+  const keysDir = join(dir, 'keys');
+  const { seeds, authConf } = await initNatsKeysDir(keysDir, all, {
+    resolverDir: join(dir, 'jwt'),
+  });
   const confPath = join(dir, 'nats.conf');
-  writeFileSync(confPath, conf);
+  writeFileSync(
+    confPath,
+    [
+      `listen: "127.0.0.1:${port}"`,
+      `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`,
+      // nats-server resolves an include relative to the including file, even an absolute path.
+      `include ${JSON.stringify(relative(dir, authConf))}`,
+      '',
+    ].join('\n'),
+  );
   const account = publicKeyOf(seeds.account);
   const server = managed(
     port,
@@ -70,6 +82,9 @@ export async function privateAuthNatsServer(
     ...server,
     seeds,
     names: all,
+    keysDir,
+    towerCredsFile: join(keysDir, NATS_KEY_FILES.towerCreds),
+    airbagCredsFile: join(keysDir, NATS_KEY_FILES.airbagCreds),
     tower: await mintUser(account, seeds.accountSigning, 'tower', towerPermissions(all)),
     airbag: await mintUser(account, seeds.accountSigning, 'airbag', airbagPermissions(all)),
     system: await systemUser(seeds),

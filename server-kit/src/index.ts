@@ -43,3 +43,5 @@ export type {
   NatsServerConfigOptions,
   NatsUserCredentials,
 } from './nats-auth.js';
+export { NATS_KEY_FILES, initNatsKeysDir } from './nats-keys-dir.js';
+export type { InitNatsKeysOptions, InitNatsKeysResult } from './nats-keys-dir.js';

@@ -43,7 +43,9 @@ function as(
 ): Promise<NatsConnection> {
   return connect({
     servers: server.url,
-    ...(user ? { authenticator: jwtAuthenticator(user.jwt, new TextEncoder().encode(user.seed)) } : {}),
+    ...(user
+      ? { authenticator: jwtAuthenticator(user.jwt, new TextEncoder().encode(user.seed)) }
+      : {}),
     maxReconnectAttempts: 0,
     ...extra,
   }).then((nc) => {
@@ -52,7 +54,10 @@ function as(
   });
 }
 
-async function sdk(appId: string, keyId: string): Promise<{ nc: NatsConnection; kv: KV; user: NatsUserCredentials }> {
+async function sdk(
+  appId: string,
+  keyId: string,
+): Promise<{ nc: NatsConnection; kv: KV; user: NatsUserCredentials }> {
   const user = await server.sdkUser(appId, keyId);
   const nc = await as(user, { inboxPrefix: sdkInboxPrefix(keyId) });
   const kv = await new Kvm(nc).open(server.names.flagsBucket);
@@ -71,7 +76,10 @@ async function firstKeys(kv: KV, filter: string, n: number): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  server = await privateAuthNatsServer({ flagsBucket: uniqueName('flags'), airbagBucket: uniqueName('lease') });
+  server = await privateAuthNatsServer({
+    flagsBucket: uniqueName('flags'),
+    airbagBucket: uniqueName('lease'),
+  });
   await server.start();
   tower = await as(server.tower);
   const kv = await new Kvm(tower).create(server.names.flagsBucket, { history: 1 });
@@ -88,7 +96,10 @@ afterAll(async () => {
 describe('NATS authorization in operator/JWT mode', () => {
   it('lets an SDK key watch its own app (rules and circuit state)', async () => {
     const { kv } = await sdk(A, '101');
-    expect(await firstKeys(kv, appKvFilter(A), 2)).toEqual([circuitKvKey(A, 'checkout'), flagKvKey(A, 'checkout')]);
+    expect(await firstKeys(kv, appKvFilter(A), 2)).toEqual([
+      circuitKvKey(A, 'checkout'),
+      flagKvKey(A, 'checkout'),
+    ]);
   });
 
   it("refuses an SDK key a watch of another app's keys", async () => {
@@ -108,10 +119,16 @@ describe('NATS authorization in operator/JWT mode', () => {
     const jsm = await jetstreamManager(nc, { checkAPI: false });
     const stream = `KV_${server.names.flagsBucket}`;
     await expect(
-      jsm.consumers.add(stream, { durable_name: 'stolen', filter_subject: `$KV.${server.names.flagsBucket}.>` }),
+      jsm.consumers.add(stream, {
+        durable_name: 'stolen',
+        filter_subject: `$KV.${server.names.flagsBucket}.>`,
+      }),
     ).rejects.toThrow(/permission/i);
     await expect(
-      jsm.consumers.add(stream, { name: 'wide', filter_subject: `$KV.${server.names.flagsBucket}.>` }),
+      jsm.consumers.add(stream, {
+        name: 'wide',
+        filter_subject: `$KV.${server.names.flagsBucket}.>`,
+      }),
     ).rejects.toThrow(/permission/i);
     await expect(jsm.streams.info(stream)).rejects.toThrow(/permission/i);
     await expect(jsm.consumers.list(stream).next()).rejects.toThrow(/permission/i);
@@ -119,13 +136,21 @@ describe('NATS authorization in operator/JWT mode', () => {
 
   it("refuses an SDK key circuit subjects and other clients' inboxes", async () => {
     const { nc } = await sdk(A, '105');
-    for (const subject of [`${server.names.circuitSubjectRoot}.>`, '_INBOX.>', `${sdkInboxPrefix('106')}.>`, `$KV.${server.names.flagsBucket}.>`]) {
+    for (const subject of [
+      `${server.names.circuitSubjectRoot}.>`,
+      '_INBOX.>',
+      `${sdkInboxPrefix('106')}.>`,
+      `$KV.${server.names.flagsBucket}.>`,
+    ]) {
       const sub = nc.subscribe(subject);
       await expect(sub.closed).resolves.toBeInstanceOf(Error);
     }
     const js = jetstream(nc);
     await expect(
-      js.publish(circuitEventSubject(server.names.circuitSubjectRoot, A, 'checkout', 'opened'), '{}'),
+      js.publish(
+        circuitEventSubject(A, 'checkout', 'opened', server.names.circuitSubjectRoot),
+        '{}',
+      ),
     ).rejects.toThrow(/permission/i);
   });
 
@@ -150,7 +175,9 @@ describe('NATS authorization in operator/JWT mode', () => {
   it('lets Airbag write circuit state but never a flag rule', async () => {
     const nc = await as(server.airbag);
     const kv = await new Kvm(nc).open(server.names.flagsBucket);
-    await expect(kv.put(circuitKvKey(A, 'checkout'), '{"state":"open"}')).resolves.toBeGreaterThan(0);
+    await expect(kv.put(circuitKvKey(A, 'checkout'), '{"state":"open"}')).resolves.toBeGreaterThan(
+      0,
+    );
     await expect(kv.put(flagKvKey(A, 'checkout'), '{}')).rejects.toThrow(/permission/i);
     await expect(kv.delete(flagKvKey(A, 'checkout'))).rejects.toThrow(/permission/i);
     await expect(kv.purge(flagKvKey(B, 'secret'))).rejects.toThrow(/permission/i);

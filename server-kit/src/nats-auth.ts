@@ -227,7 +227,11 @@ export function airbagPermissions(n: NatsNames): Permissions {
  * prefix. Nothing else: no other app's keys, no put/delete/purge, no other consumer, no stream
  * or consumer listing, no circuit subjects, no other client's inbox.
  */
-export function sdkPermissions(n: NatsNames, appId: string, keyId: string): Permissions {
+export function sdkPermissions(
+  n: Pick<NatsNames, 'flagsBucket'>,
+  appId: string,
+  keyId: string,
+): Permissions {
   const flags = kvStream(n.flagsBucket);
   return {
     pub: {
