@@ -140,6 +140,18 @@ try {
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
     return text ? JSON.parse(text) : null;
   };
+  /** Every item of a paged list (`{ items, nextCursor }`). */
+  const listAll = async (path) => {
+    const items = [];
+    let cursor = null;
+    do {
+      const q = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page = await api('GET', `${path}?limit=${c.MAX_PAGE_LIMIT}${q}`);
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return items;
+  };
   const app = await api('POST', '/api/apps', { title: `bench ${suffix}` });
   const createFlag = (key) =>
     api('POST', `/api/apps/${app.id}/flags`, {
@@ -308,7 +320,7 @@ try {
   const elapsed = performance.now() - start;
   // Convergence: every flag's KV rule must carry the DB's version and values.
   const kv = await new Kvm(nc).open(flagsBucket);
-  const dbFlags = new Map((await api('GET', `/api/apps/${app.id}/flags`)).map((f) => [f.key, f]));
+  const dbFlags = new Map((await listAll(`/api/apps/${app.id}/flags`)).map((f) => [f.key, f]));
   const behind = async () => {
     let n = 0;
     for (const key of loadKeys) {

@@ -23,7 +23,12 @@ export {
   signalBucketKey,
   signalField,
   parseSignalField,
+  signalKeyPattern,
+  sdkRedisUser,
+  REDIS_SERVICES,
+  serviceRedisUser,
 } from './names.js';
+export type { RedisService } from './names.js';
 export { parseNatsServers } from './nats-servers.js';
 export {
   CIRCUIT_STREAM_SETTINGS,
