@@ -30,8 +30,12 @@ export interface TowerConfig {
   readonly natsUser: string | null;
   /** Password of `natsUser`. */
   readonly natsPassword: string | null;
-  /** Redis for the time-series endpoint; `null`: that endpoint answers 503. */
+  /** Redis for the time-series endpoint and SDK key users; `null`: the endpoint answers 503. */
   readonly redisUrl: string | null;
+  /** Tower's Redis ACL user (`REDIS_USER`, `<prefix>-tower` in redis/tailslide-redis.sh). */
+  readonly redisUser: string | null;
+  /** Password of `redisUser` (`REDIS_PASSWORD`). */
+  readonly redisPassword: string | null;
   /** HTTP port; 0 picks a free one. */
   readonly port: number;
   /** Address the HTTP server binds. */
@@ -89,6 +93,8 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
   natsUser: null,
   natsPassword: null,
   redisUrl: null,
+  redisUser: null,
+  redisPassword: null,
   port: 3000,
   host: DEFAULT_HOST,
   flagsBucket: DEFAULT_FLAGS_BUCKET,
@@ -163,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
     natsUser: e.NATS_USER,
     natsPassword: e.NATS_USER ? (e.NATS_PASSWORD ?? '') : undefined,
     redisUrl: e.REDIS_URL,
+    redisUser: e.REDIS_USER,
+    redisPassword: e.REDIS_PASSWORD,
     port: e.PORT,
     host: e.HOST,
     flagsBucket: e.TAILSLIDE_FLAGS_BUCKET,
