@@ -4,6 +4,7 @@ import {
   DEFAULT_FLAGS_BUCKET,
   DEFAULT_REDIS_PREFIX,
   DEFAULT_TOWER_CIRCUIT_CONSUMER,
+  feedSubject,
 } from '@tailslide/contracts';
 import {
   DEFAULT_HOST,
@@ -43,6 +44,11 @@ export interface TowerConfig {
   readonly circuitStream: string;
   readonly circuitSubjectRoot: string;
   readonly circuitConsumer: string;
+  /**
+   * NATS subject the Towers of one platform share dashboard events on (`TAILSLIDE_FEED_SUBJECT`);
+   * by default `tailslide.feed.<flagsBucket>`.
+   */
+  readonly feedSubject: string;
   readonly redisPrefix: string;
   /** Directory of the built tower-ui, served with an SPA fallback; `null`: API only. */
   readonly uiDir: string | null;
@@ -95,6 +101,7 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
   circuitStream: DEFAULT_CIRCUIT_STREAM,
   circuitSubjectRoot: CIRCUIT_SUBJECT_ROOT,
   circuitConsumer: DEFAULT_TOWER_CIRCUIT_CONSUMER,
+  feedSubject: feedSubject(DEFAULT_FLAGS_BUCKET),
   redisPrefix: DEFAULT_REDIS_PREFIX,
   uiDir: null,
   webhookAllowedHosts: [],
@@ -111,7 +118,8 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
 /** Fills every setting `options` leaves out with its {@link TOWER_DEFAULTS} value. */
 export function resolveTowerConfig(options: TowerOptions): TowerConfig {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return { ...TOWER_DEFAULTS, ...given } as TowerConfig;
+  const config = { ...TOWER_DEFAULTS, ...given } as TowerConfig;
+  return options.feedSubject ? config : { ...config, feedSubject: feedSubject(config.flagsBucket) };
 }
 
 const list = z.string().transform((s) =>
@@ -127,6 +135,7 @@ const envSchema = baseEnvSchema.extend({
   PORT: portSchema.optional(),
   HOST: z.string().min(1).optional(),
   TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).optional(),
+  TAILSLIDE_FEED_SUBJECT: z.string().min(1).optional(),
   TAILSLIDE_PUBLIC_URL: z
     .string()
     .min(1)
@@ -168,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
     circuitStream: e.TAILSLIDE_CIRCUIT_STREAM,
     circuitSubjectRoot: e.TAILSLIDE_CIRCUIT_SUBJECT_ROOT,
     circuitConsumer: e.TAILSLIDE_CIRCUIT_CONSUMER,
+    feedSubject: e.TAILSLIDE_FEED_SUBJECT,
     redisPrefix: e.TAILSLIDE_REDIS_PREFIX,
     uiDir: e.TOWER_UI_DIR,
     publicUrl: e.TAILSLIDE_PUBLIC_URL,
