@@ -61,7 +61,7 @@ export class CircuitService {
         await setOutcome('unknown_flag');
         return { outcome: 'unknown_flag' as const };
       }
-      const decision = decideCircuitEvent(flag, event, this.#now());
+      const decision = decideCircuitEvent(flag, event);
       if (decision.outcome !== 'applied') {
         await setOutcome(decision.outcome);
         return { outcome: decision.outcome };
