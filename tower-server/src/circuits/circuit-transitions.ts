@@ -34,11 +34,15 @@ export function toggleValues(flag: Flag, active: boolean, now: Date): FlagValues
   // Turning a flag back on also restarts the circuit's evidence period (changedAt = now), so
   // failures recorded before a human turned it off cannot trip it again the moment it is back.
   const resetCircuit = flag.circuitStatus.state !== CircuitState.closed || (active && !flag.active);
+  // The reset must be later than the decision it overrides (ADR 0008 compares the two times);
+  // that decision was stamped by Airbag's clock, which may run ahead of Tower's.
+  const last = Date.parse(flag.circuitStatus.changedAt);
+  const at = Number.isNaN(last) || last < now.getTime() ? now : new Date(last + 1);
   return {
     ...base,
     active,
     circuitStatus: resetCircuit
-      ? { state: CircuitState.closed, recoveryPercentage: 100, changedAt: now }
+      ? { state: CircuitState.closed, recoveryPercentage: 100, changedAt: at }
       : base.circuitStatus,
   };
 }
