@@ -17,12 +17,18 @@ export {
   ALL_CIRCUITS_KV_FILTER,
   parseCircuitKvKey,
   CIRCUIT_SUBJECT_ROOT,
+  feedSubject,
   circuitStreamSubjects,
   circuitEventSubject,
   signalBucketKey,
   signalField,
   parseSignalField,
+  signalKeyPattern,
+  sdkRedisUser,
+  REDIS_SERVICES,
+  serviceRedisUser,
 } from './names.js';
+export type { RedisService } from './names.js';
 export { parseNatsServers } from './nats-servers.js';
 export {
   CIRCUIT_STREAM_SETTINGS,
