@@ -16,7 +16,9 @@ import {
   DEFAULT_FLAGS_BUCKET,
   circuitEventSubject,
   circuitStreamSubjects,
+  feedSubject,
   flagKvKey,
+  SocketEvent,
 } from '@tailslide/contracts';
 import { createClient } from 'redis';
 import { startTower } from '../tower-server/src/server.js';
@@ -147,6 +149,8 @@ describe('nats.conf permissions', () => {
       logLevel: 'warn',
       admin: TEST_ADMIN,
     });
+    // Tower may share dashboard events with other Towers on its feed subject (and hear theirs).
+    const feed = (await as('tower')).subscribe(feedSubject(DEFAULT_FLAGS_BUCKET), { max: 1 });
     try {
       await runWalkingSkeleton(
         {
@@ -159,6 +163,8 @@ describe('nats.conf permissions', () => {
         },
         run,
       );
+      for await (const m of feed)
+        expect(Object.values(SocketEvent)).toContain(m.json<{ event: string }>().event);
     } finally {
       await run.manager?.close();
       await run.airbag?.close();

@@ -17,6 +17,7 @@ export {
   ALL_CIRCUITS_KV_FILTER,
   parseCircuitKvKey,
   CIRCUIT_SUBJECT_ROOT,
+  feedSubject,
   circuitStreamSubjects,
   circuitEventSubject,
   signalBucketKey,

@@ -252,7 +252,11 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
       });
     this.#writer =
       o.signalWriter ??
-      new RedisSignalWriter({ redis: o.redis as string | RedisClientLike, prefix: redisPrefix });
+      new RedisSignalWriter({
+        redis: o.redis as string | RedisClientLike,
+        prefix: redisPrefix,
+        sdkKey,
+      });
     this.#snapshot = snapshotFile
       ? new SnapshotFile({
           path: snapshotFile,

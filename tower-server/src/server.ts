@@ -25,6 +25,7 @@ import { FlagService } from './flags/flag-service.js';
 import { OutboxRelay } from './flags/outbox-relay.js';
 import { circuitConsumerBacklog, ensureCircuitStreamAndConsumer, FlagsBucket } from './nats.js';
 import { createMetrics, registerOutboxGauge, registerPlatformGauges } from './ops/metrics.js';
+import { FeedBridge } from './feed-bridge.js';
 import { attachRealtime } from './realtime.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
 import { TokenService } from './tokens/token-service.js';
@@ -247,6 +248,16 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
         return { key: p.sessionHash !== null ? `s:${p.sessionHash}` : `t:${String(p.tokenId)}` };
       },
     });
+    // Dashboards connected to other Towers of this platform see this Tower's changes, and back.
+    const bridge = new FeedBridge({
+      nc,
+      subject: config.feedSubject,
+      feed,
+      emit: realtime.emit,
+      logger,
+    });
+    bridge.start();
+    onClose('feed bridge', () => bridge.stop());
     const addr = await listen(server, config.port, config.host);
     onClose('http', async () => {
       await realtime.close();
