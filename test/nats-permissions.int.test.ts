@@ -15,7 +15,9 @@ import {
 } from '@nats-io/transport-node';
 import {
   appKvFilter,
+  feedSubject,
   flagKvKey,
+  SocketEvent,
   parseSdkKey,
   sdkInboxPrefix,
   type AppDto,
@@ -133,6 +135,11 @@ function sdk(key: string): FlagManager {
 describe('the platform on NATS in operator/JWT mode', () => {
   it('runs the walking skeleton with Tower, Airbag and the SDK each on its own credential', async () => {
     const run: SkeletonRun = { manager: undefined, airbag: undefined };
+    // Tower may share dashboard events with other Towers on its feed subject (and hear theirs).
+    const feed = (await asService(nats.towerCredsFile)).subscribe(
+      feedSubject(nats.names.flagsBucket),
+      { max: 1 },
+    );
     try {
       await runWalkingSkeleton(
         {
@@ -149,6 +156,8 @@ describe('the platform on NATS in operator/JWT mode', () => {
         },
         run,
       );
+      for await (const m of feed)
+        expect(Object.values(SocketEvent)).toContain(m.json<{ event: string }>().event);
     } finally {
       await run.manager?.close();
       await run.airbag?.close();

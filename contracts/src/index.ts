@@ -18,6 +18,7 @@ export {
   ALL_CIRCUITS_KV_FILTER,
   parseCircuitKvKey,
   CIRCUIT_SUBJECT_ROOT,
+  feedSubject,
   circuitStreamSubjects,
   circuitEventSubject,
   signalBucketKey,
@@ -64,6 +65,16 @@ export {
   parseCircuitEvent,
 } from './circuit-events.js';
 export type { CircuitEvent, CircuitWindowStats } from './circuit-events.js';
+export {
+  CIRCUIT_KV_STATE_SCHEMA_VERSION,
+  circuitKvStateOf,
+  encodeCircuitKvState,
+  parseCircuitKvState,
+  circuitDecisionWins,
+  isCircuitDecisionStale,
+  combineCircuitState,
+} from './circuit-state.js';
+export type { CircuitKvState } from './circuit-state.js';
 export {
   SignalKind,
   SIGNAL_RESOLUTIONS,

@@ -86,6 +86,16 @@ export function parseCircuitKvKey(key: string): { appId: string; flagKey: string
   return { appId, flagKey };
 }
 
+/**
+ * NATS subject on which the Towers of one platform share dashboard events, so a change made
+ * through one Tower reaches dashboards connected to another: `tailslide.feed.<flagsBucket>`, so
+ * two platforms on one NATS (each with its own flags bucket) never see each other's changes.
+ * `TAILSLIDE_FEED_SUBJECT` overrides it.
+ */
+export function feedSubject(flagsBucket: string): string {
+  return `tailslide.feed.${flagsBucket}`;
+}
+
 /** Root of every circuit-event subject. */
 export const CIRCUIT_SUBJECT_ROOT = 'tailslide.circuit';
 

@@ -21,7 +21,7 @@ import {
   privateAuthNatsServer,
   uniqueName,
   type AuthNatsServer,
-} from '../../test-support/index.js';
+} from '@tailslide/test-support';
 import { TailslideErrorCode, type TailslideError } from './errors.js';
 import { FlagManager } from './flag-manager.js';
 import { InMemorySignalWriter, testFlagRule } from './testing.js';

@@ -11,7 +11,7 @@ import {
   type Permissions,
 } from '@nats-io/jwt';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { appKvFilter, sdkInboxPrefix } from '@tailslide/contracts';
+import { appKvFilter, feedSubject, sdkInboxPrefix } from '@tailslide/contracts';
 
 /**
  * NATS operator/JWT mode for Tailslide (ADR 0007). One operator signs two accounts: `SYS` (the
@@ -37,6 +37,8 @@ export interface NatsNames {
   readonly circuitStream: string;
   /** Root of circuit-event subjects (`TAILSLIDE_CIRCUIT_SUBJECT_ROOT`). */
   readonly circuitSubjectRoot: string;
+  /** Subject the Towers share dashboard events on. @default feedSubject(flagsBucket) */
+  readonly feedSubject?: string | undefined;
 }
 
 /** Every seed of an installation (what `nats-init` writes once). */
@@ -172,7 +174,7 @@ const kvStream = (bucket: string) => `KV_${bucket}`;
 /**
  * What Tower may do: manage JetStream in the account (it creates the flags bucket and the
  * circuit stream, runs its durable consumer), write and watch the flags bucket, ack circuit
- * events, and receive replies.
+ * events, share dashboard events with the other Towers on the feed subject, receive replies.
  */
 export function towerPermissions(n: NatsNames): Permissions {
   return {
@@ -182,10 +184,13 @@ export function towerPermissions(n: NatsNames): Permissions {
         `$KV.${n.flagsBucket}.>`,
         `$JS.ACK.${n.circuitStream}.>`,
         `$JS.FC.${kvStream(n.flagsBucket)}.>`,
+        n.feedSubject ?? feedSubject(n.flagsBucket),
         '_INBOX.>',
       ],
     },
-    sub: { allow: ['_INBOX.>', `$KV.${n.flagsBucket}.>`] },
+    sub: {
+      allow: ['_INBOX.>', `$KV.${n.flagsBucket}.>`, n.feedSubject ?? feedSubject(n.flagsBucket)],
+    },
   };
 }
 

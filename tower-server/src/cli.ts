@@ -15,8 +15,8 @@ const USAGE = `usage: node tower-server/dist/cli.js create-admin <email>
 usage: node tower-server/dist/cli.js nats-init --dir <dir> [--resolver-dir <dir>]
   NATS operator/JWT mode (ADR 0007): generates the operator, system and Tailslide account keys
   once into <dir>, and (again on every run) auth.conf for nats-server and the tower, airbag and
-  system .creds, from TAILSLIDE_FLAGS_BUCKET, AIRBAG_BUCKET, TAILSLIDE_CIRCUIT_STREAM and
-  TAILSLIDE_CIRCUIT_SUBJECT_ROOT. --resolver-dir: where nats-server keeps account JWTs
+  system .creds, from TAILSLIDE_FLAGS_BUCKET, AIRBAG_BUCKET, TAILSLIDE_CIRCUIT_STREAM,
+  TAILSLIDE_CIRCUIT_SUBJECT_ROOT and TAILSLIDE_FEED_SUBJECT. --resolver-dir: where nats-server keeps account JWTs
   (default <dir>/jwt; a path as the server sees it).`;
 
 function flag(argv: readonly string[], name: string): string | undefined {

@@ -17,6 +17,7 @@ import { CircuitService } from './circuits/circuit-service.js';
 import { SignalReader } from './circuits/signal-reader.js';
 import { resolveTowerConfig, type TowerConfig, type TowerOptions } from './config.js';
 import { openTowerConnections } from './connections.js';
+import { pingDatabase } from './db.js';
 import { FlagPublisher } from './flags/flag-publisher.js';
 import { FlagReconciler } from './flags/flag-reconciler.js';
 import { countFlagsByCircuitState } from './flags/flag-store.js';
@@ -24,6 +25,7 @@ import { FlagService } from './flags/flag-service.js';
 import { OutboxRelay } from './flags/outbox-relay.js';
 import { circuitConsumerBacklog, ensureCircuitStreamAndConsumer, FlagsBucket } from './nats.js';
 import { createMetrics, registerOutboxGauge, registerPlatformGauges } from './ops/metrics.js';
+import { FeedBridge } from './feed-bridge.js';
 import { attachRealtime } from './realtime.js';
 import { NatsAccount, readTowerNatsKeys, unenforcedNatsAccount } from './sdk-keys/nats-account.js';
 import { keepSdkAclInSync, RedisSdkAcl } from './sdk-keys/redis-acl.js';
@@ -211,9 +213,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
       tokens,
       signals,
       checks: {
-        postgres: async () => {
-          await pool.query('SELECT 1');
-        },
+        postgres: () => pingDatabase(pool),
         nats: async () => {
           if (nc.isClosed()) throw new Error('connection closed');
           await nc.rtt();
@@ -252,6 +252,16 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
         return { key: p.sessionHash !== null ? `s:${p.sessionHash}` : `t:${String(p.tokenId)}` };
       },
     });
+    // Dashboards connected to other Towers of this platform see this Tower's changes, and back.
+    const bridge = new FeedBridge({
+      nc,
+      subject: config.feedSubject,
+      feed,
+      emit: realtime.emit,
+      logger,
+    });
+    bridge.start();
+    onClose('feed bridge', () => bridge.stop());
     const addr = await listen(server, config.port, config.host);
     onClose('http', async () => {
       await realtime.close();
