@@ -18,6 +18,7 @@ import {
   circuitStreamSubjects,
   feedSubject,
   flagKvKey,
+  circuitKvKey,
   SocketEvent,
 } from '@tailslide/contracts';
 import { createClient } from 'redis';
@@ -113,7 +114,7 @@ describe('nats.conf permissions', () => {
     ).rejects.toThrow(/permission/i);
   });
 
-  it('lets Airbag publish circuit events but not write flags', async () => {
+  it('lets Airbag publish circuit events and circuit states but not write flags', async () => {
     const airbag = await as('airbag');
     const js = jetstream(airbag, { timeout: 2_000 });
     const ack = await js.publish(circuitEventSubject('1', 'f', 'opened'), '{}', { msgID: 'x' });
@@ -122,6 +123,7 @@ describe('nats.conf permissions', () => {
     await expect(
       kv.put(flagKvKey('1', 'f'), '{"hacked":true}', { timeout: 1_000 }),
     ).rejects.toThrow(/permission/i);
+    expect(await kv.put(circuitKvKey('1', 'f'), '{}', { timeout: 1_000 })).toBeGreaterThan(0);
   });
 
   it('runs the walking skeleton with every part on its least-privilege user', async () => {

@@ -65,6 +65,16 @@ export {
 } from './circuit-events.js';
 export type { CircuitEvent, CircuitWindowStats } from './circuit-events.js';
 export {
+  CIRCUIT_KV_STATE_SCHEMA_VERSION,
+  circuitKvStateOf,
+  encodeCircuitKvState,
+  parseCircuitKvState,
+  circuitDecisionWins,
+  isCircuitDecisionStale,
+  combineCircuitState,
+} from './circuit-state.js';
+export type { CircuitKvState } from './circuit-state.js';
+export {
   SignalKind,
   SIGNAL_RESOLUTIONS,
   FINE_RESOLUTION_MS,
