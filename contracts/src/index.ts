@@ -32,6 +32,7 @@ export {
 export {
   RULESET_SCHEMA_VERSION,
   CircuitState,
+  CircuitMode,
   RecoveryProfile,
   DEFAULT_CIRCUIT_SETTINGS,
   CIRCUIT_SETTING_LIMITS,
@@ -57,9 +58,10 @@ export {
   encodeCircuitEvent,
   parseCircuitEvent,
 } from './circuit-events.js';
-export type { CircuitEvent, CircuitWindowStats } from './circuit-events.js';
+export type { CircuitEvent, CircuitWindowStats, ArmWindowStats } from './circuit-events.js';
 export {
   SignalKind,
+  SignalArm,
   SIGNAL_RESOLUTIONS,
   FINE_RESOLUTION_MS,
   bucketStart,
@@ -74,6 +76,7 @@ export {
   toBasisPoints,
   errorRateAtLeast,
   errorRateBelowShare,
+  errorRateExceedsBy,
   errorRatePercentage,
 } from './thresholds.js';
 export { CIRCUIT_TRANSITIONS, circuitTransition } from './circuit-transitions.js';
@@ -102,6 +105,7 @@ export {
   API_TOKEN_PREFIX,
   MIN_PASSWORD_LENGTH,
   MAX_REASON_LENGTH,
+  TIMESERIES_PEAK_MIN_REQUESTS,
 } from './api.js';
 export type {
   ApiErrorBody,
@@ -115,6 +119,9 @@ export type {
   AuditEntryDto,
   Page,
   TimeSeriesPointDto,
+  TimeSeriesArmDto,
+  TimeSeriesMarkDto,
+  TimeSeriesMarkKind,
   TimeSeriesWindow,
   TimeSeriesDto,
   WebhookDto,
