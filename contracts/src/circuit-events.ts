@@ -121,7 +121,11 @@ function parseStats(v: unknown): Result<CircuitWindowStats | null, ParseError> {
   for (const k of ['requests', 'failures', 'errorRatePercentage'] as const) {
     const n = off[k];
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-      return fail('invalid_field', `stats.off.${k}`, `stats.off.${k} must be a non-negative number`);
+      return fail(
+        'invalid_field',
+        `stats.off.${k}`,
+        `stats.off.${k} must be a non-negative number`,
+      );
     }
   }
   return ok({

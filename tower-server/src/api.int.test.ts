@@ -508,9 +508,18 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
           await redis.hSet(k, {
             [signalField('existing', 'success')]: '30',
             [signalField('existing', 'failure')]: '10',
+            [signalField('existing', 'success', 'off')]: '6',
+            [signalField('existing', 'failure', 'off')]: '2',
             [signalField('other', 'failure')]: '99',
           });
         }
+        // A later second of the same minute: a short burst, which the minute's peak keeps.
+        const burst = signalBucketKey(t.options.redisPrefix, appId, 1_000, t0 + 1_000);
+        keys.push(burst);
+        await redis.hSet(burst, {
+          [signalField('existing', 'success')]: '2',
+          [signalField('existing', 'failure')]: '8',
+        });
         const res = await t.api<{
           window: string;
           resolutionMs: number;
@@ -534,16 +543,27 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
           requests: 40,
           failures: 10,
           errorRatePercentage: 25,
+          peakErrorRatePercentage: 25,
+          off: { requests: 8, failures: 2, errorRatePercentage: 25 },
         });
-        expect(res.body.points.filter((p) => p.requests > 0)).toHaveLength(1);
+        expect(res.body.points.filter((p) => p.requests > 0)).toHaveLength(2);
         expect(res.body.points[0]!.errorRatePercentage).toBeNull();
         const day = await t.api<{
           resolutionMs: number;
-          points: { t: number; requests: number }[];
+          points: {
+            t: number;
+            requests: number;
+            errorRatePercentage: number | null;
+            peakErrorRatePercentage: number | null;
+          }[];
         }>('GET', `/api/apps/${appId}/flags/existing/timeseries?window=24h`);
         expect(day.body.resolutionMs).toBe(60_000);
         expect(day.body.points).toHaveLength(1440);
-        expect(day.body.points.find((p) => p.t === m0)?.requests).toBe(40);
+        const minute = day.body.points.find((p) => p.t === m0);
+        expect(minute).toMatchObject({ requests: 40, errorRatePercentage: 25 });
+        // The minute's peak is its worst second (8 of 10 failed, if both seconds fall in it).
+        const sameMinute = bucketStart(t0 + 1_000, 60_000) === m0;
+        expect(minute?.peakErrorRatePercentage).toBe(sameMinute ? 80 : 25);
       } finally {
         await redis.del(keys);
         await redis.close();

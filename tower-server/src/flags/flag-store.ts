@@ -5,6 +5,7 @@ import {
   type CircuitStatus,
   type FlagDto,
   type FlagRule,
+  type CircuitMode,
   type RecoveryProfile,
 } from '@tailslide/contracts';
 import type { Queryable } from '../db.js';
@@ -63,6 +64,8 @@ interface FlagRow {
   recovery_increment_percentage: string;
   recovery_step_ms: number;
   slow_call_ms: number | null;
+  circuit_mode: string;
+  relative_margin_points: string;
   circuit_state: string;
   recovery_percentage: string;
   circuit_changed_at: Date;
@@ -99,6 +102,8 @@ function toFlag(r: FlagRow): Flag {
       recoveryIncrementPercentage: Number(r.recovery_increment_percentage),
       recoveryStepMs: r.recovery_step_ms,
       slowCallMs: r.slow_call_ms,
+      mode: r.circuit_mode as CircuitMode,
+      relativeMarginPoints: Number(r.relative_margin_points),
     },
     circuitStatus: {
       state: r.circuit_state as CircuitState,
@@ -196,6 +201,8 @@ function valueParams(v: FlagValues): unknown[] {
     v.circuitStatus.state,
     v.circuitStatus.recoveryPercentage,
     v.circuitStatus.changedAt,
+    c.mode,
+    c.relativeMarginPoints,
   ];
 }
 
@@ -210,8 +217,9 @@ export async function insertFlag(
     `INSERT INTO flags (title, description, active, rollout_percentage, whitelist,
        circuit_enabled, error_threshold_percentage, minimum_requests, window_ms, recovery_delay_ms,
        recovery_profile, initial_recovery_percentage, recovery_increment_percentage, recovery_step_ms,
-       slow_call_ms, circuit_state, recovery_percentage, circuit_changed_at, app_id, key, salt)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$20)
+       slow_call_ms, circuit_state, recovery_percentage, circuit_changed_at, circuit_mode,
+       relative_margin_points, app_id, key, salt)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$22)
      RETURNING id`,
     [...valueParams(v), appId, key],
   );
@@ -226,8 +234,9 @@ export async function updateFlag(db: Queryable, id: number, v: FlagValues): Prom
        recovery_delay_ms = $10, recovery_profile = $11, initial_recovery_percentage = $12,
        recovery_increment_percentage = $13, recovery_step_ms = $14, slow_call_ms = $15,
        circuit_state = $16, recovery_percentage = $17, circuit_changed_at = $18,
+       circuit_mode = $19, relative_margin_points = $20,
        version = nextval('flag_version_seq'), updated_at = now()
-     WHERE id = $19`,
+     WHERE id = $21`,
     [...valueParams(v), id],
   );
 }
