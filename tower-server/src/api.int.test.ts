@@ -230,6 +230,8 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
         recoveryIncrementPercentage: 10,
         recoveryStepMs: 30_000,
         slowCallMs: null,
+        mode: 'absolute',
+        relativeMarginPoints: 10,
       });
       expect(created.body).toMatchObject({
         active: false,
@@ -238,20 +240,32 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
         description: '',
       });
       const patched = await t.api<FlagDto>('PATCH', `/api/apps/${appId}/flags/defaults`, {
-        circuit: { recoveryProfile: 'exponential', errorThresholdPercentage: 25.5 },
+        circuit: {
+          recoveryProfile: 'exponential',
+          errorThresholdPercentage: 25.5,
+          mode: 'relative',
+          relativeMarginPoints: 12.5,
+        },
         whitelist: ['u1', 'u1', 'u2'],
       });
       expect(patched.body.circuit).toMatchObject({
         windowMs: 60_000,
         recoveryProfile: 'exponential',
         errorThresholdPercentage: 25.5,
+        mode: 'relative',
+        relativeMarginPoints: 12.5,
       });
+      const badMode = await t.api<ErrorBody>('PATCH', `/api/apps/${appId}/flags/defaults`, {
+        circuit: { mode: 'sideways', relativeMarginPoints: 0 },
+      });
+      expect(badMode.status).toBe(400);
       expect(patched.body.whitelist).toEqual(['u1', 'u2']);
       const rule = await eventually(async () => {
         const r = await t.kvRule(appId, 'defaults');
         return r?.version === patched.body.version ? r : null;
       });
       expect(rule.circuit.recoveryProfile).toBe('exponential');
+      expect(rule.circuit).toMatchObject({ mode: 'relative', relativeMarginPoints: 12.5 });
     });
 
     it('records the signed-in user, what changed, the reason and its own request id in the audit log', async () => {
