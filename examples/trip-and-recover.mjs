@@ -2,13 +2,16 @@
 // See Tailslide work end to end against a running platform (`npm start` or `docker compose up`):
 // creates an app and a flag through Tower's API, runs an SDK client that serves "traffic",
 // breaks the feature so Airbag trips the circuit, then heals it and watches the ramp back to
-// 100 %. Usage: node examples/trip-and-recover.mjs [towerUrl]   (needs `npm run build`)
+// 100 %. Usage: node examples/trip-and-recover.mjs [towerUrl] [--cleanup]   (needs `npm run build`)
+// The app stays, so its dashboard link keeps working; `--cleanup` deletes it at the end.
 // Credentials: TAILSLIDE_API_TOKEN (an editor or admin API token, tst_…), or the email and
 // password of an editor or admin in TAILSLIDE_EMAIL / TAILSLIDE_PASSWORD (falling back to
 // TAILSLIDE_ADMIN_EMAIL / TAILSLIDE_ADMIN_PASSWORD, as `npm start` uses).
 import { FlagManager } from '../sdk-node/dist/index.js';
 
-const tower = process.argv[2] ?? 'http://localhost:3000';
+const args = process.argv.slice(2);
+const cleanup = args.includes('--cleanup');
+const tower = args.find((a) => !a.startsWith('--')) ?? 'http://localhost:3000';
 const nats = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const flagsBucket = process.env.TAILSLIDE_FLAGS_BUCKET; // only when Tower uses a non-default bucket
@@ -104,4 +107,11 @@ clearInterval(traffic);
 const logs = await api('GET', `/api/apps/${app.id}/flags/new-checkout/logs`);
 for (const e of [...logs.items].reverse()) console.log(`audit: ${e.at} ${e.actor} ${e.action}`);
 await manager.close();
-await api('DELETE', `/api/apps/${app.id}`);
+if (cleanup) {
+  await api('DELETE', `/api/apps/${app.id}`);
+  console.log(`deleted app ${app.id} (--cleanup)`);
+} else {
+  console.log(
+    `kept app ${app.id}: ${tower}/apps/${app.id}/flags/${flag.key} (delete it there, or run with --cleanup)`,
+  );
+}

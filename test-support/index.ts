@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** Connection settings of the machine's shared services (overridable through the environment). */
@@ -113,6 +114,7 @@ function managed(
   command: string,
   args: string[],
   dataDir: string,
+  env?: Readonly<Record<string, string>>,
 ): ManagedServer {
   let child: ChildProcess | null = null;
   const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
@@ -129,7 +131,10 @@ function managed(
     url,
     async start() {
       if (child) return;
-      child = spawn(command, args, { stdio: 'ignore' });
+      child = spawn(command, args, {
+        stdio: 'ignore',
+        ...(env ? { env: { ...process.env, ...env } } : {}),
+      });
       await waitForPort(port);
     },
     stop,
@@ -182,6 +187,60 @@ export async function privateRedisServer(): Promise<ManagedServer> {
     ],
     dir,
   );
+}
+
+/** The shipped Redis start script (`redis/tailslide-redis.sh`): ACL users, no anonymous rights. */
+export const REDIS_START_SCRIPT = fileURLToPath(
+  new URL('../redis/tailslide-redis.sh', import.meta.url),
+);
+
+/** A private Redis started with the project's real ACL configuration. */
+export interface SecuredRedisServer extends ManagedServer {
+  /** The key prefix the ACL was generated for. */
+  readonly prefix: string;
+  /** Password of `<prefix>-tower`. */
+  readonly towerPassword: string;
+  /** Password of `<prefix>-airbag`. */
+  readonly airbagPassword: string;
+}
+
+/**
+ * A private `redis-server` on a free port started through {@link REDIS_START_SCRIPT} — the same
+ * ACL as docker-compose — with random service passwords; keeps nothing on disk, so a restart
+ * forgets every user Tower created (not started yet).
+ */
+export async function privateSecuredRedisServer(
+  prefix = uniqueName('ts').replaceAll('_', '-'),
+): Promise<SecuredRedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tailslide-redis-'));
+  const towerPassword = randomBytes(16).toString('hex');
+  const airbagPassword = randomBytes(16).toString('hex');
+  const server = managed(
+    port,
+    `redis://127.0.0.1:${port}`,
+    REDIS_START_SCRIPT,
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    dir,
+    {
+      TAILSLIDE_REDIS_PREFIX: prefix,
+      TOWER_REDIS_PASSWORD: towerPassword,
+      AIRBAG_REDIS_PASSWORD: airbagPassword,
+      TAILSLIDE_REDIS_ACL_FILE: join(dir, 'users.acl'),
+    },
+  );
+  return { ...server, prefix, towerPassword, airbagPassword };
 }
 
 /**

@@ -16,7 +16,10 @@ import {
   DEFAULT_FLAGS_BUCKET,
   circuitEventSubject,
   circuitStreamSubjects,
+  feedSubject,
   flagKvKey,
+  circuitKvKey,
+  SocketEvent,
 } from '@tailslide/contracts';
 import { createClient } from 'redis';
 import { startTower } from '../tower-server/src/server.js';
@@ -111,7 +114,7 @@ describe('nats.conf permissions', () => {
     ).rejects.toThrow(/permission/i);
   });
 
-  it('lets Airbag publish circuit events but not write flags', async () => {
+  it('lets Airbag publish circuit events and circuit states but not write flags', async () => {
     const airbag = await as('airbag');
     const js = jetstream(airbag, { timeout: 2_000 });
     const ack = await js.publish(circuitEventSubject('1', 'f', 'opened'), '{}', { msgID: 'x' });
@@ -120,6 +123,7 @@ describe('nats.conf permissions', () => {
     await expect(
       kv.put(flagKvKey('1', 'f'), '{"hacked":true}', { timeout: 1_000 }),
     ).rejects.toThrow(/permission/i);
+    expect(await kv.put(circuitKvKey('1', 'f'), '{}', { timeout: 1_000 })).toBeGreaterThan(0);
   });
 
   it('runs the walking skeleton with every part on its least-privilege user', async () => {
@@ -147,6 +151,8 @@ describe('nats.conf permissions', () => {
       logLevel: 'warn',
       admin: TEST_ADMIN,
     });
+    // Tower may share dashboard events with other Towers on its feed subject (and hear theirs).
+    const feed = (await as('tower')).subscribe(feedSubject(DEFAULT_FLAGS_BUCKET), { max: 1 });
     try {
       await runWalkingSkeleton(
         {
@@ -159,6 +165,8 @@ describe('nats.conf permissions', () => {
         },
         run,
       );
+      for await (const m of feed)
+        expect(Object.values(SocketEvent)).toContain(m.json<{ event: string }>().event);
     } finally {
       await run.manager?.close();
       await run.airbag?.close();

@@ -47,7 +47,7 @@ describe('airbag against real NATS and Redis', () => {
     const first = await airbag.tick();
     expect(first).toMatchObject({ leader: true, evaluated: 1, noData: 0 });
     expect(first.published.map((ev) => ev.type)).toEqual([CircuitEventType.opened]);
-    const id = circuitEventId('shop', 'checkout', 3, CircuitEventType.opened);
+    const id = circuitEventId('shop', 'checkout', 3, CircuitEventType.opened, 1);
     expect(first.published[0]).toMatchObject({
       id,
       ruleVersion: 3,
@@ -55,7 +55,9 @@ describe('airbag against real NATS and Redis', () => {
       stats: { requests: 22, failures: 20 },
     });
 
-    // Until Tower applies it (the version moves), nothing else is decided for this flag.
+    // The decision is in the KV beside the rule (ADR 0008): the circuit is open for every SDK
+    // without Tower, and more failures decide nothing else.
+    expect(airbag.circuitState('shop', 'checkout')).toMatchObject({ state: 'open', seq: 1 });
     now += 1000;
     await e.record('shop', 'checkout', now, 0, 50);
     expect((await airbag.tick()).published).toEqual([]);
@@ -123,7 +125,7 @@ describe('airbag against real NATS and Redis', () => {
     ]);
   });
 
-  it('publishes no different transition for a rule version it already proposed one for', async () => {
+  it('moves a circuit on from its own KV state without waiting for Tower', async () => {
     const e = await setup();
     let now = T0 + 5000;
     const airbag = await e.start({ now: () => now });
@@ -140,22 +142,21 @@ describe('airbag against real NATS and Redis', () => {
     const step = await airbag.tick();
     expect(step.published).toMatchObject([{ type: CircuitEventType.step, ruleVersion: 20 }]);
 
-    // Before Tower applies the step, a breach shows up: still nothing for version 20.
+    expect(airbag.circuitState('app1', 'flag1')).toMatchObject({
+      state: CircuitState.recovering,
+      recoveryPercentage: 40,
+      since: iso(now),
+    });
+
+    // Tower has not applied the step (the rule is still version 20): a breach in the interval
+    // since the step re-opens the circuit all the same, judged on the step's state.
     now += 1000;
     await e.record('app1', 'flag1', now, 0, 200);
-    expect((await airbag.tick()).published).toEqual([]);
-
-    // Tower applied the step (version 21, 40 % since now): the breach is judged on the new rule.
-    await e.putRule(
-      makeRule({
-        version: 21,
-        circuit,
-        status: { state: CircuitState.recovering, recoveryPercentage: 40, changedAt: iso(now) },
-      }),
-    );
-    await airbag.waitForRule('app1', 'flag1', 21);
     const reopened = await airbag.tick();
-    expect(reopened.published).toMatchObject([{ type: CircuitEventType.opened, ruleVersion: 21 }]);
+    expect(reopened.published).toMatchObject([{ type: CircuitEventType.opened, ruleVersion: 20 }]);
+    expect(reopened.published[0]?.id).toBe(
+      circuitEventId('app1', 'flag1', 20, CircuitEventType.opened, 2),
+    );
     expect((await e.storedEvents()).map((s) => s.event.type)).toEqual([
       CircuitEventType.step,
       CircuitEventType.opened,

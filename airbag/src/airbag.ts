@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { FlagRule } from '@tailslide/contracts';
+import type { CircuitKvState, FlagRule } from '@tailslide/contracts';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ensureCircuitStream, ensureKvBucket } from '@tailslide/server-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AirbagMetrics } from './airbag-metrics.js';
+import { CircuitStateStore } from './circuit-state-store.js';
 import { AIRBAG_DEFAULTS } from './config.js';
 import { EventPublisher } from './event-publisher.js';
 import { LeaderLease } from './leader-lease.js';
@@ -74,6 +75,8 @@ export interface Airbag {
   ruleCount(): number;
   /** The rule held for one flag, if any. */
   rule(appId: string, flagKey: string): FlagRule | undefined;
+  /** The circuit state Airbag holds for one flag (its last decision, ADR 0008), if any. */
+  circuitState(appId: string, flagKey: string): CircuitKvState | undefined;
   /** Resolves once the watch has delivered the flag at `minVersion` or later. */
   waitForRule(
     appId: string,
@@ -108,6 +111,7 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
 
   const metrics = new AirbagMetrics();
   const watcher = await RuleWatcher.start({ kv: flagsKv, logger, metrics });
+  const states = await CircuitStateStore.start({ kv: flagsKv, logger });
   const lease = new LeaderLease({
     kv: airbagKv,
     instanceId: options.instanceId ?? randomUUID(),
@@ -124,6 +128,7 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
     }),
     sealLagMs: SEAL_LAG_MS,
     publisher: new EventPublisher({ js, subjectRoot, timeoutMs: natsTimeoutMs }),
+    states,
     lease,
     now,
     logger,
@@ -154,6 +159,7 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
     isLeader: () => lease.isLeader(),
     ruleCount: () => watcher.size(),
     rule: (appId, flagKey) => watcher.get(appId, flagKey),
+    circuitState: (appId, flagKey) => states.get(appId, flagKey)?.state,
     waitForRule: (appId, flagKey, minVersion, timeoutMs) =>
       watcher.waitForRule(appId, flagKey, minVersion, timeoutMs),
     health: () => {
@@ -175,6 +181,7 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
       if (timer) clearTimeout(timer);
       await poller.idle();
       await watcher.stop();
+      await states.stop();
       if (!options.nats.isClosed()) await lease.release();
     },
   };

@@ -235,6 +235,11 @@ export interface CircuitInput {
   readonly recent?: readonly SignalCounts[];
   /** Width of one bucket in `recent`. @default 1000 */
   readonly resolutionMs?: number;
+  /**
+   * Airbag's decision counter for the circuit's next event (ADR 0008), part of its id; omitted:
+   * ids without one.
+   */
+  readonly seq?: number;
 }
 
 /** Either nothing to do (with the reason, for logs and tests) or one event to publish. */
@@ -328,22 +333,31 @@ function none(reason: string): CircuitDecision {
   return d;
 }
 
+/** Where `decide` is: the input and the circuit's last change, parsed once. */
+interface At {
+  readonly input: CircuitInput;
+  readonly changedAt: number;
+}
+
 function publish(
-  rule: FlagRule,
+  at: At,
   type: CircuitEventType,
   recoveryPercentage: number,
   window: CircuitWindowStats | null,
-  now: number,
   reason: string,
 ): CircuitDecision {
+  const { rule, seq } = at.input;
   // The legal transitions are contracts' (Tower applies the same table); never propose another.
   if (circuitTransition(rule.circuitStatus.state, type, rule.active) === null)
     return none('not a legal transition');
+  // A decision is always later than the change it follows, even on a clock behind the one that
+  // stamped that change: the KV precedence (ADR 0008) compares the two times.
+  const now = Number.isNaN(at.changedAt) ? at.input.now : Math.max(at.input.now, at.changedAt + 1);
   return {
     kind: 'publish',
     event: {
       schemaVersion: CIRCUIT_EVENT_SCHEMA_VERSION,
-      id: circuitEventId(rule.appId, rule.flagKey, rule.version, type),
+      id: circuitEventId(rule.appId, rule.flagKey, rule.version, type, seq),
       type,
       appId: rule.appId,
       flagKey: rule.flagKey,
@@ -444,6 +458,7 @@ export function decide(input: CircuitInput): CircuitDecision {
   const c = rule.circuit;
   const status = rule.circuitStatus;
   const changedAt = input.changedAtMs ?? Date.parse(status.changedAt);
+  const at: At = { input, changedAt };
 
   switch (status.state) {
     case CircuitState.closed: {
@@ -457,11 +472,10 @@ export function decide(input: CircuitInput): CircuitDecision {
         return none('healthy');
       }
       return publish(
-        rule,
+        at,
         CircuitEventType.opened,
         0,
         trip.window,
-        now,
         `${trip.fast ? 'fast burn: ' : ''}error rate ${pct(trip.window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${trip.window.requests} requests${trip.fast ? ` in the last ${trip.window.windowMs / 1000} s` : ''}${offNote(trip.window)}`,
       );
     }
@@ -471,20 +485,18 @@ export function decide(input: CircuitInput): CircuitDecision {
       const initial = initialRecoveryPercentage(rule);
       if (initial >= 100) {
         return publish(
-          rule,
+          at,
           CircuitEventType.closed,
           100,
           null,
-          now,
           'recovery delay over; initial recovery is 100%',
         );
       }
       return publish(
-        rule,
+        at,
         CircuitEventType.recovering,
         initial,
         null,
-        now,
         `recovery delay of ${c.recoveryDelayMs} ms over; admitting ${pct(initial)}`,
       );
     }
@@ -497,11 +509,10 @@ export function decide(input: CircuitInput): CircuitDecision {
         window === null ? null : tripEvidence(input, c, true, c.mode === CircuitMode.relative);
       if (trip !== null) {
         return publish(
-          rule,
+          at,
           CircuitEventType.opened,
           0,
           trip.window,
-          now,
           `${trip.fast ? 'fast burn: ' : ''}error rate ${pct(trip.window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${trip.window.requests} requests while recovering at ${pct(status.recoveryPercentage)}${offNote(trip.window)}`,
         );
       }
@@ -519,20 +530,18 @@ export function decide(input: CircuitInput): CircuitDecision {
       );
       if (next >= 100) {
         return publish(
-          rule,
+          at,
           CircuitEventType.closed,
           100,
           window,
-          now,
           `recovered: ${pct(window.errorRatePercentage)} errors at ${pct(status.recoveryPercentage)}`,
         );
       }
       return publish(
-        rule,
+        at,
         CircuitEventType.step,
         next,
         window,
-        now,
         `healthy interval (${pct(window.errorRatePercentage)} errors over ${window.requests} requests); ${pct(status.recoveryPercentage)} → ${pct(next)}`,
       );
     }

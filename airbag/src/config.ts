@@ -58,6 +58,9 @@ export interface AirbagConfig {
   readonly natsUser: string | undefined;
   readonly natsPassword: string | undefined;
   readonly redisUrl: string;
+  /** Airbag's Redis ACL user (`REDIS_USER`, `<prefix>-airbag` in redis/tailslide-redis.sh). */
+  readonly redisUser: string | undefined;
+  readonly redisPassword: string | undefined;
   readonly flagsBucket: string;
   readonly airbagBucket: string;
   readonly circuitStream: string;
@@ -81,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirbagConfig {
     natsUser: e.NATS_USER,
     natsPassword: e.NATS_PASSWORD,
     redisUrl: e.REDIS_URL,
+    redisUser: e.REDIS_USER,
+    redisPassword: e.REDIS_PASSWORD,
     // The platform-wide names Tower also reads; the AIRBAG_* forms override them.
     flagsBucket: e.AIRBAG_FLAGS_BUCKET ?? e.TAILSLIDE_FLAGS_BUCKET,
     airbagBucket: e.AIRBAG_BUCKET,

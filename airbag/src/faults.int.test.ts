@@ -77,7 +77,7 @@ describe('faults', () => {
     );
   });
 
-  it('retries a decision taken while NATS was down with the same message id once it returns', async () => {
+  it('takes a decision dropped while NATS was down again, once, when it returns', async () => {
     const server: ManagedServer = await privateNatsServer();
     cleanups.push(() => server.dispose());
     await server.start();
@@ -100,8 +100,9 @@ describe('faults', () => {
     now += 1000;
     await env.record('app1', 'flag1', now, 0, 30);
     const during = await airbag.tick();
-    // Still within the lease it holds: it decides, but nothing can be stored.
-    expect(during).toMatchObject({ leader: true, published: [], unacked: 1 });
+    // Still within the lease it holds: it decides, but the circuit state cannot be written, so
+    // the decision is dropped and taken again once NATS is back.
+    expect(during).toMatchObject({ leader: true, published: [], unacked: 0 });
     await eventually(() => airbag.health().nats === 'down', 10_000);
     expect(airbag.health().status).toBe('degraded');
 
@@ -115,7 +116,7 @@ describe('faults', () => {
       const r = await airbag.tick();
       return r.published.length > 0 ? r : null;
     }, 15_000);
-    const id = circuitEventId('app1', 'flag1', 5, CircuitEventType.opened);
+    const id = circuitEventId('app1', 'flag1', 5, CircuitEventType.opened, 1);
     await eventually(() => airbag.health().nats === 'up', 10_000);
     expect(after.published.map((e) => e.id)).toEqual([id]);
     expect(after.unacked).toBe(0);

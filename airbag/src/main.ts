@@ -17,11 +17,15 @@ const nats = await connectNats({
   name: `airbag-${config.instanceId}`,
 });
 let redisErrorLogged = false;
-const redis = createRedis(config.redisUrl, (err: unknown) => {
-  // node-redis emits an error on every reconnect attempt; the poller logs the outage once.
-  if (!redisErrorLogged) logger.debug({ err }, 'redis client error');
-  redisErrorLogged = true;
-});
+const redis = createRedis(
+  config.redisUrl,
+  (err: unknown) => {
+    // node-redis emits an error on every reconnect attempt; the poller logs the outage once.
+    if (!redisErrorLogged) logger.debug({ err }, 'redis client error');
+    redisErrorLogged = true;
+  },
+  { username: config.redisUser, password: config.redisPassword },
+);
 redis.on('ready', () => {
   redisErrorLogged = false;
 });

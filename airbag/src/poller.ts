@@ -1,8 +1,10 @@
 import {
+  circuitKvStateOf,
   DEFAULT_SEAL_LAG_MS,
   FINE_RESOLUTION_MS,
   sealedBucketCount,
   type CircuitEvent,
+  type CircuitKvState,
   type CircuitWindowStats,
   type FlagRule,
   type SignalCounts,
@@ -20,6 +22,17 @@ import {
 import type { AppReadPlan, AppSignals, SignalReadResult } from './signal-reader.js';
 import { circuitId, planTick, type AppWork } from './tick-plan.js';
 import { SlidingWindowSums } from './window-sums.js';
+import type { HeldCircuitState } from './circuit-state-store.js';
+
+/** Airbag's circuit states in the KV (ADR 0008): what {@link Poller} reads and writes. */
+export interface CircuitStates {
+  /** `rule` combined with its circuit state. */
+  effective(rule: FlagRule): FlagRule;
+  get(appId: string, flagKey: string): HeldCircuitState | undefined;
+  all(): Iterable<HeldCircuitState>;
+  /** Compare-and-set on `expectedRevision` (0: none yet); rejects on a conflict. */
+  write(state: CircuitKvState, expectedRevision: number): Promise<HeldCircuitState>;
+}
 
 /** What one tick did. */
 export interface TickResult {
@@ -43,6 +56,7 @@ export interface PollerDeps {
     read(plan: ReadonlyMap<string, AppReadPlan>, now: number): Promise<SignalReadResult>;
   };
   readonly publisher: { publish(event: CircuitEvent): Promise<unknown> };
+  readonly states: CircuitStates;
   readonly lease: { acquire(now: number): Promise<boolean> };
   readonly now: () => number;
   readonly logger: Logger;
@@ -79,6 +93,7 @@ export class Poller {
   readonly #requestCache = new WeakMap<FlagRule, EvidenceRequest | null>();
   readonly #sums = new SlidingWindowSums(FINE_RESOLUTION_MS);
   #lastRead: 'up' | 'down' | 'unknown' = 'unknown';
+  #wasLeader = false;
 
   constructor(deps: PollerDeps) {
     this.#deps = deps;
@@ -137,13 +152,15 @@ export class Poller {
       const now = this.#deps.now();
       leader = await this.#deps.lease.acquire(now);
       metrics.leader.set(leader ? 1 : 0);
+      const newLeader = leader && !this.#wasLeader;
+      this.#wasLeader = leader;
       if (!leader) {
         metrics.ticks.inc({ role: 'follower', outcome: 'ok' });
         return { leader, evaluated, published, noData, unacked: 0, redisUnavailable };
       }
 
       const plan = planTick({
-        rules: this.#deps.rules.rules(),
+        rules: this.#effectiveRules(),
         pending: this.#pending,
         now,
         changedAt: (rule) => this.#changedAt(rule),
@@ -158,6 +175,12 @@ export class Poller {
       this.#noteRedis(read);
 
       const due = [...plan.resend];
+      // A leader that died between writing a state and publishing its event left that event out
+      // of the stream: a new leader publishes the last event of every circuit again (the stream's
+      // duplicate window and Tower's applied-event table drop the ones already there).
+      if (newLeader) due.push(...this.#unsentCandidates(due));
+      const decided: { readonly event: CircuitEvent; readonly expected: number; seq: number }[] =
+        [];
       if (redisUnavailable) {
         this.#sums.retain();
         for (const app of plan.apps.values()) for (const w of app.work) if (w.span) noData++;
@@ -168,18 +191,18 @@ export class Poller {
           app.work.forEach(({ rule, changedAtMs, span }, i) => {
             const { window, recent } = windows[i] ?? NO_WINDOW;
             if (span !== null && window === null) noData++;
-            const decision = decide({ rule, window, now, changedAtMs, recent });
+            const held = this.#deps.states.get(rule.appId, rule.flagKey);
+            const seq = (held?.state.seq ?? 0) + 1;
+            const decision = decide({ rule, window, now, changedAtMs, recent, seq });
             if (decision.kind !== 'publish') return;
-            const { event } = decision;
-            this.#pending.set(circuitId(rule.appId, rule.flagKey), { event, acked: false });
-            due.push(event);
-            logger.info({ event }, 'circuit decision');
+            decided.push({ event: decision.event, expected: held?.revision ?? 0, seq });
           });
         }
         this.#sums.retain(usedSums);
       }
       metrics.noData.inc(noData);
 
+      await this.#writeStates(decided, due);
       await this.#publish(due, published);
       const outcome = redisUnavailable ? 'redis_unavailable' : 'ok';
       metrics.ticks.inc({ role: 'leader', outcome });
@@ -234,6 +257,59 @@ export class Poller {
       if (window === null || window.failures === 0) return { window, recent: undefined };
       return { window, recent: recentCounts(buckets, rule.flagKey, FAST_BURN_BUCKETS) };
     });
+  }
+
+  /** The rules as SDKs see them: each combined with its circuit state. */
+  *#effectiveRules(): Generator<FlagRule> {
+    for (const rule of this.#deps.rules.rules()) yield this.#deps.states.effective(rule);
+  }
+
+  #unsentCandidates(due: readonly CircuitEvent[]): CircuitEvent[] {
+    const queued = new Set(due.map((e) => e.id));
+    const out: CircuitEvent[] = [];
+    for (const { state } of this.#deps.states.all()) {
+      if (!queued.has(state.event.id)) out.push(state.event);
+    }
+    return out;
+  }
+
+  /**
+   * Writes each decision's circuit state to the KV (compare-and-set on the revision it was
+   * decided from) — what turns the flag off or ramps it in every SDK, with or without Tower —
+   * then queues its event. A decision whose write failed is dropped: the next tick decides again
+   * from what the KV holds.
+   */
+  async #writeStates(
+    decided: readonly { readonly event: CircuitEvent; readonly expected: number; seq: number }[],
+    due: CircuitEvent[],
+  ): Promise<void> {
+    if (decided.length === 0) return;
+    const { logger, metrics } = this.#deps;
+    const outcomes = await Promise.allSettled(
+      decided.map((d) => this.#deps.states.write(circuitKvStateOf(d.event, d.seq), d.expected)),
+    );
+    let firstError: unknown;
+    let failures = 0;
+    outcomes.forEach((o, i) => {
+      const d = decided[i];
+      if (d === undefined) return;
+      if (o.status === 'rejected') {
+        failures++;
+        firstError ??= o.reason;
+        return;
+      }
+      const { event } = d;
+      this.#pending.set(circuitId(event.appId, event.flagKey), { event, acked: false });
+      due.push(event);
+      logger.info({ event }, 'circuit decision');
+    });
+    if (failures > 0) {
+      metrics.publishFailures.inc(failures);
+      logger.warn(
+        { err: firstError, failures },
+        'circuit states not written; deciding again next tick',
+      );
+    }
   }
 
   #unacked(): number {

@@ -24,7 +24,7 @@ export interface AppWork extends AppReadPlan {
   readonly work: CircuitWork[];
 }
 
-/** An event published for a circuit whose rule has not moved past it yet. */
+/** An event decided for a circuit, until the stream acked it. */
 export interface PendingEvent {
   readonly event: CircuitEvent;
   readonly acked: boolean;
@@ -38,9 +38,9 @@ export interface TickPlan {
   readonly evaluated: number;
   /** Apps to read, with their buckets and circuits (circuits with a pending event excluded). */
   readonly apps: Map<string, AppWork>;
-  /** Pending events not acked yet: published again with the same id. */
+  /** Pending events of evaluated circuits not acked yet: published again with the same id. */
   readonly resend: CircuitEvent[];
-  /** Circuit ids whose pending event is settled (the rule moved on) or no longer evaluated. */
+  /** Circuit ids whose pending event is settled (acked) or no longer evaluated. */
   readonly settled: string[];
 }
 
@@ -62,8 +62,8 @@ const parseChangedAt = (rule: FlagRule): number => Date.parse(rule.circuitStatus
 
 /**
  * Plans one tick: which circuits to decide, which apps and buckets to read for them, and which
- * pending events to resend or forget. A circuit with an event pending for its current rule
- * version is not decided again (one proposal per rule version, ADR 0003 rule 7). Circuits that
+ * pending events to resend or forget. A circuit whose last event is not acked yet is not decided
+ * again (ADR 0008: every decision reaches the stream, in order). Circuits that
  * share a window and a cut-off share one {@link EvidenceSpan} object (most of 10,000 circuits
  * do), so the windowing step aligns and sums each span once per app. Pure.
  */
@@ -92,11 +92,12 @@ export function planTick(input: TickPlanInput): TickPlan {
       live.add(id);
       const p = pending.get(id);
       if (p !== undefined) {
-        if (p.event.ruleVersion === rule.version) {
-          if (!p.acked) resend.push(p.event);
+        // Not acked: sent again (same id) and nothing new decided, so the stream holds every
+        // decision in order. Acked: the circuit state in the KV already reflects it (ADR 0008).
+        if (!p.acked) {
+          resend.push(p.event);
           continue;
         }
-        // The rule moved on (Tower applied our event, or a human changed the flag): forget it.
         settled.push(id);
       }
     }

@@ -88,12 +88,14 @@ const redis = createClient({ url: REDIS_URL });
 await redis.connect();
 
 let tower = null;
+let towerB = null;
 let socket = null;
+let socketB = null;
 let manager = null;
 const rows = [];
 let load;
 try {
-  tower = await startTower({
+  const towerOptions = {
     databaseUrl: dbUrl.toString(),
     natsUrl: NATS_URL,
     redisUrl: REDIS_URL,
@@ -105,7 +107,10 @@ try {
     redisPrefix,
     logLevel: 'silent',
     admin: BENCH_ADMIN,
-  });
+  };
+  tower = await startTower(towerOptions);
+  // A second Tower of the same platform (same database and NATS names), as behind a balancer.
+  towerB = await startTower(towerOptions);
   // Signed in as the admin created at start-up, through an admin API token.
   const login = await fetch(`${tower.url}/api/session`, {
     method: 'POST',
@@ -121,8 +126,9 @@ try {
   if (minted.status !== 201)
     throw new Error(`bench token: ${minted.status} ${await minted.text()}`);
   const authorization = `Bearer ${(await minted.json()).secret}`;
-  const api = async (method, path, body) => {
-    const res = await fetch(`${tower.url}${path}`, {
+  const api = (method, path, body) => apiOn(tower.url, method, path, body);
+  const apiOn = async (url, method, path, body) => {
+    const res = await fetch(`${url}${path}`, {
       method,
       headers: {
         authorization,
@@ -133,6 +139,18 @@ try {
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
     return text ? JSON.parse(text) : null;
+  };
+  /** Every item of a paged list (`{ items, nextCursor }`). */
+  const listAll = async (path) => {
+    const items = [];
+    let cursor = null;
+    do {
+      const q = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page = await api('GET', `${path}?limit=${c.MAX_PAGE_LIMIT}${q}`);
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return items;
   };
   const app = await api('POST', '/api/apps', { title: `bench ${suffix}` });
   const createFlag = (key) =>
@@ -149,15 +167,20 @@ try {
   const loadKeys = Array.from({ length: LOAD_CLIENTS }, (_, i) => `load-${i}`);
   for (const key of loadKeys) await createFlag(key);
 
-  socket = io(tower.url, {
-    path: '/socket.io',
-    transports: ['websocket'],
-    extraHeaders: { authorization },
-  });
-  await new Promise((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('connect_error', reject);
-  });
+  const dashboard = async (url) => {
+    const s = io(url, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      extraHeaders: { authorization },
+    });
+    await new Promise((resolve, reject) => {
+      s.once('connect', resolve);
+      s.once('connect_error', reject);
+    });
+    return s;
+  };
+  socket = await dashboard(tower.url);
+  socketB = await dashboard(towerB.url);
 
   manager = new FlagManager({
     appId: app.id,
@@ -172,13 +195,15 @@ try {
   const toggleSdk = manager.newToggler({ flagName: toggleKey });
   const circuitSdk = manager.newToggler({ flagName: circuitKey });
 
-  const onSocket = (event, match) => (done) => {
+  const onSocketOf = (sock) => (event, match) => (done) => {
     const h = (payload) => {
       if (match(payload)) done(performance.now());
     };
-    socket.on(event, h);
-    return () => socket.off(event, h);
+    sock.on(event, h);
+    return () => sock.off(event, h);
   };
+  const onSocket = onSocketOf(socket);
+  const onSocketB = onSocketOf(socketB);
   const onSdk = (toggler, expected) => (done) => {
     const h = () => {
       if (toggler.isFlagActive('bench-user') === expected) done(performance.now());
@@ -192,6 +217,7 @@ try {
   const rest = [];
   const toSocket = [];
   const toSdk = [];
+  const toSocketB = [];
   let active = true;
   for (let i = 0; i < WARMUP + SAMPLES; i++) {
     active = !active;
@@ -203,19 +229,28 @@ try {
         (p) => p.flag.key === toggleKey && p.flag.active === want,
       ),
     );
+    const sockB = waitFor(
+      'flag.changed on Tower B',
+      onSocketB(
+        c.SocketEvent.flagChanged,
+        (p) => p.flag.key === toggleKey && p.flag.active === want,
+      ),
+    );
     const sdk = waitFor('SDK change', onSdk(toggleSdk, want));
     const t0 = performance.now();
     await api('POST', `/api/apps/${app.id}/flags/${toggleKey}/toggle`, { active: want });
     const tRes = performance.now();
-    const [tSock, tSdk] = await Promise.all([sock, sdk]);
+    const [tSock, tSdk, tSockB] = await Promise.all([sock, sdk, sockB]);
     if (i < WARMUP) continue;
     rest.push(tRes - t0);
     toSocket.push(tSock - t0);
     toSdk.push(tSdk - t0);
+    toSocketB.push(tSockB - t0);
   }
   rows.push(['1. REST toggle (request → response)', rest]);
   rows.push(['2. toggle → socket flag.changed', toSocket]);
   rows.push(['3. toggle → SDK isFlagActive', toSdk]);
+  rows.push(['3b. toggle on A → socket on Tower B', toSocketB]);
 
   // 4: circuit.opened published to JetStream → socket circuit.event and → SDK sees false.
   console.log(`circuit events: ${WARMUP} warm-up + ${SAMPLES} samples …`);
@@ -285,7 +320,7 @@ try {
   const elapsed = performance.now() - start;
   // Convergence: every flag's KV rule must carry the DB's version and values.
   const kv = await new Kvm(nc).open(flagsBucket);
-  const dbFlags = new Map((await api('GET', `/api/apps/${app.id}/flags`)).map((f) => [f.key, f]));
+  const dbFlags = new Map((await listAll(`/api/apps/${app.id}/flags`)).map((f) => [f.key, f]));
   const behind = async () => {
     let n = 0;
     for (const key of loadKeys) {
@@ -318,9 +353,40 @@ try {
     convergeMs: performance.now() - convStart,
   };
   rows.push([`5. PATCH under load (${LOAD_CLIENTS} clients)`, latencies]);
+
+  // 6: the same load spread over two Towers (even clients on A, odd on B).
+  console.log(`load on two Towers: ${LOAD_CLIENTS} clients × ${LOAD_MS / 1000} s …`);
+  const latencies2 = [];
+  let errors2 = 0;
+  const start2 = performance.now();
+  const deadline2 = start2 + LOAD_MS;
+  await Promise.all(
+    loadKeys.map(async (key, k) => {
+      const url = k % 2 === 0 ? tower.url : towerB.url;
+      for (let n = 1; performance.now() < deadline2; n++) {
+        const t0 = performance.now();
+        try {
+          await apiOn(url, 'PATCH', `/api/apps/${app.id}/flags/${key}`, {
+            rolloutPercentage: ((n * 11 + k) % 1000) / 10,
+          });
+          latencies2.push(performance.now() - t0);
+        } catch {
+          errors2++;
+        }
+      }
+    }),
+  );
+  load.twoTowers = {
+    requests: latencies2.length,
+    errors: errors2,
+    rps: latencies2.length / ((performance.now() - start2) / 1000),
+  };
+  rows.push([`6. PATCH under load, 2 Towers`, latencies2]);
 } finally {
   socket?.close();
+  socketB?.close();
   await manager?.close().catch(() => undefined);
+  await towerB?.close().catch(() => undefined);
   await tower?.close().catch(() => undefined);
   const jsm = await jetstreamManager(nc);
   await jsm.streams.delete(circuitStream).catch(() => undefined);
@@ -354,11 +420,20 @@ const p99Socket = quantile(rows[1][1], 0.99);
 console.log(
   `\ngoal (issue 3 §7): flag change → dashboard ≤ 100 ms: p99 ${p99Socket.toFixed(1)} ms ${p99Socket <= 100 ? 'MET' : 'MISSED'}`,
 );
+const p99B = quantile(rows.find(([name]) => name.startsWith('3b.'))?.[1] ?? [], 0.99);
+console.log(
+  `goal (issue 14 §1): toggle on Tower A → dashboard on Tower B ≤ 50 ms: p99 ${p99B.toFixed(1)} ms ${p99B <= 50 ? 'MET' : 'MISSED'}`,
+);
 if (load) {
   console.log(
     `load: ${load.rps.toFixed(0)} req/s over ${LOAD_MS / 1000} s, ${load.requests} ok, ${load.errors} errors; ` +
       `KV ${load.lagging === 0 ? 'converged to the DB for all' : `still behind for ${load.lagging} of`} ${LOAD_CLIENTS} flags ` +
       `(${load.convergeMs.toFixed(0)} ms after the load stopped)`,
   );
-  if (load.lagging > 0 || load.errors > 0) process.exitCode = 1;
+  if (load.twoTowers)
+    console.log(
+      `load on two Towers: ${load.twoTowers.rps.toFixed(0)} req/s, ${load.twoTowers.requests} ok, ${load.twoTowers.errors} errors`,
+    );
+  if (load.lagging > 0 || load.errors > 0 || (load.twoTowers?.errors ?? 0) > 0)
+    process.exitCode = 1;
 }

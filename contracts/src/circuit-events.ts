@@ -83,16 +83,20 @@ export interface CircuitEvent {
 }
 
 /**
- * Deterministic event id: `<appId>.<flagKey>.<ruleVersion>.<token>`. A retried publish of the
- * same decision carries the same id, so JetStream stores it once and Tower applies it once.
+ * Deterministic event id: `<appId>.<flagKey>.<ruleVersion>.<seq>.<token>`, or without `seq`
+ * `<appId>.<flagKey>.<ruleVersion>.<token>`. `seq` is Airbag's decision counter for the flag
+ * (ADR 0008): several decisions may share a rule version while Tower is away. A retried publish
+ * of the same decision carries the same id, so JetStream stores it once and Tower applies it once.
  */
 export function circuitEventId(
   appId: string,
   flagKey: string,
   ruleVersion: number,
   type: CircuitEventType,
+  seq?: number,
 ): string {
-  return `${appId}.${flagKey}.${ruleVersion}.${circuitEventTypeToken(type)}`;
+  const s = seq === undefined ? '' : `${seq}.`;
+  return `${appId}.${flagKey}.${ruleVersion}.${s}${circuitEventTypeToken(type)}`;
 }
 
 /** Serialises an event for JetStream. */

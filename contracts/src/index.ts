@@ -17,12 +17,18 @@ export {
   ALL_CIRCUITS_KV_FILTER,
   parseCircuitKvKey,
   CIRCUIT_SUBJECT_ROOT,
+  feedSubject,
   circuitStreamSubjects,
   circuitEventSubject,
   signalBucketKey,
   signalField,
   parseSignalField,
+  signalKeyPattern,
+  sdkRedisUser,
+  REDIS_SERVICES,
+  serviceRedisUser,
 } from './names.js';
+export type { RedisService } from './names.js';
 export { parseNatsServers } from './nats-servers.js';
 export {
   CIRCUIT_STREAM_SETTINGS,
@@ -59,6 +65,16 @@ export {
   parseCircuitEvent,
 } from './circuit-events.js';
 export type { CircuitEvent, CircuitWindowStats, ArmWindowStats } from './circuit-events.js';
+export {
+  CIRCUIT_KV_STATE_SCHEMA_VERSION,
+  circuitKvStateOf,
+  encodeCircuitKvState,
+  parseCircuitKvState,
+  circuitDecisionWins,
+  isCircuitDecisionStale,
+  combineCircuitState,
+} from './circuit-state.js';
+export type { CircuitKvState } from './circuit-state.js';
 export {
   SignalKind,
   SignalArm,

@@ -78,6 +78,16 @@ export function parseCircuitKvKey(key: string): { appId: string; flagKey: string
   return { appId, flagKey };
 }
 
+/**
+ * NATS subject on which the Towers of one platform share dashboard events, so a change made
+ * through one Tower reaches dashboards connected to another: `tailslide.feed.<flagsBucket>`, so
+ * two platforms on one NATS (each with its own flags bucket) never see each other's changes.
+ * `TAILSLIDE_FEED_SUBJECT` overrides it.
+ */
+export function feedSubject(flagsBucket: string): string {
+  return `tailslide.feed.${flagsBucket}`;
+}
+
 /** Root of every circuit-event subject. */
 export const CIRCUIT_SUBJECT_ROOT = 'tailslide.circuit';
 
@@ -147,4 +157,34 @@ export function parseSignalField(
     default:
       return null;
   }
+}
+
+/** Escapes Redis glob characters (`* ? [ ] \`) so `value` matches only itself in a pattern. */
+function escapeRedisGlob(value: string): string {
+  return value.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Redis key pattern (ACL `~…` and SCAN `MATCH`) of every signal bucket of one app,
+ * `<prefix>:sig:<appId>:*`, or of every app when `appId` is omitted (`<prefix>:sig:*`).
+ * Glob characters in the prefix or app id are escaped.
+ */
+export function signalKeyPattern(prefix: string, appId?: string): string {
+  const base = `${escapeRedisGlob(prefix)}:sig:`;
+  return appId === undefined ? `${base}*` : `${base}${escapeRedisGlob(appId)}:*`;
+}
+
+/** Redis ACL user of one SDK key: `<prefix>-sdk-<keyId>` (Tower creates and deletes it). */
+export function sdkRedisUser(prefix: string, keyId: string): string {
+  return `${prefix}-sdk-${keyId}`;
+}
+
+/** The services that have their own Redis ACL user. */
+export const REDIS_SERVICES = ['tower', 'airbag'] as const;
+/** One of {@link REDIS_SERVICES}. */
+export type RedisService = (typeof REDIS_SERVICES)[number];
+
+/** Redis ACL user of a service: `<prefix>-tower`, `<prefix>-airbag`. */
+export function serviceRedisUser(prefix: string, service: RedisService): string {
+  return `${prefix}-${service}`;
 }

@@ -9,6 +9,7 @@ export const SocketEvent = {
   flagDeleted: 'flag.deleted',
   circuitEvent: 'circuit.event',
   auditAppended: 'audit.appended',
+  resync: 'feed.resync',
 } as const;
 /** One of {@link SocketEvent}. */
 export type SocketEvent = (typeof SocketEvent)[keyof typeof SocketEvent];
@@ -31,6 +32,11 @@ export interface ServerToClientEvents {
   'flag.deleted': (payload: { appId: string; flagKey: string; id: string }) => void;
   'circuit.event': (payload: { event: CircuitEvent; flag: FlagEventDto }) => void;
   'audit.appended': (payload: { entry: AuditEntryDto }) => void;
+  /**
+   * Changes may have been missed (this Tower lost its link to the other Towers for a while):
+   * refetch what is on screen, as after a reconnect.
+   */
+  'feed.resync': (payload: { reason: string }) => void;
 }
 
 /** Events dashboards send (room subscriptions). */

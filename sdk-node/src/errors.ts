@@ -23,6 +23,12 @@ export const TailslideErrorCode = {
   signalsDropped: 'signals_dropped',
   /** The Redis client reported an error (connection refused, reset, ...). */
   redisUnavailable: 'redis_unavailable',
+  /**
+   * Redis refused the SDK key's credentials (`WRONGPASS`, `NOAUTH`: the key was revoked, made up
+   * or its user not created yet) or a write (`NOPERM`: a key of another app). Reported once per
+   * episode; signals are dropped meanwhile and the SDK retries with backoff.
+   */
+  redisUnauthorized: 'redis_unauthorized',
   /** The snapshot file could not be read or written. */
   snapshotFailed: 'snapshot_failed',
   /** `toggler.run()` gave up waiting for the wrapped call. */

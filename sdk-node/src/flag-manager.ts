@@ -181,7 +181,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
   #status: ManagerStatus = ManagerStatus.notReady;
   #init: Promise<InitializeResult> | null = null;
   #resolveReady: (() => void) | null = null;
-  #resync: { seen: Set<string>; changed: Set<string> } | null = null;
+  #resync: { seen: Set<string>; circuits: Set<string>; changed: Set<string> } | null = null;
   #lastErrorAt = new Map<string, number>();
   #closing: Promise<void> | null = null;
 
@@ -252,7 +252,11 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
       });
     this.#writer =
       o.signalWriter ??
-      new RedisSignalWriter({ redis: o.redis as string | RedisClientLike, prefix: redisPrefix });
+      new RedisSignalWriter({
+        redis: o.redis as string | RedisClientLike,
+        prefix: redisPrefix,
+        sdkKey,
+      });
     this.#snapshot = snapshotFile
       ? new SnapshotFile({
           path: snapshotFile,
@@ -368,6 +372,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     this.#source.start({
       onResync: () => this.#guard(() => this.#onResync()),
       onEntry: (key, value, revision) => this.#guard(() => this.#onEntry(key, value, revision)),
+      onCircuit: (key, value, revision) => this.#guard(() => this.#onCircuit(key, value, revision)),
       onSynced: () => this.#guard(() => this.#onSynced()),
       onStale: (err) => this.#guard(() => this.#onStale(err)),
     });
@@ -523,7 +528,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
   }
 
   #onResync(): void {
-    this.#resync = { seen: new Set(), changed: new Set() };
+    this.#resync = { seen: new Set(), circuits: new Set(), changed: new Set() };
   }
 
   #onEntry(flagKey: string, value: unknown, revision: number): void {
@@ -553,12 +558,36 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     }
   }
 
+  /** Airbag's circuit state for a flag (ADR 0008): combined with the flag's rule. */
+  #onCircuit(flagKey: string, value: unknown, revision: number): void {
+    if (this.#status === ManagerStatus.closed) return;
+    const outcome = this.#store.applyCircuit(flagKey, value, revision);
+    if (this.#resync && value !== null) this.#resync.circuits.add(flagKey);
+    if (outcome.error) {
+      this.#reportError(
+        new TailslideError(
+          TailslideErrorCode.invalidRule,
+          `invalid circuit state for flag ${flagKey}: ${outcome.error.message} (ignored)`,
+          { flagKey },
+        ),
+        false,
+      );
+    }
+    if (!outcome.changed) return;
+    if (this.#resync) this.#resync.changed.add(flagKey);
+    else {
+      this.#emit('changed', { flags: [flagKey] });
+      this.#snapshot?.schedule();
+    }
+  }
+
   #onSynced(): void {
     if (this.#status === ManagerStatus.closed) return;
     const resync = this.#resync;
     this.#resync = null;
     if (resync) {
       for (const k of this.#store.retainOnly(resync.seen)) resync.changed.add(k);
+      for (const k of this.#store.retainCircuits(resync.circuits)) resync.changed.add(k);
       if (resync.changed.size > 0) this.#emit('changed', { flags: [...resync.changed] });
     }
     const was = this.#status;

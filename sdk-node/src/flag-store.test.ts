@@ -1,4 +1,10 @@
-import { encodeFlagRule } from '@tailslide/contracts';
+import {
+  circuitEventId,
+  circuitKvStateOf,
+  encodeCircuitKvState,
+  encodeFlagRule,
+  type CircuitEvent,
+} from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
 import { FlagStore, MAX_EMPTY_SLOTS } from './flag-store.js';
 import { testFlagRule } from './testing.js';
@@ -6,7 +12,44 @@ import { testFlagRule } from './testing.js';
 const rule = (version: number, over = {}) =>
   testFlagRule({ appId: 'shop', flagKey: 'f', version, ...over });
 
+function circuitState(type: CircuitEvent['type'], at: string, seq: number, pct = 0): string {
+  const event: CircuitEvent = {
+    schemaVersion: 1,
+    id: circuitEventId('shop', 'f', 2, type, seq),
+    type,
+    appId: 'shop',
+    flagKey: 'f',
+    ruleVersion: 2,
+    recoveryPercentage: pct,
+    occurredAt: at,
+    stats: null,
+    reason: '',
+  };
+  return encodeCircuitKvState(circuitKvStateOf(event, seq));
+}
+
 describe('FlagStore', () => {
+  it("combines a flag's rule with Airbag's circuit state, whichever arrives first", () => {
+    const s = new FlagStore('shop');
+    const at = new Date(Date.now() + 60_000).toISOString();
+    expect(s.applyCircuit('f', circuitState('circuit.opened', at, 1), 20).changed).toBe(false);
+    expect(s.applyValue('f', encodeFlagRule(rule(2)), 10).changed).toBe(true);
+    expect(s.slot('f').flag?.active).toBe(false);
+    const later = new Date(Date.now() + 120_000).toISOString();
+    expect(s.applyCircuit('f', circuitState('circuit.closed', later, 2, 100), 21).changed).toBe(
+      true,
+    );
+    expect(s.slot('f').flag?.active).toBe(true);
+    // A replay of the older state is ignored; a bad entry is reported and ignored.
+    expect(s.applyCircuit('f', circuitState('circuit.opened', at, 1), 20).changed).toBe(false);
+    expect(s.applyCircuit('f', '{', 22).error?.code).toBe('invalid_json');
+    expect(s.slot('f').flag?.active).toBe(true);
+    // Deleted: the rule alone.
+    expect(s.applyCircuit('f', circuitState('circuit.opened', at, 3), 23).changed).toBe(true);
+    expect(s.applyCircuit('f', null, 24).changed).toBe(true);
+    expect(s.slot('f').flag?.active).toBe(true);
+  });
+
   it('applies an entry only when its version is newer than the one held', () => {
     const s = new FlagStore('shop');
     expect(s.applyValue('f', encodeFlagRule(rule(2)), 10).changed).toBe(true);

@@ -1,4 +1,11 @@
-import { parseFlagRule, type FlagRule, type ParseError } from '@tailslide/contracts';
+import {
+  combineCircuitState,
+  parseCircuitKvState,
+  parseFlagRule,
+  type CircuitKvState,
+  type FlagRule,
+  type ParseError,
+} from '@tailslide/contracts';
 import { compileFlag, type CompiledFlag } from './evaluate.js';
 import type { SignalCounter } from './signal-sink.js';
 
@@ -19,8 +26,17 @@ export interface InvalidEntry {
  */
 export interface FlagSlot extends SignalCounter {
   readonly flagKey: string;
-  /** The compiled rule in force (the last good one), `null` when unknown or deleted. */
+  /**
+   * The compiled rule in force — the last good rule combined with its circuit state (ADR 0008) —
+   * `null` when unknown or deleted.
+   */
   flag: CompiledFlag | null;
+  /** The last good rule as Tower wrote it, before the circuit state is combined with it. */
+  base: FlagRule | null;
+  /** Airbag's circuit state for this flag, if any. */
+  circuit: CircuitKvState | null;
+  /** KV revision of the last circuit-state entry applied (0: none). */
+  circuitRevision: number;
   /** Set while the newest entry for this key is newer than `flag` and could not be parsed. */
   invalid: InvalidEntry | null;
   /** KV revision of the last applied entry (0 for a snapshot-file rule). */
@@ -94,6 +110,9 @@ export class FlagStore {
         offFailures: 0,
         queued: false,
         flag: null,
+        base: null,
+        circuit: null,
+        circuitRevision: 0,
         invalid: null,
         revision: 0,
         deletedRevision: 0,
@@ -138,7 +157,8 @@ export class FlagStore {
     } else if (s.deletedRevision > 0 && revision <= s.deletedRevision) {
       return UNCHANGED; // a replay of an entry older than the delete
     }
-    s.flag = compileFlag(rule);
+    s.base = rule;
+    s.flag = compileFlag(combineCircuitState(rule, s.circuit));
     s.invalid = null;
     s.deletedRevision = 0;
     if (revision > s.revision) s.revision = revision;
@@ -152,9 +172,58 @@ export class FlagStore {
     if (!s || (!s.flag && !s.invalid)) return UNCHANGED;
     if (revision > 0 && revision <= s.revision) return UNCHANGED;
     s.flag = null;
+    s.base = null;
     s.invalid = null;
     s.revision = revision;
     s.deletedRevision = revision;
+    return CHANGED;
+  }
+
+  /**
+   * Applies a circuit-state KV value (`null`: deleted) seen at `revision` for `flagKey`: the rule
+   * in force becomes the rule combined with it. Entries older than the one held are replays.
+   */
+  applyCircuit(flagKey: string, value: unknown, revision: number): ApplyOutcome {
+    const s = this.slot(flagKey);
+    if (revision > 0 && revision <= s.circuitRevision) return UNCHANGED;
+    let circuit: CircuitKvState | null = null;
+    if (value !== null) {
+      const parsed = parseCircuitKvState(value);
+      if (!parsed.ok) return { changed: false, error: parsed.error };
+      if (parsed.value.appId !== this.#appId || parsed.value.flagKey !== flagKey) {
+        return {
+          changed: false,
+          error: {
+            code: 'invalid_field',
+            path: 'flagKey',
+            message: `circuit state for ${this.#appId}/${flagKey} names ${parsed.value.appId}/${parsed.value.flagKey}`,
+          },
+        };
+      }
+      circuit = parsed.value;
+    }
+    s.circuitRevision = revision;
+    s.circuit = circuit;
+    return this.#recombine(s);
+  }
+
+  /** Drops the circuit states not in `keep` (after a full resync); returns the keys that changed. */
+  retainCircuits(keep: ReadonlySet<string>): string[] {
+    const changed: string[] = [];
+    for (const s of this.#slots.values()) {
+      if (s.circuit === null || keep.has(s.flagKey)) continue;
+      s.circuit = null;
+      if (this.#recombine(s).changed) changed.push(s.flagKey);
+    }
+    return changed;
+  }
+
+  #recombine(s: FlagSlot): ApplyOutcome {
+    if (s.base === null) return UNCHANGED;
+    const before = s.flag?.rule;
+    const rule = combineCircuitState(s.base, s.circuit);
+    if (rule === before) return UNCHANGED;
+    s.flag = compileFlag(rule);
     return CHANGED;
   }
 
@@ -188,6 +257,7 @@ export class FlagStore {
       if (keep.has(s.flagKey)) continue;
       if (s.flag || s.invalid) removed.push(s.flagKey);
       s.flag = null;
+      s.base = null;
       s.invalid = null;
       s.deletedRevision = 0;
       this.#markEmpty(s);

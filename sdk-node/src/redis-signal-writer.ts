@@ -1,6 +1,8 @@
 import {
   SIGNAL_RESOLUTIONS,
   bucketStart,
+  parseSdkKey,
+  redisReconnectDelayMs,
   signalBucketKey,
   signalField,
   type SignalResolution,
@@ -46,6 +48,38 @@ export interface RedisSignalWriterOptions {
   readonly prefix: string;
   /** Resolutions maintained. @default SIGNAL_RESOLUTIONS */
   readonly resolutions?: readonly SignalResolution[] | undefined;
+  /**
+   * The app's SDK key (`tsk1.…`). When `redis` is a URL without credentials, the writer signs in
+   * as the key's Redis ACL user (`redisUser`, password `secret`); credentials in the URL win.
+   * Anything that is not a valid key is ignored here (the ruleset source reports it).
+   */
+  readonly sdkKey?: string | undefined;
+  /** Clock for the back-off after a refused write (tests). @default Date.now */
+  readonly now?: (() => number) | undefined;
+}
+
+/** Redis error prefixes that mean "these credentials may not do this". */
+const AUTH_REFUSAL = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
+
+function isAuthRefusal(err: unknown): boolean {
+  return err instanceof Error && AUTH_REFUSAL.test(err.message);
+}
+
+/** The key's Redis credentials when `url` carries none of its own. */
+function keyCredentials(
+  url: string,
+  sdkKey: string | undefined,
+): { username: string; password: string } | null {
+  if (sdkKey === undefined) return null;
+  try {
+    const u = new URL(url);
+    if (u.username !== '' || u.password !== '') return null;
+  } catch {
+    // node-redis reports the bad URL on connect
+  }
+  const parsed = parseSdkKey(sdkKey);
+  if (!parsed.ok) return null;
+  return { username: parsed.value.redisUser, password: parsed.value.secret };
 }
 
 /**
@@ -66,21 +100,38 @@ export class RedisSignalWriter implements SignalWriter {
   // counted while the process was starting (the sink's flush timeout bounds the wait).
   #firstConnect: Promise<void> | null = null;
   #closed = false;
+  readonly #now: () => number;
+  // Refusals in a row (WRONGPASS/NOAUTH/NOPERM); 0 once a write or a sign-in succeeds.
+  #refusals = 0;
+  // After a refused write, writes fail at once (their signals dropped) until this time.
+  #refusedUntil = 0;
 
   constructor(opts: RedisSignalWriterOptions) {
     this.#prefix = opts.prefix;
     this.#resolutions = opts.resolutions ?? SIGNAL_RESOLUTIONS;
+    this.#now = opts.now ?? Date.now;
     if (typeof opts.redis === 'string') {
+      const credentials = keyCredentials(opts.redis, opts.sdkKey);
       const owned = createClient({
         url: opts.redis,
+        ...(credentials ?? {}),
         // Reject at once while disconnected instead of queueing: memory stays bounded.
         disableOfflineQueue: true,
         commandsQueueMaxLength: 1000,
+        // No CLIENT SETINFO: an SDK key's ACL user may run nothing but the writer's commands.
         disableClientInfo: true,
-        socket: { reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
+        // A refused sign-in (revoked key) is retried on the same schedule as a lost connection.
+        socket: { reconnectStrategy: redisReconnectDelayMs },
       });
       // A client error with no listener would be thrown; report it instead.
-      owned.on('error', (err: unknown) => this.#report('Redis client error', err));
+      owned.on('error', (err: unknown) => {
+        if (isAuthRefusal(err)) this.#refused(err);
+        else this.#report('Redis client error', err);
+      });
+      owned.on('ready', () => {
+        this.#refusals = 0;
+        this.#refusedUntil = 0;
+      });
       this.#owned = owned;
       this.#client = owned;
     } else {
@@ -103,8 +154,21 @@ export class RedisSignalWriter implements SignalWriter {
   }
 
   async write(batch: SignalBatch): Promise<void> {
-    if (this.#client.isReady === false && this.#firstConnect) await this.#firstConnect;
+    if (this.#refusals > 0 && this.#now() < this.#refusedUntil)
+      throw new Error('Redis refused this SDK key; signals are dropped until the next retry');
+    if (this.#client.isReady === false && this.#firstConnect && this.#refusals === 0)
+      await this.#firstConnect;
     if (this.#client.isReady === false) throw new Error('Redis client is not ready');
+    try {
+      await this.#writeBatch(batch);
+    } catch (err) {
+      if (isAuthRefusal(err)) this.#refused(err);
+      throw err;
+    }
+    this.#refusals = 0;
+  }
+
+  async #writeBatch(batch: SignalBatch): Promise<void> {
     const m = this.#client.multi();
     for (const r of this.#resolutions) {
       const key = signalBucketKey(
@@ -135,6 +199,29 @@ export class RedisSignalWriter implements SignalWriter {
       // already closed
     }
     return Promise.resolve();
+  }
+
+  /**
+   * Redis refused the credentials or a write: reported once per episode (until a sign-in or a
+   * write succeeds), then writes fail fast for {@link redisReconnectDelayMs} of the refusals so
+   * far — a revoked key costs one try every 2 s at most, never an error per flush.
+   */
+  #refused(err: unknown): void {
+    if (this.#closed) return;
+    this.#refusedUntil = this.#now() + redisReconnectDelayMs(this.#refusals);
+    this.#refusals += 1;
+    if (this.#refusals !== 1) return;
+    try {
+      this.#listener?.onError(
+        toTailslideError(
+          TailslideErrorCode.redisUnauthorized,
+          'Redis refused the credentials (SDK key revoked, unknown or missing, or not allowed for this app); signals are dropped until they are accepted',
+          err,
+        ),
+      );
+    } catch {
+      // a reporting callback must never break the client
+    }
   }
 
   #report(message: string, err: unknown): void {

@@ -1,6 +1,11 @@
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { appFlagsKvFilter, parseFlagKvKey, parseNatsServers } from '@tailslide/contracts';
+import {
+  appKvFilter,
+  parseCircuitKvKey,
+  parseFlagKvKey,
+  parseNatsServers,
+} from '@tailslide/contracts';
 import { TailslideErrorCode, toTailslideError, type TailslideError } from './errors.js';
 import { MIN_RETRY_DELAY_MS, timerOption } from './options.js';
 
@@ -10,6 +15,11 @@ export interface RulesetListener {
   onResync(): void;
   /** A flag's value (`null` for a delete/purge) at `revision`. */
   onEntry(flagKey: string, value: Uint8Array | string | object | null, revision: number): void;
+  /**
+   * A flag's circuit state as Airbag decided it (`null` for a delete/purge) at `revision`
+   * (ADR 0008). Part of the same full load as `onEntry`.
+   */
+  onCircuit?(flagKey: string, value: Uint8Array | string | object | null, revision: number): void;
   /** The full load that began with `onResync` is complete; the source is live. */
   onSynced(): void;
   /** The source lost its feed (disconnected, watch broken, bucket missing). It keeps retrying. */
@@ -56,6 +66,7 @@ function safeListener(listener: RulesetListener): RulesetListener {
   return {
     onResync: () => call(() => listener.onResync()),
     onEntry: (key, value, revision) => call(() => listener.onEntry(key, value, revision)),
+    onCircuit: (key, value, revision) => call(() => listener.onCircuit?.(key, value, revision)),
     onSynced: () => call(() => listener.onSynced()),
     onStale: (error) => call(() => listener.onStale(error)),
   };
@@ -73,7 +84,8 @@ interface WatchInternals {
 }
 
 /**
- * Watches `apps.<appId>.flags.>` in the flags KV bucket. Runs a supervisor loop for ever: connect
+ * Watches `apps.<appId>.>` in the flags KV bucket: the app's rules and their circuit states
+ * (one filter: a NATS server before 2.10 takes one filter subject per consumer). Runs a supervisor loop for ever: connect
  * (retrying with an unref'd timer, so a process whose NATS never comes up can still exit), open
  * the bucket, watch (initial values, then updates). On a disconnect, a reconnect or a broken
  * watch it reports `stale`, and re-watches from scratch once the connection is back, so the
@@ -228,7 +240,7 @@ export class NatsRulesetSource implements RulesetSource {
   }
 
   async #consume(kv: KV, listener: RulesetListener): Promise<void> {
-    const iter = await kv.watch({ key: appFlagsKvFilter(this.#opts.appId) });
+    const iter = await kv.watch({ key: appKvFilter(this.#opts.appId) });
     this.#watch = iter;
     if (this.#closed) {
       iter.stop();
@@ -243,10 +255,14 @@ export class NatsRulesetSource implements RulesetSource {
       listener.onSynced();
     }
     for await (const e of iter as AsyncIterable<KvWatchEntry>) {
+      const value = e.operation === 'PUT' ? e.value : null;
       const parsed = parseFlagKvKey(e.key);
       if (parsed && parsed.appId === this.#opts.appId) {
-        if (e.operation === 'PUT') listener.onEntry(parsed.flagKey, e.value, e.revision);
-        else listener.onEntry(parsed.flagKey, null, e.revision);
+        listener.onEntry(parsed.flagKey, value, e.revision);
+      } else {
+        const circuit = parseCircuitKvKey(e.key);
+        if (circuit && circuit.appId === this.#opts.appId)
+          listener.onCircuit?.(circuit.flagKey, value, e.revision);
       }
       if (!synced && e.isUpdate) {
         synced = true;

@@ -28,7 +28,8 @@ export const natsServerListSchema = z
   .refine((s) => parseNatsServers(s).length > 0, { message: 'must name at least one server' });
 
 /**
- * The environment both Tower and Airbag read: NATS (servers, credentials), the platform-wide
+ * The environment both Tower and Airbag read: NATS (servers, credentials), Redis credentials
+ * (`REDIS_USER` / `REDIS_PASSWORD`; the URL is each service's own), the platform-wide
  * names of the shared buckets, stream and Redis prefix, and the log level. Each service extends
  * it with its own variables.
  */
@@ -40,6 +41,9 @@ export const baseEnvSchema = z.object({
   TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
   TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
   TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  /** The service's Redis ACL user (`tailslide-tower`, `tailslide-airbag`); none: `default`. */
+  REDIS_USER: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 

@@ -1,7 +1,7 @@
 export { connectNats } from './nats.js';
 export type { ConnectNatsOptions } from './nats.js';
 export { createRedis } from './redis.js';
-export type { RedisClient } from './redis.js';
+export type { RedisClient, RedisCredentials } from './redis.js';
 export { ensureCircuitStream } from './circuit-stream.js';
 export type { CircuitStreamNames } from './circuit-stream.js';
 export { ensureKvBucket } from './kv-bucket.js';

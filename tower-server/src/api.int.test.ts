@@ -313,6 +313,67 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
     });
   });
 
+  describe('lists page as { items, nextCursor }', () => {
+    /** Every item of a list, walked `limit` at a time; also returns the page sizes. */
+    async function walk<T>(path: string, limit: number): Promise<{ items: T[]; sizes: number[] }> {
+      const items: T[] = [];
+      const sizes: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const sep = path.includes('?') ? '&' : '?';
+        const q: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+        const res = await t.api<Page<T>>('GET', `${path}${sep}limit=${limit}${q}`);
+        expect(res.status).toBe(200);
+        items.push(...res.body.items);
+        sizes.push(res.body.items.length);
+        cursor = res.body.nextCursor;
+      } while (cursor !== null);
+      return { items, sizes };
+    }
+
+    it("walks apps (oldest first), an app's flags (by key) and webhooks (oldest first)", async () => {
+      const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Paged' })).body;
+      for (const key of ['c-3', 'a-1', 'b-2', 'd-4', 'e-5'])
+        await t.api('POST', `/api/apps/${app.id}/flags`, { key, title: key });
+      const flags = await walk<FlagDto>(`/api/apps/${app.id}/flags`, 2);
+      expect(flags.items.map((f) => f.key)).toEqual(['a-1', 'b-2', 'c-3', 'd-4', 'e-5']);
+      expect(flags.sizes).toEqual([2, 2, 1]);
+
+      const all = (await t.api<Page<AppDto>>('GET', `/api/apps?limit=200`)).body;
+      expect(all.nextCursor).toBeNull();
+      const apps = await walk<AppDto>('/api/apps', 2);
+      expect(apps.items.map((a) => a.id)).toEqual(all.items.map((a) => a.id));
+      expect(apps.items.map((a) => Number(a.id))).toEqual(
+        apps.items.map((a) => Number(a.id)).sort((x, y) => x - y),
+      );
+
+      for (const name of ['hook-1', 'hook-2', 'hook-3'])
+        await t.api('POST', '/api/webhooks', {
+          name,
+          url: `https://hooks.slack.com/services/T0/B0/${name}`,
+        });
+      const hooks = await walk<{ id: string; name: string }>('/api/webhooks', 2);
+      expect(hooks.items.map((h) => h.name).filter((n) => n.startsWith('hook-'))).toEqual([
+        'hook-1',
+        'hook-2',
+        'hook-3',
+      ]);
+    });
+
+    it('refuses a cursor of another list and an out-of-range limit (400)', async () => {
+      const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Cursors' })).body;
+      await t.api('POST', `/api/apps/${app.id}/flags`, { key: 'x1', title: 'X' });
+      await t.api('POST', `/api/apps/${app.id}/flags`, { key: 'x2', title: 'X' });
+      const page = (await t.api<Page<FlagDto>>('GET', `/api/apps/${app.id}/flags?limit=1`)).body;
+      expect(page.nextCursor).not.toBeNull();
+      const foreign = await t.api<ErrorBody>('GET', `/api/apps?cursor=${page.nextCursor}`);
+      expect(foreign.status).toBe(400);
+      expect(foreign.body.error.message).toContain('cursor');
+      expect((await t.api('GET', '/api/webhooks?limit=201')).status).toBe(400);
+      expect((await t.api('GET', `/api/apps/${app.id}/flags?limit=0`)).status).toBe(400);
+    });
+  });
+
   describe('apps', () => {
     it('renames an app, audits it and counts its flags', async () => {
       const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Old name' })).body;
@@ -321,7 +382,9 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
       const renamed = await t.api<AppDto>('PATCH', `/api/apps/${app.id}`, { title: 'New name' });
       expect(renamed.body).toMatchObject({ id: app.id, title: 'New name', flagCount: 1 });
       expect(
-        (await t.api<AppDto[]>('GET', '/api/apps')).body.find((a) => a.id === app.id)?.title,
+        (await t.api<Page<AppDto>>('GET', '/api/apps?limit=200')).body.items.find(
+          (a) => a.id === app.id,
+        )?.title,
       ).toBe('New name');
       const logs = await t.api<Page<AuditEntryDto>>(
         'GET',
@@ -623,6 +686,10 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
       const text = await res.text();
       expect(text).toContain('tower_http_requests_total');
       expect(text).toContain('tower_outbox_published_total');
+      expect(text).toMatch(/^tower_circuits\{state="closed"\} \d+$/m);
+      expect(text).toMatch(/^tower_circuits\{state="open"\} \d+$/m);
+      expect(text).toMatch(/^tower_circuit_consumer_pending\{kind="undelivered"\} \d+$/m);
+      expect(text).toMatch(/^tower_circuit_consumer_pending\{kind="unacknowledged"\} \d+$/m);
       const withId = await t.api('GET', '/api/apps', undefined, { 'X-Request-Id': 'abc-123' });
       // Tower answers with its own id, never the client's.
       expect(withId.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

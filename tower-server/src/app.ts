@@ -21,6 +21,7 @@ import type { FlagService } from './flags/flag-service.js';
 import { DocumentedRouter, type Authorize } from './http.js';
 import type { TowerMetrics } from './ops/metrics.js';
 import { registerOpsRoutes, type ReadinessCheck } from './ops/ops-routes.js';
+import { requestLogLevel } from './ops/request-log.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { installBrowserSecurity, type BrowserSecurityOptions } from './security.js';
 import { registerSdkKeyRoutes } from './sdk-keys/sdk-key-routes.js';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      customLogLevel: (req, res, err) => requestLogLevel(req.method, res.statusCode, err),
       autoLogging: {
         ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
       },

@@ -4,6 +4,7 @@ import {
   DEFAULT_FLAGS_BUCKET,
   DEFAULT_REDIS_PREFIX,
   DEFAULT_TOWER_CIRCUIT_CONSUMER,
+  feedSubject,
 } from '@tailslide/contracts';
 import {
   DEFAULT_HOST,
@@ -29,8 +30,12 @@ export interface TowerConfig {
   readonly natsUser: string | null;
   /** Password of `natsUser`. */
   readonly natsPassword: string | null;
-  /** Redis for the time-series endpoint; `null`: that endpoint answers 503. */
+  /** Redis for the time-series endpoint and SDK key users; `null`: the endpoint answers 503. */
   readonly redisUrl: string | null;
+  /** Tower's Redis ACL user (`REDIS_USER`, `<prefix>-tower` in redis/tailslide-redis.sh). */
+  readonly redisUser: string | null;
+  /** Password of `redisUser` (`REDIS_PASSWORD`). */
+  readonly redisPassword: string | null;
   /** HTTP port; 0 picks a free one. */
   readonly port: number;
   /** Address the HTTP server binds. */
@@ -39,6 +44,11 @@ export interface TowerConfig {
   readonly circuitStream: string;
   readonly circuitSubjectRoot: string;
   readonly circuitConsumer: string;
+  /**
+   * NATS subject the Towers of one platform share dashboard events on (`TAILSLIDE_FEED_SUBJECT`);
+   * by default `tailslide.feed.<flagsBucket>`.
+   */
+  readonly feedSubject: string;
   readonly redisPrefix: string;
   /** Directory of the built tower-ui, served with an SPA fallback; `null`: API only. */
   readonly uiDir: string | null;
@@ -83,12 +93,15 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
   natsUser: null,
   natsPassword: null,
   redisUrl: null,
+  redisUser: null,
+  redisPassword: null,
   port: 3000,
   host: DEFAULT_HOST,
   flagsBucket: DEFAULT_FLAGS_BUCKET,
   circuitStream: DEFAULT_CIRCUIT_STREAM,
   circuitSubjectRoot: CIRCUIT_SUBJECT_ROOT,
   circuitConsumer: DEFAULT_TOWER_CIRCUIT_CONSUMER,
+  feedSubject: feedSubject(DEFAULT_FLAGS_BUCKET),
   redisPrefix: DEFAULT_REDIS_PREFIX,
   uiDir: null,
   webhookAllowedHosts: [],
@@ -105,7 +118,8 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
 /** Fills every setting `options` leaves out with its {@link TOWER_DEFAULTS} value. */
 export function resolveTowerConfig(options: TowerOptions): TowerConfig {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return { ...TOWER_DEFAULTS, ...given } as TowerConfig;
+  const config = { ...TOWER_DEFAULTS, ...given } as TowerConfig;
+  return options.feedSubject ? config : { ...config, feedSubject: feedSubject(config.flagsBucket) };
 }
 
 const list = z.string().transform((s) =>
@@ -121,6 +135,7 @@ const envSchema = baseEnvSchema.extend({
   PORT: portSchema.optional(),
   HOST: z.string().min(1).optional(),
   TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).optional(),
+  TAILSLIDE_FEED_SUBJECT: z.string().min(1).optional(),
   TAILSLIDE_PUBLIC_URL: z
     .string()
     .min(1)
@@ -154,12 +169,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
     natsUser: e.NATS_USER,
     natsPassword: e.NATS_USER ? (e.NATS_PASSWORD ?? '') : undefined,
     redisUrl: e.REDIS_URL,
+    redisUser: e.REDIS_USER,
+    redisPassword: e.REDIS_PASSWORD,
     port: e.PORT,
     host: e.HOST,
     flagsBucket: e.TAILSLIDE_FLAGS_BUCKET,
     circuitStream: e.TAILSLIDE_CIRCUIT_STREAM,
     circuitSubjectRoot: e.TAILSLIDE_CIRCUIT_SUBJECT_ROOT,
     circuitConsumer: e.TAILSLIDE_CIRCUIT_CONSUMER,
+    feedSubject: e.TAILSLIDE_FEED_SUBJECT,
     redisPrefix: e.TAILSLIDE_REDIS_PREFIX,
     uiDir: e.TOWER_UI_DIR,
     publicUrl: e.TAILSLIDE_PUBLIC_URL,

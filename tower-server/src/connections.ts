@@ -41,7 +41,10 @@ export async function openTowerConnections(
   }
   let redis: RedisClient | null = null;
   if (config.redisUrl) {
-    const client = createRedis(config.redisUrl, (err) => logger.debug({ err }, 'redis error'));
+    const client = createRedis(config.redisUrl, (err) => logger.debug({ err }, 'redis error'), {
+      username: config.redisUser ?? undefined,
+      password: config.redisPassword ?? undefined,
+    });
     client.connect().catch((err: unknown) => logger.warn({ err }, 'redis connect failed'));
     redis = client;
   }

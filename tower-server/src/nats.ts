@@ -94,3 +94,14 @@ export async function ensureCircuitStreamAndConsumer(
     });
   });
 }
+
+/** The durable circuit consumer's backlog: messages not yet delivered, and delivered but unacked. */
+export async function circuitConsumerBacklog(
+  nc: NatsConnection,
+  stream: string,
+  consumer: string,
+): Promise<{ undelivered: number; unacknowledged: number }> {
+  const jsm = await jetstreamManager(nc, { timeout: NATS_API_TIMEOUT_MS });
+  const info = await jsm.consumers.info(stream, consumer);
+  return { undelivered: info.num_pending, unacknowledged: info.num_ack_pending };
+}

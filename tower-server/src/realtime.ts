@@ -7,12 +7,14 @@ import {
   type FlagEventDto,
   type ServerToClientEvents,
 } from '@tailslide/contracts';
-import type { ChangeFeed } from './change-feed.js';
+import type { ChangeFeed, ChangeListener } from './change-feed.js';
 import type { BrowserPolicy } from './security.js';
 
 /** The socket.io server that pushes committed changes to dashboards. */
 export interface Realtime {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
+  /** Sends one event to every dashboard connected to this Tower. */
+  emit: DashboardEmit;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,37 @@ export function toFlagEvent(flag: FlagDto): FlagEventDto {
     whitelist: whitelist.length <= MAX_EVENT_WHITELIST ? whitelist : null,
     whitelistSize: whitelist.length,
   };
+}
+
+/** One dashboard event: its name and payload, as socket.io sends it. */
+export type DashboardEmit = <E extends keyof ServerToClientEvents>(
+  event: E,
+  payload: Parameters<ServerToClientEvents[E]>[0],
+) => void;
+
+/**
+ * The change-feed listener that turns committed changes into dashboard events for `emit` (this
+ * Tower's sockets, or the other Towers through the feed bridge).
+ */
+export function dashboardEvents(emit: DashboardEmit): Partial<ChangeListener> {
+  return {
+    appChanged: (app) => emit(SocketEvent.appChanged, { app }),
+    appDeleted: (appId) => emit(SocketEvent.appDeleted, { appId }),
+    flagChanged: (flag) => emit(SocketEvent.flagChanged, { flag: toFlagEvent(flag) }),
+    flagDeleted: (p) => emit(SocketEvent.flagDeleted, p),
+    circuitEvent: (event, flag) =>
+      emit(SocketEvent.circuitEvent, { event, flag: toFlagEvent(flag) }),
+    auditAppended: (entry) => emit(SocketEvent.auditAppended, { entry }),
+  };
+}
+
+function emit<E extends keyof ServerToClientEvents>(
+  io: Server<ClientToServerEvents, ServerToClientEvents>,
+  event: E,
+  payload: Parameters<ServerToClientEvents[E]>[0],
+): void {
+  // socket.io's typed emit does not narrow over a generic event name.
+  (io as unknown as { emit(e: string, p: unknown): void }).emit(event, payload);
 }
 
 /** A handshake that was accepted but has not become a connection yet is forgotten after this. */
@@ -128,17 +161,10 @@ export function attachRealtime(
     },
   );
 
-  const unsubscribe = feed.subscribe({
-    appChanged: (app) => io.emit(SocketEvent.appChanged, { app }),
-    appDeleted: (appId) => io.emit(SocketEvent.appDeleted, { appId }),
-    flagChanged: (flag) => io.emit(SocketEvent.flagChanged, { flag: toFlagEvent(flag) }),
-    flagDeleted: (p) => io.emit(SocketEvent.flagDeleted, p),
-    circuitEvent: (event, flag) =>
-      io.emit(SocketEvent.circuitEvent, { event, flag: toFlagEvent(flag) }),
-    auditAppended: (entry) => io.emit(SocketEvent.auditAppended, { entry }),
-  });
+  const unsubscribe = feed.subscribe(dashboardEvents((event, payload) => emit(io, event, payload)));
   return {
     io,
+    emit: (event, payload) => emit(io, event, payload),
     close() {
       unsubscribe();
       io.disconnectSockets(true);

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppDto, FlagEventDto } from '@tailslide/contracts';
+import type { AppDto, FlagEventDto, Page } from '@tailslide/contracts';
 import { SocketEvent } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDashboard, startTestTower, type TestTower } from '../test/tower-fixture.js';
@@ -96,7 +96,7 @@ describe('browser safety over plain http on a real host name', () => {
   });
 
   it('refuses a write from a page on another origin and writes nothing', async () => {
-    const before = await t.api<{ items: AppDto[] } | AppDto[]>('GET', '/api/apps');
+    const before = await t.api<Page<AppDto>>('GET', '/api/apps?limit=200');
     const forged: Record<string, string>[] = [
       { origin: 'http://evil.test', 'sec-fetch-site': 'cross-site' },
       { origin: 'http://evil.test' },
@@ -114,7 +114,7 @@ describe('browser safety over plain http on a real host name', () => {
       expect(res.status).toBe(403);
       expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'cross_site_request' } });
     }
-    const after = await t.api<{ items: AppDto[] } | AppDto[]>('GET', '/api/apps');
+    const after = await t.api<Page<AppDto>>('GET', '/api/apps?limit=200');
     expect(after.body).toEqual(before.body);
     expect(JSON.stringify(after.body)).not.toContain('Forged');
   });

@@ -19,10 +19,12 @@ import { resolveTowerConfig, type TowerConfig, type TowerOptions } from './confi
 import { openTowerConnections } from './connections.js';
 import { FlagPublisher } from './flags/flag-publisher.js';
 import { FlagReconciler } from './flags/flag-reconciler.js';
+import { countFlagsByCircuitState } from './flags/flag-store.js';
 import { FlagService } from './flags/flag-service.js';
 import { OutboxRelay } from './flags/outbox-relay.js';
-import { ensureCircuitStreamAndConsumer, FlagsBucket } from './nats.js';
-import { createMetrics, registerOutboxGauge } from './ops/metrics.js';
+import { circuitConsumerBacklog, ensureCircuitStreamAndConsumer, FlagsBucket } from './nats.js';
+import { createMetrics, registerOutboxGauge, registerPlatformGauges } from './ops/metrics.js';
+import { FeedBridge } from './feed-bridge.js';
 import { attachRealtime } from './realtime.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
 import { TokenService } from './tokens/token-service.js';
@@ -161,6 +163,10 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
     const publisher = new FlagPublisher(bucket);
     const relay = new OutboxRelay({ pool, publisher, logger, metrics });
     registerOutboxGauge(metrics, () => relay.pending());
+    registerPlatformGauges(metrics, {
+      circuitStates: () => countFlagsByCircuitState(pool),
+      circuitConsumer: () => circuitConsumerBacklog(nc, stream, consumerName),
+    });
     const reconciler = new FlagReconciler({
       pool,
       bucket,
@@ -243,6 +249,16 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
         return { key: p.sessionHash !== null ? `s:${p.sessionHash}` : `t:${String(p.tokenId)}` };
       },
     });
+    // Dashboards connected to other Towers of this platform see this Tower's changes, and back.
+    const bridge = new FeedBridge({
+      nc,
+      subject: config.feedSubject,
+      feed,
+      emit: realtime.emit,
+      logger,
+    });
+    bridge.start();
+    onClose('feed bridge', () => bridge.stop());
     const addr = await listen(server, config.port, config.host);
     onClose('http', async () => {
       await realtime.close();

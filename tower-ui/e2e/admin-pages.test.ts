@@ -1,4 +1,4 @@
-import type { AppDto, FlagDto } from '@tailslide/contracts';
+import type { AppDto, FlagDto, Page as ListPage } from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { browserSuite, E2E_ACTOR, openPage, screenshot, waitForAttribute } from './harness.js';
@@ -96,7 +96,7 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
       .getByRole('button', { name: 'Delete webhook' })
       .click();
     await page.getByText('No webhooks yet.').waitFor();
-    expect((await suite.stack.api<unknown[]>('GET', '/webhooks')).body).toEqual([]);
+    expect((await suite.stack.api<ListPage<unknown>>('GET', '/webhooks')).body.items).toEqual([]);
     expect(errors).toEqual([]);
   });
 
@@ -162,6 +162,26 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     expect(await alert.textContent()).toMatch(/not found/i);
     await waitForAttribute(toggle, 'aria-checked', 'false');
     await screenshot(page, 'toggle-refused-1280');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the first page of apps and loads the rest with "Load more"', async () => {
+    const titles = Array.from({ length: 52 }, (_, i) => `Paged app ${String(i).padStart(2, '0')}`);
+    for (const title of titles) await suite.stack.api('POST', '/apps', { title });
+    const { page, errors } = await openPage(suite.browser);
+    await page.goto(`${suite.stack.tower.url}/apps`);
+    const apps = page.getByRole('list', { name: 'Apps' });
+    await apps.getByRole('link', { name: titles[0], exact: true }).waitFor();
+    // Oldest first, 50 a page: the newest app is on a later page.
+    expect(await apps.getByRole('link', { name: titles[51], exact: true }).count()).toBe(0);
+    const more = page.getByRole('button', { name: 'Load more' });
+    while (await more.isVisible()) {
+      await more.click();
+      await page.waitForFunction(() => !document.querySelector('button.load-more[disabled]'));
+    }
+    await apps.getByRole('link', { name: titles[51], exact: true }).waitFor();
+    for (const title of titles)
+      expect(await apps.getByRole('link', { name: title, exact: true }).count()).toBe(1);
     expect(errors).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppDto } from '@tailslide/contracts';
+import type { AppDto, Page } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@tailslide/contracts';
 import { browserSuite, openPage, screenshot } from './harness.js';
@@ -83,7 +83,7 @@ describe('dashboard over http on a non-localhost name', { timeout: 30_000 }, () 
     }, `${towerUrl()}/api/apps`);
     expect((await refused).status()).toBe(403);
     await page.getByText('cross_site_request').waitFor();
-    const apps = await suite.stack.api<AppDto[] | { items: AppDto[] }>('GET', '/apps');
+    const apps = await suite.stack.api<Page<AppDto>>('GET', '/apps?limit=200');
     expect(JSON.stringify(apps.body)).not.toContain('Forged');
     // The same socket opens from Tower's own page.
     const own = await openSignedIn();

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { changeContext, type DocumentedRouter } from '../http.js';
+import { pageQuerySchema } from '../paging.js';
 import {
   createWebhookSchema,
   webhookDeliverySchema,
+  webhookPageSchema,
   webhookParams,
   webhookSchema,
 } from './webhook-schemas.js';
@@ -11,10 +13,11 @@ import type { WebhookService } from './webhook-service.js';
 /** /api/webhooks */
 export function registerWebhookRoutes(router: DocumentedRouter, hooks: WebhookService): void {
   const r = router.tagged('webhooks');
-  r.get('/api/webhooks', 'List alert webhooks (URLs masked)', {
+  r.get('/api/webhooks', 'List alert webhooks, oldest first (URLs masked)', {
     role: 'viewer',
-    response: z.array(webhookSchema),
-    handler: () => hooks.list(),
+    query: pageQuerySchema,
+    response: webhookPageSchema,
+    handler: ({ query }) => hooks.list(query),
   });
   r.post('/api/webhooks', "Add a Slack webhook (https on Slack's host, or an allowlisted host)", {
     role: 'admin',

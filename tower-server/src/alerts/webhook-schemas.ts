@@ -1,5 +1,6 @@
 import type { WebhookDeliveryDto, WebhookDto } from '@tailslide/contracts';
 import { z } from 'zod';
+import { pageOf } from '../paging.js';
 import { isoTime, rowIdParam, title } from '../validation.js';
 
 /** POST /api/webhooks (the URL is checked against the host policy in the service). */
@@ -15,6 +16,9 @@ export const webhookParams = z.strictObject({ id: rowIdParam('webhook') });
 export const webhookSchema = z
   .object({ id: z.string(), name: z.string(), urlMasked: z.string(), createdAt: isoTime })
   .meta({ id: 'Webhook' }) satisfies z.ZodType<WebhookDto>;
+
+/** A page of webhooks, oldest first. */
+export const webhookPageSchema = pageOf(webhookSchema, 'WebhookPage');
 
 /** One alert delivery to a webhook. */
 export const webhookDeliverySchema = z

@@ -1,9 +1,10 @@
-import type { WebhookDeliveryDto, WebhookDto } from '@tailslide/contracts';
+import type { Page, WebhookDeliveryDto, WebhookDto } from '@tailslide/contracts';
 import type pg from 'pg';
 import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { idPage, type PageRequest } from '../paging.js';
 import { parseId } from '../validation.js';
 import { listDeliveries } from './alert-store.js';
 import { checkWebhookUrl } from './webhook-url.js';
@@ -21,8 +22,8 @@ export class WebhookService {
     this.#allowedHosts = deps.allowedHosts;
   }
 
-  list(): Promise<WebhookDto[]> {
-    return listWebhooks(this.#pool);
+  list(page: PageRequest): Promise<Page<WebhookDto>> {
+    return idPage(page, (afterId, limit) => listWebhooks(this.#pool, afterId, limit));
   }
 
   async create(name: string, url: string, ctx: ChangeContext): Promise<WebhookDto> {

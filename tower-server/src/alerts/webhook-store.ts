@@ -16,9 +16,16 @@ const toDto = (r: Row): WebhookDto => ({
   createdAt: r.created_at.toISOString(),
 });
 
-/** Every webhook, oldest first. */
-export async function listWebhooks(db: Queryable): Promise<WebhookDto[]> {
-  const { rows } = await db.query<Row>('SELECT * FROM webhooks ORDER BY id');
+/** Webhooks after `afterId`, oldest first, `limit + 1` rows (the extra one says a next page exists). */
+export async function listWebhooks(
+  db: Queryable,
+  afterId: number,
+  limit: number,
+): Promise<WebhookDto[]> {
+  const { rows } = await db.query<Row>(
+    'SELECT * FROM webhooks WHERE id > $1 ORDER BY id LIMIT $2',
+    [afterId, limit + 1],
+  );
   return rows.map(toDto);
 }
 

@@ -1,15 +1,22 @@
-import { z } from 'zod';
 import { changeContext, type DocumentedRouter } from '../http.js';
-import { appParams, appSchema, createAppSchema, updateAppSchema } from './app-schemas.js';
+import { pageQuerySchema } from '../paging.js';
+import {
+  appPageSchema,
+  appParams,
+  appSchema,
+  createAppSchema,
+  updateAppSchema,
+} from './app-schemas.js';
 import type { AppService } from './app-service.js';
 
 /** /api/apps */
 export function registerAppRoutes(router: DocumentedRouter, apps: AppService): void {
   const r = router.tagged('apps');
-  r.get('/api/apps', 'List apps', {
+  r.get('/api/apps', 'List apps, oldest first', {
     role: 'viewer',
-    response: z.array(appSchema),
-    handler: () => apps.list(),
+    query: pageQuerySchema,
+    response: appPageSchema,
+    handler: ({ query }) => apps.list(query),
   });
   r.post('/api/apps', 'Create an app', {
     role: 'editor',

@@ -1,5 +1,6 @@
 import type { AppDto } from '@tailslide/contracts';
 import { z } from 'zod';
+import { pageOf } from '../paging.js';
 import { isoTime, rowIdParam, title } from '../validation.js';
 
 /** POST /api/apps */
@@ -21,3 +22,6 @@ export const appSchema = z
     updatedAt: isoTime,
   })
   .meta({ id: 'App' }) satisfies z.ZodType<AppDto>;
+
+/** A page of apps, oldest first. */
+export const appPageSchema = pageOf(appSchema, 'AppPage');

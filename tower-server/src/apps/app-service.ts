@@ -1,10 +1,11 @@
-import type { AppDto } from '@tailslide/contracts';
+import type { AppDto, Page } from '@tailslide/contracts';
 import type pg from 'pg';
 import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction, type Queryable } from '../db.js';
 import { NotFoundError } from '../errors.js';
 import { deleteAppFlagsInTx } from '../flags/flag-service.js';
+import { idPage, type PageRequest } from '../paging.js';
 import { parseId } from '../validation.js';
 import {
   appExists,
@@ -38,8 +39,8 @@ export class AppService {
     this.#feed = deps.feed;
   }
 
-  list(): Promise<AppDto[]> {
-    return listApps(this.#pool);
+  list(page: PageRequest): Promise<Page<AppDto>> {
+    return idPage(page, (afterId, limit) => listApps(this.#pool, afterId, limit));
   }
 
   async get(idRaw: string): Promise<AppDto> {

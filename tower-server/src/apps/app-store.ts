@@ -21,9 +21,12 @@ function toDto(r: AppRow): AppDto {
   };
 }
 
-/** Every app, oldest first. */
-export async function listApps(db: Queryable): Promise<AppDto[]> {
-  const { rows } = await db.query<AppRow>(`${SELECT} ORDER BY a.id`);
+/** Apps after `afterId`, oldest first, `limit + 1` rows (the extra one says a next page exists). */
+export async function listApps(db: Queryable, afterId: number, limit: number): Promise<AppDto[]> {
+  const { rows } = await db.query<AppRow>(`${SELECT} WHERE a.id > $1 ORDER BY a.id LIMIT $2`, [
+    afterId,
+    limit + 1,
+  ]);
   return rows.map(toDto);
 }
 

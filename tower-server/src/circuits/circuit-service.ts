@@ -21,6 +21,7 @@ export type ApplyOutcome =
 export interface CircuitServiceDeps {
   readonly pool: pg.Pool;
   readonly feed: ChangeFeed;
+  /** Unused since folds take the decision's own time (ADR 0008); kept for callers. */
   readonly now?: () => Date;
 }
 
@@ -40,12 +41,10 @@ const ALERTED: ReadonlySet<string> = new Set([
 export class CircuitService {
   readonly #pool: pg.Pool;
   readonly #feed: ChangeFeed;
-  readonly #now: () => Date;
 
   constructor(deps: CircuitServiceDeps) {
     this.#pool = deps.pool;
     this.#feed = deps.feed;
-    this.#now = deps.now ?? (() => new Date());
   }
 
   async apply(event: CircuitEvent): Promise<ApplyOutcome> {
@@ -61,7 +60,7 @@ export class CircuitService {
         await setOutcome('unknown_flag');
         return { outcome: 'unknown_flag' as const };
       }
-      const decision = decideCircuitEvent(flag, event, this.#now());
+      const decision = decideCircuitEvent(flag, event);
       if (decision.outcome !== 'applied') {
         await setOutcome(decision.outcome);
         return { outcome: decision.outcome };

@@ -51,7 +51,7 @@ function event(type: CircuitEvent['type'], ruleVersion = 5, recoveryPercentage =
 
 describe('decideCircuitEvent', () => {
   it('opens a closed circuit: flag off, recovery 0', () => {
-    const d = decideCircuitEvent(flag(), event(CircuitEventType.opened), now);
+    const d = decideCircuitEvent(flag(), event(CircuitEventType.opened));
     expect(d.outcome).toBe('applied');
     if (d.outcome === 'applied') {
       expect(d.values.active).toBe(false);
@@ -63,10 +63,24 @@ describe('decideCircuitEvent', () => {
     }
   });
 
-  it('ignores an event decided on another version as stale', () => {
-    expect(
-      decideCircuitEvent(flag({ version: 6 }), event(CircuitEventType.opened, 5), now).outcome,
-    ).toBe('stale');
+  it('records a decision made before a human changed the circuit as stale', () => {
+    const reset = flag({
+      version: 6,
+      circuitStatus: {
+        state: 'closed',
+        recoveryPercentage: 100,
+        changedAt: '2026-01-01T00:00:05Z',
+      },
+    });
+    expect(decideCircuitEvent(reset, event(CircuitEventType.opened, 5)).outcome).toBe('stale');
+    expect(decideCircuitEvent(flag(), event(CircuitEventType.opened, 9)).outcome).toBe('stale');
+  });
+
+  it('folds a decision taken before later changes that left the circuit alone', () => {
+    // Version 6 is a rollout edit (or Tower folding an earlier decision): the circuit's last
+    // change is older than the decision, so the decision still stands (ADR 0008).
+    const d = decideCircuitEvent(flag({ version: 6 }), event(CircuitEventType.opened, 5));
+    expect(d.outcome).toBe('applied');
   });
 
   it('moves open → recovering → step → closed, flag back on', () => {
@@ -74,7 +88,7 @@ describe('decideCircuitEvent', () => {
       active: false,
       circuitStatus: { state: 'open', recoveryPercentage: 0, changedAt: '' },
     });
-    const rec = decideCircuitEvent(open, event(CircuitEventType.recovering, 5, 10), now);
+    const rec = decideCircuitEvent(open, event(CircuitEventType.recovering, 5, 10));
     expect(rec.outcome === 'applied' && rec.values).toMatchObject({
       active: true,
       circuitStatus: { state: 'recovering', recoveryPercentage: 10 },
@@ -82,9 +96,9 @@ describe('decideCircuitEvent', () => {
     const recovering = flag({
       circuitStatus: { state: 'recovering', recoveryPercentage: 10, changedAt: '' },
     });
-    const step = decideCircuitEvent(recovering, event(CircuitEventType.step, 5, 20), now);
+    const step = decideCircuitEvent(recovering, event(CircuitEventType.step, 5, 20));
     expect(step.outcome === 'applied' && step.values.circuitStatus.recoveryPercentage).toBe(20);
-    const closed = decideCircuitEvent(recovering, event(CircuitEventType.closed, 5, 100), now);
+    const closed = decideCircuitEvent(recovering, event(CircuitEventType.closed, 5, 100));
     expect(closed.outcome === 'applied' && closed.values).toMatchObject({
       active: true,
       circuitStatus: { state: 'closed', recoveryPercentage: 100 },
@@ -92,17 +106,17 @@ describe('decideCircuitEvent', () => {
   });
 
   it('rejects transitions that do not start from the right state', () => {
-    expect(decideCircuitEvent(flag(), event(CircuitEventType.recovering), now).outcome).toBe(
+    expect(decideCircuitEvent(flag(), event(CircuitEventType.recovering)).outcome).toBe(
       'invalid_transition',
     );
-    expect(decideCircuitEvent(flag(), event(CircuitEventType.step), now).outcome).toBe(
+    expect(decideCircuitEvent(flag(), event(CircuitEventType.step)).outcome).toBe(
       'invalid_transition',
     );
-    expect(decideCircuitEvent(flag(), event(CircuitEventType.closed), now).outcome).toBe(
+    expect(decideCircuitEvent(flag(), event(CircuitEventType.closed)).outcome).toBe(
       'invalid_transition',
     );
     expect(
-      decideCircuitEvent(flag({ active: false }), event(CircuitEventType.opened), now).outcome,
+      decideCircuitEvent(flag({ active: false }), event(CircuitEventType.opened)).outcome,
     ).toBe('invalid_transition');
   });
 });

@@ -2,6 +2,7 @@ import {
   CircuitEventType,
   CircuitState,
   circuitTransition,
+  isCircuitDecisionStale,
   type CircuitEvent,
 } from '@tailslide/contracts';
 import type { Flag, FlagValues } from '../flags/flag-service.js';
@@ -33,11 +34,15 @@ export function toggleValues(flag: Flag, active: boolean, now: Date): FlagValues
   // Turning a flag back on also restarts the circuit's evidence period (changedAt = now), so
   // failures recorded before a human turned it off cannot trip it again the moment it is back.
   const resetCircuit = flag.circuitStatus.state !== CircuitState.closed || (active && !flag.active);
+  // The reset must be later than the decision it overrides (ADR 0008 compares the two times);
+  // that decision was stamped by Airbag's clock, which may run ahead of Tower's.
+  const last = Date.parse(flag.circuitStatus.changedAt);
+  const at = Number.isNaN(last) || last < now.getTime() ? now : new Date(last + 1);
   return {
     ...base,
     active,
     circuitStatus: resetCircuit
-      ? { state: CircuitState.closed, recoveryPercentage: 100, changedAt: now }
+      ? { state: CircuitState.closed, recoveryPercentage: 100, changedAt: at }
       : base.circuitStatus,
   };
 }
@@ -48,17 +53,28 @@ export type CircuitDecision =
   | { readonly outcome: 'stale' | 'invalid_transition'; readonly why: string };
 
 /**
- * Applies one of Airbag's events to the flag it was decided for. The event must have been
- * decided on the flag's current version (anything else was superseded by a later change) and
- * must be a legal transition from the current state (contracts' `CIRCUIT_TRANSITIONS`, the table
- * Airbag decides from): opened ← closed | recovering (flag active); recovering ← open;
- * step ← recovering; closed ← recovering | open.
+ * Folds one of Airbag's events into the flag it was decided for (ADR 0008). Airbag has already
+ * put the decision into effect through the KV, possibly while Tower was away, so Tower records
+ * it in order rather than deciding anew. It is stale — recorded, not applied — when a human
+ * changed the circuit after it was decided (contracts' `isCircuitDecisionStale`, the precedence
+ * the SDKs apply to the same two facts) or when it names a version this flag never had. Otherwise
+ * it must be a legal transition from the current state (contracts' `CIRCUIT_TRANSITIONS`):
+ * opened ← closed | recovering (flag active); recovering ← open; step ← recovering;
+ * closed ← recovering | open. The circuit's `changedAt` becomes the decision's time, so the
+ * folded rule and Airbag's KV state carry the same time and a later decision still wins over it.
  */
-export function decideCircuitEvent(flag: Flag, event: CircuitEvent, now: Date): CircuitDecision {
-  if (event.ruleVersion !== flag.version) {
+export function decideCircuitEvent(flag: Flag, event: CircuitEvent): CircuitDecision {
+  if (event.ruleVersion > flag.version) {
     return {
       outcome: 'stale',
       why: `event for version ${event.ruleVersion}, flag is at version ${flag.version}`,
+    };
+  }
+  const changedAt = flag.circuitStatus.changedAt;
+  if (isCircuitDecisionStale({ version: flag.version, changedAt }, event)) {
+    return {
+      outcome: 'stale',
+      why: `decided at ${event.occurredAt} on version ${event.ruleVersion}; the circuit was changed at ${changedAt} (version ${flag.version})`,
     };
   }
   const state = flag.circuitStatus.state;
@@ -81,7 +97,7 @@ export function decideCircuitEvent(flag: Flag, event: CircuitEvent, now: Date): 
     values: {
       ...valuesOf(flag),
       active: event.type !== CircuitEventType.opened,
-      circuitStatus: { state: to, recoveryPercentage, changedAt: now },
+      circuitStatus: { state: to, recoveryPercentage, changedAt: new Date(event.occurredAt) },
     },
   };
 }

@@ -119,13 +119,15 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
     const opened = await t.eventuallyCircuit(appId, 'search');
     // The same event again under another message id (past JetStream's duplicate window check).
     await t.publishEvent({ ...event }, `${event.id}-redelivery`);
-    // A stale event: decided on the version before the circuit opened.
+    // A stale event: decided on the version before the circuit opened, and before the circuit's
+    // last change (ADR 0008: an older version alone is not stale while Airbag moves on).
     await t.publishEvent({
       type: CircuitEventType.closed,
       appId,
       flagKey: 'search',
       ruleVersion: flag.version,
       recoveryPercentage: 100,
+      occurredAt: new Date(Date.parse(event.occurredAt) - 1000).toISOString(),
     });
     // A marker event that is applied proves the two before it were consumed (the stream is ordered).
     await t.publishEvent({

@@ -154,6 +154,12 @@ describe('FlagReconciler (real Postgres + NATS)', () => {
       expect(
         await metrics.registry.getSingleMetricAsString('tower_reconciler_repairs_total'),
       ).not.toMatch(/outcome=/);
+      // The pass finished: its time is exported for "reconciler stopped running" alerts.
+      const last = await metrics.registry.getSingleMetricAsString(
+        'tower_reconciler_last_success_timestamp_seconds',
+      );
+      const seconds = Number(/ (\d+(?:\.\d+)?)$/m.exec(last)?.[1]);
+      expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(600);
     } finally {
       await holder.query('ROLLBACK');
       holder.release();

@@ -109,6 +109,7 @@ export class FlagReconciler {
     }
     if (rewritten + deleted > 0)
       this.#deps.logger.warn({ rewritten, deleted }, 'reconciler repaired KV drift');
+    metrics?.reconcilerLastSuccess.setToCurrentTime();
     return { checked: rows.length, rewritten, deleted };
   }
 

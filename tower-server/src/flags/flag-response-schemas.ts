@@ -7,6 +7,7 @@ import {
   type FlagDto,
 } from '@tailslide/contracts';
 import { z } from 'zod';
+import { pageOf } from '../paging.js';
 import { flagKeyParam, isoTime, rowIdParam } from '../validation.js';
 
 /** `:appId/flags/:flagKey` in a path. */
@@ -64,3 +65,6 @@ export const flagSchema = z
     updatedAt: isoTime,
   })
   .meta({ id: 'Flag' }) satisfies z.ZodType<FlagDto>;
+
+/** A page of an app's flags, by key. */
+export const flagPageSchema = pageOf(flagSchema, 'FlagPage');

@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import type { FlagDto } from '@tailslide/contracts';
-import { z } from 'zod';
 import { appParams } from '../apps/app-schemas.js';
 import { changeContext, type DocumentedRouter } from '../http.js';
 import { parseIfMatch } from '../validation.js';
-import { flagParams, flagSchema } from './flag-response-schemas.js';
+import { pageQuerySchema } from '../paging.js';
+import { flagPageSchema, flagParams, flagSchema } from './flag-response-schemas.js';
 import {
   createFlagSchema,
   deleteFlagSchema,
@@ -35,11 +35,12 @@ const flagChange = {
 /** /api/apps/:appId/flags */
 export function registerFlagRoutes(router: DocumentedRouter, flags: FlagService): void {
   const r = router.tagged('flags');
-  r.get(FLAGS, "List an app's flags", {
+  r.get(FLAGS, "List an app's flags, by key", {
     role: 'viewer',
     params: appParams,
-    response: z.array(flagSchema),
-    handler: ({ params }) => flags.list(params.appId),
+    query: pageQuerySchema,
+    response: flagPageSchema,
+    handler: ({ params, query }) => flags.list(params.appId, query),
   });
   r.post(FLAGS, 'Create a flag', {
     role: 'editor',

@@ -3,8 +3,10 @@ import {
   encodeFlagRule,
   CircuitState,
   isValidToken,
+  TOKEN_PATTERN,
   type AuditEntryDto,
   type FlagDto,
+  type Page,
 } from '@tailslide/contracts';
 import type pg from 'pg';
 import { appendAudit, AuditAction, type ChangeContext } from '../audit/audit-service.js';
@@ -18,6 +20,7 @@ import {
   VersionConflictError,
   pgErrorCode,
 } from '../errors.js';
+import { keysetPage, type PageRequest } from '../paging.js';
 import { parseId } from '../validation.js';
 import { findApp, requireApp } from '../apps/app-service.js';
 import type { CreateFlagInput, UpdateFlagInput } from './flag-schemas.js';
@@ -27,6 +30,7 @@ import {
   findFlag,
   insertFlag,
   insertOutbox,
+  listFlagPage,
   listFlags,
   setFlagWebhooks,
   toFlagDto,
@@ -115,10 +119,17 @@ export class FlagService {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  async list(appIdRaw: string): Promise<FlagDto[]> {
+  /** A page of an app's flags, by key. */
+  async list(appIdRaw: string, page: PageRequest): Promise<Page<FlagDto>> {
     const appId = parseId(appIdRaw, 'app');
     await requireApp(this.#pool, appId);
-    return (await listFlags(this.#pool, appId)).map(toFlagDto);
+    return keysetPage(
+      'flag',
+      page,
+      TOKEN_PATTERN,
+      (f) => f.key,
+      async (after, limit) => (await listFlagPage(this.#pool, appId, after, limit)).map(toFlagDto),
+    );
   }
 
   async get(appIdRaw: string, keyRaw: string): Promise<FlagDto> {

@@ -160,6 +160,23 @@ export async function listFlags(db: Queryable, appId: number): Promise<Flag[]> {
   return rows.map(toFlag);
 }
 
+/**
+ * Flags of an app after key `afterKey` (`null`: from the first), by key, `limit + 1` rows (the
+ * extra one says a next page exists).
+ */
+export async function listFlagPage(
+  db: Queryable,
+  appId: number,
+  afterKey: string | null,
+  limit: number,
+): Promise<Flag[]> {
+  const { rows } = await db.query<FlagRow>(
+    `${SELECT} WHERE f.app_id = $1 AND ($2::text IS NULL OR f.key > $2) ORDER BY f.key LIMIT $3`,
+    [appId, afterKey, limit + 1],
+  );
+  return rows.map(toFlag);
+}
+
 /** Every flag (the reconciler). */
 export async function listAllFlags(db: Queryable): Promise<Flag[]> {
   const { rows } = await db.query<FlagRow>(`${SELECT} ORDER BY f.app_id, f.key`);
@@ -291,6 +308,14 @@ export async function deleteOutboxRows(db: Queryable, ids: readonly number[]): P
 export async function countOutbox(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
   return rows[0]?.n ?? 0;
+}
+
+/** Number of flags in each circuit state (states without flags are absent). */
+export async function countFlagsByCircuitState(db: Queryable): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ state: string; n: number }>(
+    'SELECT circuit_state AS state, count(*)::int AS n FROM flags GROUP BY circuit_state',
+  );
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
 
 /**

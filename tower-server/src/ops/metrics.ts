@@ -10,6 +10,7 @@ export interface TowerMetrics {
   readonly circuitEvents: Counter<'type' | 'outcome'>;
   readonly alertDeliveries: Counter<'outcome'>;
   readonly reconcilerRepairs: Counter<'outcome'>;
+  readonly reconcilerLastSuccess: Gauge;
 }
 
 /** Creates the registry and every metric. */
@@ -60,6 +61,11 @@ export function createMetrics(): TowerMetrics {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    reconcilerLastSuccess: new Gauge({
+      name: 'tower_reconciler_last_success_timestamp_seconds',
+      help: 'When the last reconcile pass finished (Unix seconds); alert when it falls behind',
+      registers: [registry],
+    }),
   };
 }
 
@@ -74,6 +80,55 @@ export function registerOutboxGauge(metrics: TowerMetrics, pending: () => Promis
         this.set(await pending());
       } catch {
         // Postgres down: leave the last value; /readyz reports the outage.
+      }
+    },
+  });
+}
+
+/** What Tower's scrape-time gauges read. Each reader may throw; the gauge then keeps its value. */
+export interface PlatformGaugeSources {
+  /** Flags per circuit state, from Postgres. */
+  readonly circuitStates: () => Promise<Readonly<Record<string, number>>>;
+  /** The durable circuit consumer's backlog, from JetStream. */
+  readonly circuitConsumer: () => Promise<{ undelivered: number; unacknowledged: number }>;
+}
+
+/** States always reported, so a dashboard shows 0 rather than no series. */
+const CIRCUIT_STATES = ['closed', 'open', 'recovering'] as const;
+
+/**
+ * Adds `tower_circuits{state}` (flags per circuit state) and `tower_circuit_consumer_pending{kind}`
+ * (circuit events not yet delivered to, or not yet acknowledged by, this platform's Towers), read
+ * at scrape time. A growing consumer backlog means Towers are not keeping up or are down.
+ */
+export function registerPlatformGauges(metrics: TowerMetrics, sources: PlatformGaugeSources): void {
+  new Gauge({
+    name: 'tower_circuits',
+    help: 'Flags per circuit state',
+    labelNames: ['state'],
+    registers: [metrics.registry],
+    async collect() {
+      try {
+        const counts = await sources.circuitStates();
+        for (const state of new Set([...CIRCUIT_STATES, ...Object.keys(counts)]))
+          this.set({ state }, counts[state] ?? 0);
+      } catch {
+        // Postgres down: keep the last values; /readyz reports the outage.
+      }
+    },
+  });
+  new Gauge({
+    name: 'tower_circuit_consumer_pending',
+    help: 'Circuit events waiting for Tower: undelivered, or delivered and not yet acknowledged',
+    labelNames: ['kind'],
+    registers: [metrics.registry],
+    async collect() {
+      try {
+        const { undelivered, unacknowledged } = await sources.circuitConsumer();
+        this.set({ kind: 'undelivered' }, undelivered);
+        this.set({ kind: 'unacknowledged' }, unacknowledged);
+      } catch {
+        // NATS down: keep the last values; /readyz reports the outage.
       }
     },
   });

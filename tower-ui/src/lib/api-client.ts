@@ -1,4 +1,4 @@
-import type { ApiErrorBody } from '@tailslide/contracts';
+import { MAX_PAGE_LIMIT, type ApiErrorBody, type Page } from '@tailslide/contracts';
 
 /** An error answer from Tower: the server's `{ error: { code, message, details } }`. */
 export class ApiError extends Error {
@@ -138,3 +138,25 @@ export const api = {
 
 /** Encodes one path segment (app ids and flag keys are tokens, but never trust that). */
 export const seg = (s: string): string => encodeURIComponent(s);
+
+/** The `?limit=&cursor=` of one page of a list (`cursor` null for the first page). */
+export const pageQuery = (cursor: string | null, limit?: number): string =>
+  toQuery({ cursor, limit });
+
+/**
+ * Every item of a paged list, for pickers that need the whole set (webhooks to alert, apps to
+ * filter by). Walks pages of {@link MAX_PAGE_LIMIT}; such lists are short.
+ */
+export async function fetchAllPages<T>(
+  fetchPage: (cursor: string | null, signal?: AbortSignal, limit?: number) => Promise<Page<T>>,
+  signal?: AbortSignal,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await fetchPage(cursor, signal, MAX_PAGE_LIMIT);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return items;
+}

@@ -1,4 +1,8 @@
-import type { ClientToServerEvents, ServerToClientEvents } from '@tailslide/contracts';
+import {
+  SocketEvent,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@tailslide/contracts';
 import {
   createContext,
   useContext,
@@ -67,7 +71,10 @@ export function useSocketEvent<E extends EventName>(
   }, [socket, event]);
 }
 
-/** Calls `handler` each time the socket (re)connects, e.g. to refetch what may have been missed. */
+/**
+ * Calls `handler` each time the socket reconnects, or Tower says changes may have been missed
+ * (`feed.resync`): refetch what is on screen.
+ */
 export function useOnReconnect(handler: () => void): void {
   const socket = useSocket();
   const ref = useRef(handler);
@@ -85,8 +92,12 @@ export function useOnReconnect(handler: () => void): void {
     };
     if (socket.connected) first = false;
     socket.on('connect', onConnect);
+    // Tower lost its link to the other Towers for a while: changes may have been missed.
+    const onResync = () => ref.current();
+    socket.on(SocketEvent.resync, onResync);
     return () => {
       socket.off('connect', onConnect);
+      socket.off(SocketEvent.resync, onResync);
     };
   }, [socket]);
 }

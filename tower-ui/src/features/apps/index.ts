@@ -1,2 +1,2 @@
 // What other features may use of the apps feature (its public API).
-export { getApp, listApps } from './api/apps-api.js';
+export { getApp, listAllApps } from './api/apps-api.js';

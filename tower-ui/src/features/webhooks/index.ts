@@ -1,2 +1,2 @@
 // What other features may use of the webhooks feature (its public API).
-export { listWebhooks } from './api/webhooks-api.js';
+export { listAllWebhooks } from './api/webhooks-api.js';

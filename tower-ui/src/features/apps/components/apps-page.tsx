@@ -16,7 +16,7 @@ import { RenameAppDialog } from './rename-app-dialog.js';
 
 /** All apps with their flag counts; create, rename and delete. */
 export function AppsPage() {
-  const { state, reload, mutate } = useApps();
+  const { state, reload, mutate, more } = useApps();
   const notify = useToast();
   const canEdit = useCan(Role.editor);
   const [deleting, setDeleting] = useState<AppDto | null>(null);
@@ -41,6 +41,7 @@ export function AppsPage() {
       <ResourceList
         state={state}
         onRetry={reload}
+        more={more}
         loadingLabel="Loading apps…"
         empty={
           <EmptyState title="No apps yet.">

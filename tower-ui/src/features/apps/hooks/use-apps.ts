@@ -1,11 +1,11 @@
 import type { AppDto } from '@tailslide/contracts';
-import { useResource } from '../../../lib/use-resource.js';
+import { usePagedResource } from '../../../lib/use-paged-resource.js';
 import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
 import { listApps } from '../api/apps-api.js';
 
 /** Apps, kept live: renames and deletions from anywhere, flag counts on flag creation/deletion. */
 export function useApps() {
-  const res = useResource<AppDto[]>('apps', (signal) => listApps(signal));
+  const res = usePagedResource<AppDto>('apps', listApps);
   const { mutate, reload } = res;
   useSocketEvent('app.changed', ({ app }) =>
     mutate((apps) =>

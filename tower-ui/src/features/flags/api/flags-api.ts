@@ -1,15 +1,17 @@
 import type {
   CreateFlagRequest,
   FlagDto,
+  Page,
   ToggleFlagRequest,
   UpdateFlagRequest,
 } from '@tailslide/contracts';
-import { api, seg } from '../../../lib/api-client.js';
+import { api, pageQuery, seg } from '../../../lib/api-client.js';
 
 const flagPath = (appId: string, flagKey: string) => `/apps/${seg(appId)}/flags/${seg(flagKey)}`;
 
-export const listFlags = (appId: string, signal?: AbortSignal) =>
-  api.get<FlagDto[]>(`/apps/${seg(appId)}/flags`, signal);
+/** One page of an app's flags, by key. */
+export const listFlags = (appId: string, cursor: string | null, signal?: AbortSignal) =>
+  api.get<Page<FlagDto>>(`/apps/${seg(appId)}/flags${pageQuery(cursor)}`, signal);
 export const getFlag = (appId: string, flagKey: string, signal?: AbortSignal) =>
   api.get<FlagDto>(flagPath(appId, flagKey), signal);
 export const createFlag = (appId: string, body: CreateFlagRequest) =>

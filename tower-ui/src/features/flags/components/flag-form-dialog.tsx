@@ -10,7 +10,7 @@ import { Dialog } from '../../../components/ui/dialog.js';
 import { TagInput } from '../../../components/ui/tag-input.js';
 import { ApiError, errorMessage } from '../../../lib/api-client.js';
 import { useResource } from '../../../lib/use-resource.js';
-import { listWebhooks } from '../../webhooks/index.js';
+import { listAllWebhooks } from '../../webhooks/index.js';
 import { createFlag, updateFlag } from '../api/flags-api.js';
 import {
   NUMBER_RULES,
@@ -107,7 +107,7 @@ function FlagForm({
   const [serverError, setServerError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [reason, setReason] = useState('');
-  const webhooks = useResource<WebhookDto[]>('webhooks', (signal) => listWebhooks(signal));
+  const webhooks = useResource<WebhookDto[]>('webhooks', (signal) => listAllWebhooks(signal));
 
   useEffect(() => {
     if (serverError) document.getElementById(`${uid}-server-error`)?.focus();

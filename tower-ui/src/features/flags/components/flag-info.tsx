@@ -1,12 +1,12 @@
 import type { FlagDto } from '@tailslide/contracts';
 import { useResource } from '../../../lib/use-resource.js';
 import { formatCount, formatDateTime, formatDuration, formatPercent } from '../../../lib/format.js';
-import { listWebhooks } from '../../webhooks/index.js';
+import { listAllWebhooks } from '../../webhooks/index.js';
 
 /** Everything about a flag, read-only (edit through the dialog). */
 export function FlagInfo({ flag }: { readonly flag: FlagDto }) {
   const c = flag.circuit;
-  const webhooks = useResource('webhooks', (signal) => listWebhooks(signal));
+  const webhooks = useResource('webhooks', (signal) => listAllWebhooks(signal));
   const hookName = (id: string) =>
     webhooks.state.data?.find((w) => w.id === id)?.name ?? `webhook ${id}`;
   return (

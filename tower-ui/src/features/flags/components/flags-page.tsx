@@ -2,6 +2,7 @@ import { Role, type FlagDto } from '@tailslide/contracts';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { LoadMore } from '../../../components/ui/load-more.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { useSocketEvent } from '../../../lib/socket.js';
@@ -19,7 +20,7 @@ import { FlagRow } from './flag-row.js';
 export function FlagsPage() {
   const { appId = '' } = useParams();
   const app = useResource(`app:${appId}`, (signal) => getApp(appId, signal));
-  const { state, reload, mutate, apply } = useFlags(appId);
+  const { state, reload, mutate, apply, more } = useFlags(appId);
   const { toggle, isPending } = useToggleFlag(apply);
   const notify = useToast();
   const canEdit = useCan(Role.editor);
@@ -128,6 +129,7 @@ export function FlagsPage() {
             ))}
           </ul>
           {visible.length === 0 && <p className="muted">No flag matches “{query}”.</p>}
+          <LoadMore more={more} label="Load more flags" />
         </>
       )}
       <FlagFormDialog

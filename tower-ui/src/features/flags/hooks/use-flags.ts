@@ -1,13 +1,15 @@
 import type { FlagDto, FlagEventDto } from '@tailslide/contracts';
 import { useCallback } from 'react';
 import { useOnReconnect, useSocketEvent } from '../../../lib/socket.js';
-import { useResource } from '../../../lib/use-resource.js';
+import { usePagedResource } from '../../../lib/use-paged-resource.js';
 import { listFlags } from '../api/flags-api.js';
 import { flagFromEvent, removeFlag, upsertFlag } from '../utils/flag-list.js';
 
 /** The flags of one app, kept live from socket events (toggles, edits, circuit trips, deletes). */
 export function useFlags(appId: string) {
-  const res = useResource<FlagDto[]>(`flags:${appId}`, (signal) => listFlags(appId, signal));
+  const res = usePagedResource<FlagDto>(`flags:${appId}`, (cursor, signal) =>
+    listFlags(appId, cursor, signal),
+  );
   const { mutate, reload } = res;
   const apply = useCallback((flag: FlagDto) => mutate((list) => upsertFlag(list, flag)), [mutate]);
   const applyEvent = (event: FlagEventDto) => {

@@ -1,5 +1,6 @@
 import type { AuditEntryDto } from '@tailslide/contracts';
 import { Link } from 'react-router';
+import { LoadMore } from '../../../components/ui/load-more.js';
 import { EmptyState, ErrorState, Loading } from '../../../components/ui/states.js';
 import { formatDateTime } from '../../../lib/format.js';
 import type { AuditLog } from '../hooks/use-audit-log.js';
@@ -120,16 +121,7 @@ export function LogTable({
           </tbody>
         </table>
       </div>
-      {log.hasMore && (
-        <button
-          type="button"
-          className="button load-more"
-          onClick={log.loadMore}
-          disabled={log.loadingMore}
-        >
-          {log.loadingMore ? 'Loading…' : 'Load older entries'}
-        </button>
-      )}
+      <LoadMore more={log} label="Load older entries" />
     </>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { Page } from '../../../components/ui/page.js';
 import { useResource } from '../../../lib/use-resource.js';
-import { listApps } from '../../apps/index.js';
+import { listAllApps } from '../../apps/index.js';
 import { listLogs, type LogFilters } from '../api/logs-api.js';
 import { useAuditLog } from '../hooks/use-audit-log.js';
 import {
@@ -37,7 +37,7 @@ export function LogsPage() {
     (cursor, signal) => listLogs(filters, cursor, signal),
     (e) => matchesLogFilters(e, filters),
   );
-  const apps = useResource('apps', (signal) => listApps(signal));
+  const apps = useResource('apps', (signal) => listAllApps(signal));
   const [draft, setDraft] = useState(() => draftFrom(filters));
   // On a phone the filters fold away behind a button; on wider screens they are always shown.
   const [showFilters, setShowFilters] = useState(false);

@@ -10,15 +10,15 @@ import { RevocableCells } from '../../../components/ui/revocable-cells.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
-import { useAuditedResource } from '../../../lib/use-audited-resource.js';
+import { useAuditedPages } from '../../../lib/use-paged-resource.js';
 import { useSubmit } from '../../../lib/use-submit.js';
 import { createToken, listTokens, revokeToken } from '../api/tokens-api.js';
 
 /** API tokens (admins only): create with a role (secret shown once), last use, revoke. */
 export function TokensPage() {
-  const { state, reload, mutate } = useAuditedResource<ApiTokenDto[]>(
+  const { state, reload, mutate, more } = useAuditedPages<ApiTokenDto>(
     'tokens',
-    (signal) => listTokens(signal),
+    listTokens,
     'api_token',
   );
   const notify = useToast();
@@ -82,6 +82,7 @@ export function TokensPage() {
       <ResourceList
         state={state}
         onRetry={reload}
+        more={more}
         loadingLabel="Loading tokens…"
         empty={<EmptyState title="No API tokens yet." />}
       >

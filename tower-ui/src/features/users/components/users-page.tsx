@@ -10,7 +10,7 @@ import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { errorMessage } from '../../../lib/api-client.js';
 import { formatDateTime } from '../../../lib/format.js';
-import { useAuditedResource } from '../../../lib/use-audited-resource.js';
+import { useAuditedPages } from '../../../lib/use-paged-resource.js';
 import { useSubmit } from '../../../lib/use-submit.js';
 import { useSession, useUser } from '../../auth/index.js';
 import { createUser, deleteUser, listUsers, updateUser } from '../api/users-api.js';
@@ -19,11 +19,7 @@ import { createUser, deleteUser, listUsers, updateUser } from '../api/users-api.
 export function UsersPage() {
   const me = useUser();
   const { signedIn } = useSession();
-  const { state, reload, mutate } = useAuditedResource<UserDto[]>(
-    'users',
-    (signal) => listUsers(signal),
-    'user',
-  );
+  const { state, reload, mutate, more } = useAuditedPages<UserDto>('users', listUsers, 'user');
   const notify = useToast();
   const submit = useSubmit();
   const [email, setEmail] = useState('');
@@ -107,6 +103,7 @@ export function UsersPage() {
       <ResourceList
         state={state}
         onRetry={reload}
+        more={more}
         loadingLabel="Loading users…"
         empty={<EmptyState title="No users yet." />}
       >

@@ -8,7 +8,7 @@ import { RowAction } from '../../../components/ui/row-action.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
-import { useAuditedResource } from '../../../lib/use-audited-resource.js';
+import { useAuditedPages } from '../../../lib/use-paged-resource.js';
 import { useSubmit } from '../../../lib/use-submit.js';
 import { createWebhook, deleteWebhook, listWebhooks } from '../api/webhooks-api.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
@@ -16,9 +16,9 @@ import { WebhookDeliveries } from './webhook-deliveries.js';
 /** Alert webhooks: add (URL kept secret server-side), list masked, delete, see deliveries. */
 export function WebhooksPage() {
   // Webhooks added or deleted elsewhere show up without a reload.
-  const { state, reload, mutate } = useAuditedResource<WebhookDto[]>(
+  const { state, reload, mutate, more } = useAuditedPages<WebhookDto>(
     'webhooks',
-    (signal) => listWebhooks(signal),
+    listWebhooks,
     'webhook',
   );
   const notify = useToast();
@@ -78,6 +78,7 @@ export function WebhooksPage() {
       <ResourceList
         state={state}
         onRetry={reload}
+        more={more}
         loadingLabel="Loading webhooks…"
         empty={<EmptyState title="No webhooks yet." />}
       >
