@@ -3,7 +3,7 @@ export type { ConnectNatsOptions } from './nats.js';
 export { createRedis } from './redis.js';
 export type { RedisClient, RedisCredentials } from './redis.js';
 export { ensureCircuitStream } from './circuit-stream.js';
-export type { CircuitStreamNames } from './circuit-stream.js';
+export type { CircuitStreamNames, ReplicaOptions } from './circuit-stream.js';
 export { ensureKvBucket } from './kv-bucket.js';
 export {
   DEFAULT_HOST,

@@ -60,6 +60,8 @@ export interface TowerConfig {
    */
   readonly feedSubject: string;
   readonly redisPrefix: string;
+  /** Copies JetStream keeps of the flags bucket and circuit stream (`TAILSLIDE_NATS_REPLICAS`). */
+  readonly natsReplicas: number;
   /** Directory of the built tower-ui, served with an SPA fallback; `null`: API only. */
   readonly uiDir: string | null;
   /** Hosts (`host` or `host:port`) allowed for alert webhooks besides hooks.slack.com; http allowed for them. */
@@ -115,6 +117,7 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
   circuitConsumer: DEFAULT_TOWER_CIRCUIT_CONSUMER,
   feedSubject: feedSubject(DEFAULT_FLAGS_BUCKET),
   redisPrefix: DEFAULT_REDIS_PREFIX,
+  natsReplicas: 1,
   uiDir: null,
   webhookAllowedHosts: [],
   logLevel: 'info',
@@ -194,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
     circuitConsumer: e.TAILSLIDE_CIRCUIT_CONSUMER,
     feedSubject: e.TAILSLIDE_FEED_SUBJECT,
     redisPrefix: e.TAILSLIDE_REDIS_PREFIX,
+    natsReplicas: e.TAILSLIDE_NATS_REPLICAS,
     uiDir: e.TOWER_UI_DIR,
     publicUrl: e.TAILSLIDE_PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,

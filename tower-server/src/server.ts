@@ -141,7 +141,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
     }
     // Sessions that ended more than a day ago are of no use to anyone.
     await deleteEndedSessions(pool, new Date(Date.now() - 86_400_000));
-    const bucket = new FlagsBucket(nc, config.flagsBucket);
+    const bucket = new FlagsBucket(nc, config.flagsBucket, config.natsReplicas);
     await bucket.get();
     const stream = config.circuitStream;
     const consumerName = config.circuitConsumer;
@@ -150,6 +150,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
         stream,
         subjectRoot: config.circuitSubjectRoot,
         consumer: consumerName,
+        replicas: config.natsReplicas,
       });
     await ensureStream();
 
