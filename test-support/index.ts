@@ -108,7 +108,7 @@ export interface ManagedServer {
   dispose(): Promise<void>;
 }
 
-function managed(
+export function managed(
   port: number,
   url: string,
   command: string,
@@ -473,3 +473,4 @@ export async function signInAdmin(
     },
   };
 }
+export { privateAuthNatsServer, type AuthNatsServer } from './auth-nats-server.js';

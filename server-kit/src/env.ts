@@ -37,6 +37,8 @@ export const baseEnvSchema = z.object({
   NATS_URL: natsServerListSchema.default(DEFAULT_NATS_URL),
   NATS_USER: z.string().min(1).optional(),
   NATS_PASSWORD: z.string().min(1).optional(),
+  /** `.creds` file of the service's NATS user (operator/JWT mode, `cli.js nats-init`). */
+  NATS_CREDS: z.string().min(1).optional(),
   TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
   TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
   TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
