@@ -14,6 +14,7 @@ export {
   parseFlagKvKey,
   circuitKvKey,
   appKvFilter,
+  sdkInboxPrefix,
   ALL_CIRCUITS_KV_FILTER,
   parseCircuitKvKey,
   CIRCUIT_SUBJECT_ROOT,
@@ -38,6 +39,7 @@ export {
 export {
   RULESET_SCHEMA_VERSION,
   CircuitState,
+  CircuitMode,
   RecoveryProfile,
   DEFAULT_CIRCUIT_SETTINGS,
   CIRCUIT_SETTING_LIMITS,
@@ -63,7 +65,7 @@ export {
   encodeCircuitEvent,
   parseCircuitEvent,
 } from './circuit-events.js';
-export type { CircuitEvent, CircuitWindowStats } from './circuit-events.js';
+export type { CircuitEvent, CircuitWindowStats, ArmWindowStats } from './circuit-events.js';
 export {
   CIRCUIT_KV_STATE_SCHEMA_VERSION,
   circuitKvStateOf,
@@ -76,6 +78,7 @@ export {
 export type { CircuitKvState } from './circuit-state.js';
 export {
   SignalKind,
+  SignalArm,
   SIGNAL_RESOLUTIONS,
   FINE_RESOLUTION_MS,
   bucketStart,
@@ -90,6 +93,7 @@ export {
   toBasisPoints,
   errorRateAtLeast,
   errorRateBelowShare,
+  errorRateExceedsBy,
   errorRatePercentage,
 } from './thresholds.js';
 export { CIRCUIT_TRANSITIONS, circuitTransition } from './circuit-transitions.js';
@@ -118,6 +122,7 @@ export {
   API_TOKEN_PREFIX,
   MIN_PASSWORD_LENGTH,
   MAX_REASON_LENGTH,
+  TIMESERIES_PEAK_MIN_REQUESTS,
 } from './api.js';
 export type {
   ApiErrorBody,
@@ -131,6 +136,9 @@ export type {
   AuditEntryDto,
   Page,
   TimeSeriesPointDto,
+  TimeSeriesArmDto,
+  TimeSeriesMarkDto,
+  TimeSeriesMarkKind,
   TimeSeriesWindow,
   TimeSeriesDto,
   WebhookDto,

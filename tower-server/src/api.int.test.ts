@@ -7,7 +7,10 @@ import {
   type AuditEntryDto,
   type FlagDto,
   type FlagEventDto,
+  parseSdkKey,
+  type CreatedSdkKeyDto,
   type Page,
+  type SdkKeyDto,
 } from '@tailslide/contracts';
 import pg from 'pg';
 import { createClient } from 'redis';
@@ -230,6 +233,8 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
         recoveryIncrementPercentage: 10,
         recoveryStepMs: 30_000,
         slowCallMs: null,
+        mode: 'absolute',
+        relativeMarginPoints: 10,
       });
       expect(created.body).toMatchObject({
         active: false,
@@ -238,20 +243,32 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
         description: '',
       });
       const patched = await t.api<FlagDto>('PATCH', `/api/apps/${appId}/flags/defaults`, {
-        circuit: { recoveryProfile: 'exponential', errorThresholdPercentage: 25.5 },
+        circuit: {
+          recoveryProfile: 'exponential',
+          errorThresholdPercentage: 25.5,
+          mode: 'relative',
+          relativeMarginPoints: 12.5,
+        },
         whitelist: ['u1', 'u1', 'u2'],
       });
       expect(patched.body.circuit).toMatchObject({
         windowMs: 60_000,
         recoveryProfile: 'exponential',
         errorThresholdPercentage: 25.5,
+        mode: 'relative',
+        relativeMarginPoints: 12.5,
       });
+      const badMode = await t.api<ErrorBody>('PATCH', `/api/apps/${appId}/flags/defaults`, {
+        circuit: { mode: 'sideways', relativeMarginPoints: 0 },
+      });
+      expect(badMode.status).toBe(400);
       expect(patched.body.whitelist).toEqual(['u1', 'u2']);
       const rule = await eventually(async () => {
         const r = await t.kvRule(appId, 'defaults');
         return r?.version === patched.body.version ? r : null;
       });
       expect(rule.circuit.recoveryProfile).toBe('exponential');
+      expect(rule.circuit).toMatchObject({ mode: 'relative', relativeMarginPoints: 12.5 });
     });
 
     it('records the signed-in user, what changed, the reason and its own request id in the audit log', async () => {
@@ -491,31 +508,63 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
   });
 
   describe('SDK keys', () => {
-    it('shows the key once, stores only a hash, lists and revokes', async () => {
-      const created = await t.api<{ id: string; key: string; prefix: string }>(
-        'POST',
-        '/api/sdk-keys',
-        { name: 'backend' },
-      );
+    it('shows the key once, stores only hashes, lists by app and revokes', async () => {
+      const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Keys' })).body;
+      const other = (await t.api<AppDto>('POST', '/api/apps', { title: 'Other keys' })).body;
+      const created = await t.api<CreatedSdkKeyDto>('POST', '/api/sdk-keys', {
+        name: 'backend',
+        appId: app.id,
+      });
       expect(created.status).toBe(201);
-      expect(created.body.key).toMatch(/^tsk_[A-Za-z0-9_-]{43}$/);
-      expect(created.body.key.startsWith(created.body.prefix)).toBe(true);
-      const { rows } = await db.query<{ key_hash: string }>(
-        'SELECT key_hash FROM sdk_keys WHERE id = $1',
+      const parsed = parseSdkKey(created.body.key);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      expect(parsed.value).toMatchObject({ appId: app.id, keyId: created.body.id });
+      expect(parsed.value.secret).toMatch(/^SU/);
+      expect(created.body.key.startsWith(`${created.body.prefix}.`)).toBe(true);
+      const { rows } = await db.query<Record<string, string>>(
+        'SELECT * FROM sdk_keys WHERE id = $1',
         [created.body.id],
       );
-      expect(rows[0]!.key_hash).not.toContain(created.body.key);
-      const list = await t.api<{ id: string; revokedAt: string | null }[]>('GET', '/api/sdk-keys');
-      expect(JSON.stringify(list.body)).not.toContain(created.body.key);
-      expect(list.body.find((k) => k.id === created.body.id)?.revokedAt).toBeNull();
+      expect(JSON.stringify(rows[0])).not.toContain(parsed.value.secret);
+      expect(rows[0]!.secret_sha256).toMatch(/^[0-9a-f]{64}$/);
+      await t.api('POST', '/api/sdk-keys', { name: 'elsewhere', appId: other.id });
+      const list = await t.api<Page<SdkKeyDto>>('GET', `/api/sdk-keys?appId=${app.id}`);
+      expect(JSON.stringify(list.body)).not.toContain(parsed.value.secret);
+      expect(list.body.items.map((k) => [k.name, k.appId, k.revokedAt])).toEqual([
+        ['backend', app.id, null],
+      ]);
       expect((await t.api('DELETE', `/api/sdk-keys/${created.body.id}`)).status).toBe(204);
-      const after = await t.api<{ id: string; revokedAt: string | null }[]>('GET', '/api/sdk-keys');
-      expect(after.body.find((k) => k.id === created.body.id)?.revokedAt).not.toBeNull();
+      const after = await t.api<Page<SdkKeyDto>>('GET', '/api/sdk-keys');
+      expect(after.body.items.find((k) => k.id === created.body.id)?.revokedAt).not.toBeNull();
       const logs = await t.api<Page<AuditEntryDto>>(
         'GET',
         '/api/logs?action=sdk_key.created,sdk_key.revoked',
       );
-      expect(logs.body.items.map((e) => e.action)).toEqual(['sdk_key.revoked', 'sdk_key.created']);
+      expect(logs.body.items.map((e) => e.action)).toEqual([
+        'sdk_key.revoked',
+        'sdk_key.created',
+        'sdk_key.created',
+      ]);
+    });
+
+    it('refuses a key for a missing app (404) or without an app (400)', async () => {
+      expect((await t.api('POST', '/api/sdk-keys', { name: 'x', appId: '999999' })).status).toBe(
+        404,
+      );
+      expect((await t.api('POST', '/api/sdk-keys', { name: 'x' })).status).toBe(400);
+    });
+
+    it("revokes an app's keys when the app is deleted", async () => {
+      const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Doomed' })).body;
+      const key = (
+        await t.api<CreatedSdkKeyDto>('POST', '/api/sdk-keys', { name: 'k', appId: app.id })
+      ).body;
+      expect((await t.api('DELETE', `/api/apps/${app.id}`)).status).toBe(204);
+      const list = await t.api<Page<SdkKeyDto>>('GET', '/api/sdk-keys');
+      const row = list.body.items.find((k) => k.id === key.id);
+      expect(row?.revokedAt).not.toBeNull();
+      expect(row?.appId).toBeNull();
+      expect(row?.note).toMatch(/deleted/);
     });
   });
 
@@ -571,9 +620,18 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
           await redis.hSet(k, {
             [signalField('existing', 'success')]: '30',
             [signalField('existing', 'failure')]: '10',
+            [signalField('existing', 'success', 'off')]: '6',
+            [signalField('existing', 'failure', 'off')]: '2',
             [signalField('other', 'failure')]: '99',
           });
         }
+        // A later second of the same minute: a short burst, which the minute's peak keeps.
+        const burst = signalBucketKey(t.options.redisPrefix, appId, 1_000, t0 + 1_000);
+        keys.push(burst);
+        await redis.hSet(burst, {
+          [signalField('existing', 'success')]: '2',
+          [signalField('existing', 'failure')]: '8',
+        });
         const res = await t.api<{
           window: string;
           resolutionMs: number;
@@ -597,16 +655,27 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
           requests: 40,
           failures: 10,
           errorRatePercentage: 25,
+          peakErrorRatePercentage: 25,
+          off: { requests: 8, failures: 2, errorRatePercentage: 25 },
         });
-        expect(res.body.points.filter((p) => p.requests > 0)).toHaveLength(1);
+        expect(res.body.points.filter((p) => p.requests > 0)).toHaveLength(2);
         expect(res.body.points[0]!.errorRatePercentage).toBeNull();
         const day = await t.api<{
           resolutionMs: number;
-          points: { t: number; requests: number }[];
+          points: {
+            t: number;
+            requests: number;
+            errorRatePercentage: number | null;
+            peakErrorRatePercentage: number | null;
+          }[];
         }>('GET', `/api/apps/${appId}/flags/existing/timeseries?window=24h`);
         expect(day.body.resolutionMs).toBe(60_000);
         expect(day.body.points).toHaveLength(1440);
-        expect(day.body.points.find((p) => p.t === m0)?.requests).toBe(40);
+        const minute = day.body.points.find((p) => p.t === m0);
+        expect(minute).toMatchObject({ requests: 40, errorRatePercentage: 25 });
+        // The minute's peak is its worst second (8 of 10 failed, if both seconds fall in it).
+        const sameMinute = bucketStart(t0 + 1_000, 60_000) === m0;
+        expect(minute?.peakErrorRatePercentage).toBe(sameMinute ? 80 : 25);
       } finally {
         await redis.del(keys);
         await redis.close();
