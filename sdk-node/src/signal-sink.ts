@@ -148,10 +148,11 @@ export class SignalSink {
   failure(c: SignalCounter): void {
     c.failures++;
     if (!c.queued) this.#enqueue(c);
-    // A spike goes out now (in the background: the write is never awaited here). Only while the
-    // periodic flush runs: a stopped sink flushes when asked.
+    // A spike goes out now — after the current turn of the event loop, so the rest of a burst
+    // counted in the same turn goes with it — in the background (never awaited here). Only while
+    // the periodic flush runs: a stopped sink flushes when asked.
     if (this.#early !== null && this.#timer !== null && this.#early.afterFailure(c))
-      void this.tick();
+      setImmediate(() => void this.tick());
   }
 
   /** Adds counts to `c`'s flag at once. */
