@@ -82,6 +82,22 @@ export default tseslint.config(
       ],
     },
   },
+  // SQL lives in stores only (and db.ts: transactions, the readiness ping): a `.query()` with a
+  // literal or template first argument anywhere else in Tower is an error.
+  {
+    files: ['tower-server/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'tower-server/src/**/*-store.ts', 'tower-server/src/db.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='query'][arguments.0.type=/^(Literal|TemplateLiteral)$/]",
+          message: "SQL outside a store: put the query in the feature's *-store.ts.",
+        },
+      ],
+    },
+  },
   // tower-ui (bulletproof-react): a feature uses another feature only through its index.ts;
   // shared code lives in components/ and lib/, which import no feature; features never import app/.
   {

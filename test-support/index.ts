@@ -286,6 +286,23 @@ export async function deleteKeysWithPrefix(
   }
 }
 
+/**
+ * Deletes every Redis ACL user named `<prefix>-…` (the SDK key users a test Tower created under
+ * its random prefix), as {@link deleteKeysWithPrefix} does for keys. `redis` must be allowed
+ * `ACL USERS` and `ACL DELUSER` (the shared test Redis's default user is).
+ */
+export async function deleteRedisUsersWithPrefix(
+  redis: { sendCommand(args: string[]): Promise<unknown> },
+  prefix: string,
+): Promise<void> {
+  const users = await redis.sendCommand(['ACL', 'USERS']);
+  if (!Array.isArray(users)) return;
+  const mine = users.filter(
+    (u): u is string => typeof u === 'string' && u.startsWith(`${prefix}-`),
+  );
+  if (mine.length > 0) await redis.sendCommand(['ACL', 'DELUSER', ...mine]);
+}
+
 /** The admin every test Tower starts with (`TowerOptions.admin`); never used outside tests. */
 export const TEST_ADMIN = {
   email: 'admin@tailslide.test',

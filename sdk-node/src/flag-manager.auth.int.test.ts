@@ -12,13 +12,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { DEFAULT_FLAGS_BUCKET, encodeFlagRule, flagKvKey } from '@tailslide/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  freePort,
-  services,
-  uniqueName,
-  waitForPort,
-} from '../../test-support/index.js';
+import { eventually, freePort, services, uniqueName, waitForPort } from '@tailslide/test-support';
 import { FlagManager } from './flag-manager.js';
 import { testFlagRule } from './testing.js';
 

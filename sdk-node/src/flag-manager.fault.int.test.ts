@@ -14,7 +14,7 @@ import {
   services,
   uniqueName,
   type ManagedServer,
-} from '../../test-support/index.js';
+} from '@tailslide/test-support';
 import { FlagManager, type FlagManagerOptions, type StaleEvent } from './flag-manager.js';
 import { testFlagRule } from './testing.js';
 

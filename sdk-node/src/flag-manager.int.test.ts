@@ -11,7 +11,7 @@ import {
 } from '@tailslide/contracts';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, services, uniqueName } from '../../test-support/index.js';
+import { eventually, freePort, services, uniqueName } from '@tailslide/test-support';
 import { FlagManager, type ChangedEvent } from './flag-manager.js';
 import { InMemoryRulesetSource, testFlagRule } from './testing.js';
 

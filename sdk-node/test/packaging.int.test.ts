@@ -16,7 +16,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { encodeFlagRule, flagKvKey } from '@tailslide/contracts';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeysWithPrefix, freePort, services, uniqueName } from '../../test-support/index.js';
+import { deleteKeysWithPrefix, freePort, services, uniqueName } from '@tailslide/test-support';
 import { testFlagRule } from '../src/testing.js';
 
 const run = promisify(execFile);

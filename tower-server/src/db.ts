@@ -27,6 +27,11 @@ export function createPool(databaseUrl: string, max = 10): pg.Pool {
   return pool;
 }
 
+/** One round trip to Postgres (readiness). */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}
+
 /** Runs `fn` in a transaction on one client, committing on success and rolling back on throw. */
 export async function withTransaction<T>(
   pool: pg.Pool,

@@ -9,6 +9,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.js';
+import { pageQuerySchema, type PageRequest } from './paging.js';
 import { parseInput } from './validation.js';
 
 /** HTTP methods Tower serves. */
@@ -218,6 +219,29 @@ export class DocumentedRouter {
   }
 }
 
+/**
+ * The two routes of a collection at one path: `GET` answers a page of it (`?limit=&cursor=`),
+ * `POST` creates one item, audited as the caller. What differs between collections is named here;
+ * the rest (page query, 201, who the change is by) is the same for all of them.
+ */
+export interface CollectionSpec<Pg extends z.ZodType, B extends z.ZodType, C extends z.ZodType> {
+  readonly list: {
+    readonly summary: string;
+    readonly role: RouteRole;
+    /** A `pageOf(item, id)` schema. */
+    readonly page: Pg;
+    readonly handler: (page: PageRequest) => Promise<Reply<Pg>>;
+  };
+  readonly create: {
+    readonly summary: string;
+    readonly role: RouteRole;
+    readonly body: B;
+    readonly created: C;
+    readonly errors?: Readonly<Record<number, RouteError>>;
+    readonly handler: (body: Parsed<B>, ctx: ChangeContext) => Promise<Reply<C>>;
+  };
+}
+
 /** Declares routes of one tag: `r.get(path, summary, { role, params, query, body, response, handler })`. */
 export class RouteGroup {
   constructor(
@@ -245,6 +269,26 @@ export class RouteGroup {
   readonly put = this.#add('put');
   readonly patch = this.#add('patch');
   readonly delete = this.#add('delete');
+
+  /** `GET path` (a page) and `POST path` (create) of a collection: see {@link CollectionSpec}. */
+  collection<Pg extends z.ZodType, B extends z.ZodType, C extends z.ZodType>(
+    path: string,
+    { list, create }: CollectionSpec<Pg, B, C>,
+  ): void {
+    this.get(path, list.summary, {
+      role: list.role,
+      query: pageQuerySchema,
+      response: list.page,
+      handler: ({ query }) => list.handler(query),
+    });
+    this.post(path, create.summary, {
+      role: create.role,
+      body: create.body,
+      created: create.created,
+      ...(create.errors ? { errors: create.errors } : {}),
+      handler: ({ body, req }) => create.handler(body, changeContext(req)),
+    });
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import { CircuitService } from './circuits/circuit-service.js';
 import { SignalReader } from './circuits/signal-reader.js';
 import { resolveTowerConfig, type TowerConfig, type TowerOptions } from './config.js';
 import { openTowerConnections } from './connections.js';
+import { pingDatabase } from './db.js';
 import { FlagPublisher } from './flags/flag-publisher.js';
 import { FlagReconciler } from './flags/flag-reconciler.js';
 import { countFlagsByCircuitState } from './flags/flag-store.js';
@@ -208,9 +209,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
       tokens,
       signals,
       checks: {
-        postgres: async () => {
-          await pool.query('SELECT 1');
-        },
+        postgres: () => pingDatabase(pool),
         nats: async () => {
           if (nc.isClosed()) throw new Error('connection closed');
           await nc.rtt();

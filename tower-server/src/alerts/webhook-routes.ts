@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { changeContext, type DocumentedRouter } from '../http.js';
-import { pageQuerySchema } from '../paging.js';
 import {
   createWebhookSchema,
   webhookDeliverySchema,
@@ -13,17 +12,20 @@ import type { WebhookService } from './webhook-service.js';
 /** /api/webhooks */
 export function registerWebhookRoutes(router: DocumentedRouter, hooks: WebhookService): void {
   const r = router.tagged('webhooks');
-  r.get('/api/webhooks', 'List alert webhooks, oldest first (URLs masked)', {
-    role: 'viewer',
-    query: pageQuerySchema,
-    response: webhookPageSchema,
-    handler: ({ query }) => hooks.list(query),
-  });
-  r.post('/api/webhooks', "Add a Slack webhook (https on Slack's host, or an allowlisted host)", {
-    role: 'admin',
-    body: createWebhookSchema,
-    created: webhookSchema,
-    handler: ({ body, req }) => hooks.create(body.name, body.url, changeContext(req)),
+  r.collection('/api/webhooks', {
+    list: {
+      summary: 'List alert webhooks, oldest first (URLs masked)',
+      role: 'viewer',
+      page: webhookPageSchema,
+      handler: (page) => hooks.list(page),
+    },
+    create: {
+      summary: "Add a Slack webhook (https on Slack's host, or an allowlisted host)",
+      role: 'admin',
+      body: createWebhookSchema,
+      created: webhookSchema,
+      handler: (body, ctx) => hooks.create(body.name, body.url, ctx),
+    },
   });
   r.delete('/api/webhooks/:id', 'Delete a webhook', {
     role: 'admin',

@@ -1,5 +1,4 @@
 import { changeContext, type DocumentedRouter } from '../http.js';
-import { pageQuerySchema } from '../paging.js';
 import {
   appPageSchema,
   appParams,
@@ -12,17 +11,20 @@ import type { AppService } from './app-service.js';
 /** /api/apps */
 export function registerAppRoutes(router: DocumentedRouter, apps: AppService): void {
   const r = router.tagged('apps');
-  r.get('/api/apps', 'List apps, oldest first', {
-    role: 'viewer',
-    query: pageQuerySchema,
-    response: appPageSchema,
-    handler: ({ query }) => apps.list(query),
-  });
-  r.post('/api/apps', 'Create an app', {
-    role: 'editor',
-    body: createAppSchema,
-    created: appSchema,
-    handler: ({ body, req }) => apps.create(body.title, changeContext(req)),
+  r.collection('/api/apps', {
+    list: {
+      summary: 'List apps, oldest first',
+      role: 'viewer',
+      page: appPageSchema,
+      handler: (page) => apps.list(page),
+    },
+    create: {
+      summary: 'Create an app',
+      role: 'editor',
+      body: createAppSchema,
+      created: appSchema,
+      handler: (body, ctx) => apps.create(body.title, ctx),
+    },
   });
   r.get('/api/apps/:appId', 'Get an app', {
     role: 'viewer',

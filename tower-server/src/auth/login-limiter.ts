@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { clearLoginFailures, countLoginFailure, findLoginFailures } from './login-failure-store.js';
 
 /** How many failed logins a key may have in one window. */
 export interface LoginLimit {
@@ -16,6 +17,8 @@ export interface LoginLimiterOptions {
 
 const DEFAULT_ACCOUNT: LoginLimit = { maxFailures: 5, windowMs: 15 * 60_000 };
 const DEFAULT_ADDRESS: LoginLimit = { maxFailures: 50, windowMs: 15 * 60_000 };
+
+const accountKey = (email: string): string => `account:${email.toLowerCase()}`;
 
 /**
  * Counts failed logins per account and per client address in fixed windows, in Postgres: every
@@ -35,7 +38,7 @@ export class LoginLimiter {
 
   #keys(email: string, address: string): { key: string; limit: LoginLimit }[] {
     return [
-      { key: `account:${email.toLowerCase()}`, limit: this.#account },
+      { key: accountKey(email), limit: this.#account },
       { key: `address:${address}`, limit: this.#address },
     ];
   }
@@ -43,17 +46,14 @@ export class LoginLimiter {
   /** Seconds to wait when either key is over its limit at `now`; `null` when a try is allowed. */
   async retryAfter(email: string, address: string, now: Date): Promise<number | null> {
     const keys = this.#keys(email, address);
-    const { rows } = await this.#pool.query<{
-      key: string;
-      window_start: Date;
-      failures: number;
-    }>('SELECT key, window_start, failures FROM login_failures WHERE key = ANY($1::text[])', [
+    const rows = await findLoginFailures(
+      this.#pool,
       keys.map((k) => k.key),
-    ]);
+    );
     let wait = 0;
     for (const r of rows) {
       const { limit } = keys.find((k) => k.key === r.key)!;
-      const ends = r.window_start.getTime() + limit.windowMs;
+      const ends = r.windowStart.getTime() + limit.windowMs;
       if (r.failures >= limit.maxFailures && ends > now.getTime())
         wait = Math.max(wait, Math.ceil((ends - now.getTime()) / 1000));
     }
@@ -62,23 +62,12 @@ export class LoginLimiter {
 
   /** Counts one failure for the account and the address (a window that ended starts anew). */
   async recordFailure(email: string, address: string, now: Date): Promise<void> {
-    for (const { key, limit } of this.#keys(email, address)) {
-      await this.#pool.query(
-        `INSERT INTO login_failures (key, window_start, failures) VALUES ($1, $2, 1)
-         ON CONFLICT (key) DO UPDATE SET
-           window_start = CASE WHEN login_failures.window_start <= $2::timestamptz - make_interval(secs => $3::double precision / 1000)
-                               THEN $2 ELSE login_failures.window_start END,
-           failures = CASE WHEN login_failures.window_start <= $2::timestamptz - make_interval(secs => $3::double precision / 1000)
-                           THEN 1 ELSE login_failures.failures + 1 END`,
-        [key, now, limit.windowMs],
-      );
-    }
+    for (const { key, limit } of this.#keys(email, address))
+      await countLoginFailure(this.#pool, key, now, limit.windowMs);
   }
 
   /** Forgets the account's failures after a successful login (the address keeps its count). */
   async recordSuccess(email: string): Promise<void> {
-    await this.#pool.query('DELETE FROM login_failures WHERE key = $1', [
-      `account:${email.toLowerCase()}`,
-    ]);
+    await clearLoginFailures(this.#pool, accountKey(email));
   }
 }

@@ -2,28 +2,24 @@ import {
   RULESET_SCHEMA_VERSION,
   type CircuitSettings,
   type CircuitState,
-  type CircuitStatus,
   type FlagDto,
   type FlagRule,
   type RecoveryProfile,
 } from '@tailslide/contracts';
 import type { Queryable } from '../db.js';
 
-/** A flag as Tower holds it (Postgres row, typed). */
-export interface Flag {
+/** The fields of a flag that Tower holds in another type than the API's (ids, times). */
+type HeldApart = 'id' | 'appId' | 'alertWebhookIds' | 'createdAt' | 'updatedAt';
+
+/**
+ * A flag as Tower holds it (Postgres row, typed): the API's {@link FlagDto} with numeric row ids
+ * and `Date` times, plus the bucketing salt the dashboard does not show.
+ */
+export interface Flag extends Omit<FlagDto, HeldApart> {
   readonly id: number;
   readonly appId: number;
-  readonly key: string;
-  readonly title: string;
-  readonly description: string;
-  readonly active: boolean;
-  readonly rolloutPercentage: number;
-  readonly whitelist: readonly string[];
   readonly salt: string;
-  readonly circuit: CircuitSettings;
-  readonly circuitStatus: CircuitStatus;
   readonly alertWebhookIds: readonly number[];
-  readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -112,23 +108,23 @@ function toFlag(r: FlagRow): Flag {
   };
 }
 
-/** The dashboard's view of a flag. */
-export function toFlagDto(f: Flag): FlagDto {
+/** The dashboard's view of a flag: the same fields, ids and times as strings, no salt. */
+export function toFlagDto({
+  salt: _salt,
+  id,
+  appId,
+  alertWebhookIds,
+  createdAt,
+  updatedAt,
+  ...same
+}: Flag): FlagDto {
   return {
-    id: String(f.id),
-    appId: String(f.appId),
-    key: f.key,
-    title: f.title,
-    description: f.description,
-    active: f.active,
-    rolloutPercentage: f.rolloutPercentage,
-    whitelist: f.whitelist,
-    circuit: f.circuit,
-    circuitStatus: f.circuitStatus,
-    alertWebhookIds: f.alertWebhookIds.map(String),
-    version: f.version,
-    createdAt: f.createdAt.toISOString(),
-    updatedAt: f.updatedAt.toISOString(),
+    ...same,
+    id: String(id),
+    appId: String(appId),
+    alertWebhookIds: alertWebhookIds.map(String),
+    createdAt: createdAt.toISOString(),
+    updatedAt: updatedAt.toISOString(),
   };
 }
 

@@ -7,6 +7,7 @@ import {
 } from '@tailslide/contracts';
 import { createRedis, type RedisClient } from '@tailslide/server-kit';
 import {
+  deleteRedisUsersWithPrefix,
   eventually,
   privateSecuredRedisServer,
   type SecuredRedisServer,
@@ -261,7 +262,9 @@ describe('RedisSdkAcl.sync', () => {
     expect(await tower.sendCommand(['ACL', 'USERS'])).toContain(otherPlatform);
     await eventually(() => !staleConn.isOpen);
     await (await connectAs(live.redisUser, live.secret)).hIncrBy(sigKey('app-s'), 'x:s', 1);
-    await tower.sendCommand(['ACL', 'DELUSER', otherPlatform]);
+    await deleteRedisUsersWithPrefix(tower, `${server.prefix}x`);
+    expect(await tower.sendCommand(['ACL', 'USERS'])).not.toContain(otherPlatform);
+    expect(await acl.sdkUsers()).toContain(live.redisUser);
   });
 
   it('re-creates every SDK user after a redis-server restart (keepSdkAclInSync)', async () => {

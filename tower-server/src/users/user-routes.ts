@@ -1,6 +1,5 @@
 import { changeContext, type DocumentedRouter } from '../http.js';
 import { userSchema } from '../auth/auth-schemas.js';
-import { pageQuerySchema } from '../paging.js';
 import { createUserSchema, updateUserSchema, userPageSchema, userParams } from './user-schemas.js';
 import type { UserService } from './user-service.js';
 import type { AuthService } from '../auth/auth-service.js';
@@ -13,18 +12,21 @@ export function registerUserRoutes(
 ): void {
   const r = router.tagged('users');
   const lastAdmin = 'Would leave no active admin (conflict)';
-  r.get('/api/users', 'List users, oldest first', {
-    role: 'admin',
-    query: pageQuerySchema,
-    response: userPageSchema,
-    handler: ({ query }) => users.list(query),
-  });
-  r.post('/api/users', 'Create a user', {
-    role: 'admin',
-    body: createUserSchema,
-    created: userSchema,
-    errors: { 409: 'Email taken (conflict)' },
-    handler: ({ body, req }) => users.create(body, changeContext(req)),
+  r.collection('/api/users', {
+    list: {
+      summary: 'List users, oldest first',
+      role: 'admin',
+      page: userPageSchema,
+      handler: (page) => users.list(page),
+    },
+    create: {
+      summary: 'Create a user',
+      role: 'admin',
+      body: createUserSchema,
+      created: userSchema,
+      errors: { 409: 'Email taken (conflict)' },
+      handler: (body, ctx) => users.create(body, ctx),
+    },
   });
   r.patch('/api/users/:userId', "Change a user's role or disable it (its sessions end)", {
     role: 'admin',

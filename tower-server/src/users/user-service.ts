@@ -10,6 +10,7 @@ import { parseId } from '../validation.js';
 import {
   countOtherActiveAdmins,
   countUsers,
+  lockFirstAdmin,
   deleteUserRow,
   findPasswordHash,
   findUser,
@@ -126,7 +127,7 @@ export class UserService {
   async createFirstAdmin(email: string, password: string, actor: string): Promise<UserDto | null> {
     const passwordHash = await hashPassword(password);
     return withTransaction(this.#pool, async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('tailslide.first-admin'))`);
+      await lockFirstAdmin(tx);
       if ((await countUsers(tx)) > 0) return null;
       const user = await insertUser(tx, { email, passwordHash, role: Role.admin });
       await appendAudit(

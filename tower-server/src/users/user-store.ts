@@ -108,6 +108,11 @@ export async function countOtherActiveAdmins(db: Queryable, exceptId: number): P
   return rows.filter((r) => r.id !== exceptId && !r.disabled).length;
 }
 
+/** Serialises first-admin creation until the transaction ends (concurrent starts, the CLI). */
+export async function lockFirstAdmin(tx: Queryable): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('tailslide.first-admin'))`);
+}
+
 /** Number of users. */
 export async function countUsers(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
