@@ -196,7 +196,7 @@ redis.on('error', () => undefined);
 await redis.connect();
 const nats = await connect({ servers: NATS_URL });
 const db = await createTestDatabase('story');
-let tower = await startTower({
+const tower = await startTower({
   databaseUrl: db.url,
   natsUrl: NATS_URL,
   redisUrl: REDIS_URL,
@@ -331,7 +331,6 @@ async function onsets(label, keys) {
 await sleep(Math.max(0, 10_000 - (performance.now() - warmFrom)));
 await onsets('50 % failure onset → off in both SDKs (Tower up)', onsetUp);
 await tower.close();
-tower = null;
 await onsets('50 % failure onset → off in both SDKs (Tower stopped)', onsetDown);
 
 // ---- clean up and print -------------------------------------------------------------------------

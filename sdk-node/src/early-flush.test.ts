@@ -4,7 +4,7 @@ import { newSignalCounter, SignalSink, type SignalBatch } from './signal-sink.js
 
 describe('EarlyFlushPolicy', () => {
   it('flushes on a spike of failures, not on isolated ones or on healthy traffic', () => {
-    let now = 0;
+    const now = 0;
     const p = new EarlyFlushPolicy({}, () => now);
     const c = newSignalCounter('f');
     c.successes = 1000;
