@@ -27,6 +27,7 @@ const FORM_FIELD: Record<NumericCircuitSetting, { field: NumberField; toApi: num
   recoveryIncrementPercentage: { field: 'recoveryIncrementPercentage', toApi: 1 },
   recoveryStepMs: { field: 'recoveryStepSeconds', toApi: 1000 },
   slowCallMs: { field: 'slowCallMs', toApi: 1 },
+  relativeMarginPoints: { field: 'relativeMarginPoints', toApi: 1 },
 };
 
 /**
@@ -81,6 +82,17 @@ describe('circuit-setting limits', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('the form and Tower agree on the circuit mode', () => {
+    for (const mode of ['absolute', 'relative'] as const) {
+      const values = { ...flagToFormValues(null), title: 'T', key: 'k', circuitMode: mode };
+      const result = validateFlagForm(values);
+      if (!result.ok) return expect.fail(JSON.stringify(result.errors));
+      expect(result.circuit.mode).toBe(mode);
+      expect(circuitPatchSchema.safeParse(result.circuit).success).toBe(true);
+    }
+    expect(circuitPatchSchema.safeParse({ mode: 'sideways' }).success).toBe(false);
   });
 
   it('sends what the form accepted in the API unit', () => {

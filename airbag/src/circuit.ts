@@ -1,12 +1,14 @@
 import {
   CIRCUIT_EVENT_SCHEMA_VERSION,
   CircuitEventType,
+  CircuitMode,
   CircuitState,
   RecoveryProfile,
   circuitEventId,
   circuitTransition,
   errorRateAtLeast,
   errorRateBelowShare,
+  errorRateExceedsBy,
   errorRatePercentage,
   toBasisPoints,
   type CircuitEvent,
@@ -113,32 +115,107 @@ export function isStrongBreach(
 
 /**
  * The shortest fast window (newest `k` buckets, `k` = 1 … {@link FAST_BURN_BUCKETS}) that is a
- * fast burn, as window stats; `null` when none is. `recent` is per-bucket counts, newest first.
+ * fast burn, as window stats (with the off-arm's counts over the same buckets when it had any),
+ * and that `accept` accepts; `null` when none is. `recent` is per-bucket counts, newest first.
  */
 export function fastBurnWindow(
   recent: readonly SignalCounts[],
   errorThresholdPercentage: number,
   minimumRequests: number,
   resolutionMs: number,
+  accept?: (window: CircuitWindowStats) => boolean,
 ): CircuitWindowStats | null {
   let successes = 0;
   let failures = 0;
+  let offSuccesses = 0;
+  let offFailures = 0;
   const k = Math.min(recent.length, FAST_BURN_BUCKETS);
   for (let i = 0; i < k; i++) {
     const c = recent[i] as SignalCounts;
     successes += c.successes;
     failures += c.failures;
+    offSuccesses += c.offSuccesses ?? 0;
+    offFailures += c.offFailures ?? 0;
     const requests = successes + failures;
     if (isStrongBreach(failures, requests, errorThresholdPercentage, minimumRequests)) {
-      return {
+      const offRequests = offSuccesses + offFailures;
+      const window: CircuitWindowStats = {
         requests,
         failures,
         errorRatePercentage: errorRatePercentage(failures, requests),
         windowMs: (i + 1) * resolutionMs,
+        ...(offRequests > 0
+          ? {
+              off: {
+                requests: offRequests,
+                failures: offFailures,
+                errorRatePercentage: errorRatePercentage(offFailures, offRequests),
+              },
+            }
+          : {}),
       };
+      if (accept === undefined || accept(window)) return window;
     }
   }
   return null;
+}
+
+/**
+ * Standard deviations (z = 4, as z² = 16) by which the on-arm's error rate must exceed the
+ * off-arm's before a `relative` circuit trips: a two-proportion test, so two arms sampling the
+ * same failing dependency (a shared outage) do not trip on noise. At 200 requests per arm and a
+ * 60 % shared failure rate the arms differ by 4.9 points per standard deviation, so a 10-point
+ * margin alone would trip about one flag in forty on noise; with z = 4 one evaluation in ~30,000.
+ */
+export const RELATIVE_Z2 = 16n;
+
+/**
+ * Whether `onFailures / onRequests` is above `offFailures / offRequests` by more than
+ * {@link RELATIVE_Z2} allows noise to explain (pooled two-proportion z-test), exactly:
+ * with `D = onF × offN − offF × onN`, `N = onN + offN`, `F = onF + offF`:
+ * `D > 0` and `D² × N ≥ z² × F × (N − F) × onN × offN` — integers only (`BigInt`).
+ */
+export function armsDiffer(
+  onFailures: number,
+  onRequests: number,
+  offFailures: number,
+  offRequests: number,
+): boolean {
+  if (onRequests <= 0 || offRequests <= 0) return false;
+  const onN = BigInt(onRequests);
+  const offN = BigInt(offRequests);
+  const d = BigInt(onFailures) * offN - BigInt(offFailures) * onN;
+  if (d <= 0n) return false;
+  const n = onN + offN;
+  const f = BigInt(onFailures) + BigInt(offFailures);
+  return d * d * n >= RELATIVE_Z2 * f * (n - f) * onN * offN;
+}
+
+/**
+ * The `relative` mode's condition (ADR 0009): both arms hold at least `minimumRequests` (and one)
+ * requests, the on-arm's error rate exceeds the off-arm's by at least `relativeMarginPoints`
+ * percentage points ({@link errorRateExceedsBy}), and by more than noise explains
+ * ({@link armsDiffer}) — all decided exactly in integers. A dependency failing both arms alike —
+ * a shared outage — does not meet it.
+ */
+export function exceedsControl(
+  window: CircuitWindowStats,
+  minimumRequests: number,
+  relativeMarginPoints: number,
+): boolean {
+  const off = window.off;
+  if (off === undefined) return false;
+  const min = Math.max(1, minimumRequests);
+  if (window.requests < min || off.requests < min) return false;
+  return (
+    errorRateExceedsBy(
+      window.failures,
+      window.requests,
+      off.failures,
+      off.requests,
+      relativeMarginPoints,
+    ) && armsDiffer(window.failures, window.requests, off.failures, off.requests)
+  );
 }
 
 /** What the decision is based on. `window` is `null` when there is no data. */
@@ -296,17 +373,23 @@ function publish(
 /**
  * The evidence that trips a circuit, if any: the configured window at ≥ `minimumRequests` and a
  * rate ≥ threshold (`strong`: and {@link isStrongBreach}), or else a fast-burn window
- * ({@link fastBurnWindow}).
+ * ({@link fastBurnWindow}). With `relative`, a window trips only if it also
+ * {@link exceedsControl} (the same buckets' off-arm).
  */
 function tripEvidence(
   input: CircuitInput,
   c: FlagRule['circuit'],
   strong: boolean,
+  relative: boolean,
 ): { readonly window: CircuitWindowStats; readonly fast: boolean } | null {
   const { window } = input;
   if (window === null) return null;
+  const accept = relative
+    ? (w: CircuitWindowStats) => exceedsControl(w, c.minimumRequests, c.relativeMarginPoints)
+    : undefined;
   if (
-    strong
+    (accept === undefined || accept(window)) &&
+    (strong
       ? isStrongBreach(
           window.failures,
           window.requests,
@@ -314,7 +397,7 @@ function tripEvidence(
           c.minimumRequests,
         )
       : window.requests >= c.minimumRequests &&
-        breachesThreshold(window, c.errorThresholdPercentage)
+        breachesThreshold(window, c.errorThresholdPercentage))
   )
     return { window, fast: false };
   if (input.recent === undefined || input.recent.length === 0) return null;
@@ -323,6 +406,7 @@ function tripEvidence(
     c.errorThresholdPercentage,
     c.minimumRequests,
     input.resolutionMs ?? 1000,
+    accept,
   );
   return fast === null ? null : { window: fast, fast: true };
 }
@@ -331,11 +415,36 @@ function pct(n: number): string {
   return `${Math.round(n * 10) / 10}%`;
 }
 
+/** Why a `relative` circuit did not trip on evidence that trips an `absolute` one. */
+function relativeHold(
+  input: CircuitInput,
+  c: FlagRule['circuit'],
+  strong: boolean,
+): CircuitDecision | null {
+  if (c.mode !== CircuitMode.relative) return null;
+  const absolute = tripEvidence(input, c, strong, false);
+  if (absolute === null) return null;
+  const off = absolute.window.off;
+  if (off === undefined || off.requests < Math.max(1, c.minimumRequests))
+    return none('too few off-arm requests to compare');
+  return none('off-arm fails alike');
+}
+
+/** ` (off-arm x% over n)` for a reason, when the window holds off-arm counts. */
+function offNote(window: CircuitWindowStats): string {
+  const off = window.off;
+  return off === undefined
+    ? ''
+    : `; off-arm ${pct(off.errorRatePercentage)} over ${off.requests} requests`;
+}
+
 /**
  * Decides the transition due for one circuit, if any. Pure and total.
  *
  * - closed → opened when the window holds ≥ `minimumRequests` and the error rate ≥ threshold, or
- *   one of the newest 1 … 5 s is a fast burn ({@link isStrongBreach}).
+ *   one of the newest 1 … 5 s is a fast burn ({@link isStrongBreach}). In `relative` mode the
+ *   window that trips must also {@link exceedsControl}: the off-arm has ≥ `minimumRequests` and
+ *   the on-arm's rate is ≥ `relativeMarginPoints` above it (ADR 0009); a re-open likewise.
  * - open → recovering once `changedAt + recoveryDelayMs` has passed (needs no data: the flag is off).
  * - recovering → opened on the same evidence as closed → opened (the interval since the last
  *   step, at the full `minimumRequests`, or a fast burn); otherwise, once
@@ -354,8 +463,11 @@ export function decide(input: CircuitInput): CircuitDecision {
   switch (status.state) {
     case CircuitState.closed: {
       if (window === null) return none('no data');
-      const trip = tripEvidence(input, c, false);
+      const relative = c.mode === CircuitMode.relative;
+      const trip = tripEvidence(input, c, false, relative);
       if (trip === null) {
+        const held = relativeHold(input, c, false);
+        if (held !== null) return held;
         if (window.requests < c.minimumRequests) return none('below minimum requests');
         return none('healthy');
       }
@@ -364,7 +476,7 @@ export function decide(input: CircuitInput): CircuitDecision {
         CircuitEventType.opened,
         0,
         trip.window,
-        `${trip.fast ? 'fast burn: ' : ''}error rate ${pct(trip.window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${trip.window.requests} requests${trip.fast ? ` in the last ${trip.window.windowMs / 1000} s` : ''}`,
+        `${trip.fast ? 'fast burn: ' : ''}error rate ${pct(trip.window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${trip.window.requests} requests${trip.fast ? ` in the last ${trip.window.windowMs / 1000} s` : ''}${offNote(trip.window)}`,
       );
     }
     case CircuitState.open: {
@@ -393,14 +505,15 @@ export function decide(input: CircuitInput): CircuitDecision {
       // it needs the full minimum volume (not the sample scaled to the share admitted that a
       // step needs) and a breach no steady rate 10 points under the threshold explains — the
       // strength a fast burn needs, which a first trip's full window has at volume.
-      const trip = window === null ? null : tripEvidence(input, c, true);
+      const trip =
+        window === null ? null : tripEvidence(input, c, true, c.mode === CircuitMode.relative);
       if (trip !== null) {
         return publish(
           at,
           CircuitEventType.opened,
           0,
           trip.window,
-          `${trip.fast ? 'fast burn: ' : ''}error rate ${pct(trip.window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${trip.window.requests} requests while recovering at ${pct(status.recoveryPercentage)}`,
+          `${trip.fast ? 'fast burn: ' : ''}error rate ${pct(trip.window.errorRatePercentage)} ≥ ${pct(c.errorThresholdPercentage)} over ${trip.window.requests} requests while recovering at ${pct(status.recoveryPercentage)}${offNote(trip.window)}`,
         );
       }
       const required = requiredRecoveryRequests(c.minimumRequests, status.recoveryPercentage);

@@ -43,8 +43,9 @@ export interface SealedHead {
  * Error rate of one flag over a window, given the app's buckets in that window (`undefined` for
  * a bucket with no traffic), and optionally the running sums of its sealed head (whose buckets
  * are then not summed again). Returns `null` ("no data") when the read failed
- * (`buckets === null`) or when the window holds no request for the flag: an empty window is never
- * "0 % errors", so it can neither open nor heal a circuit.
+ * (`buckets === null`) or when the window holds no on-arm request for the flag: an empty window
+ * is never "0 % errors", so it can neither open nor heal a circuit. The off-arm's counts (ADR
+ * 0009) ride along in `off` when it had requests.
  */
 export function windowErrorRate(
   buckets: readonly (BucketCounts | undefined)[] | null,
@@ -55,12 +56,16 @@ export function windowErrorRate(
   if (buckets === null) return null;
   let successes = 0;
   let failures = 0;
+  let offSuccesses = 0;
+  let offFailures = 0;
   let from = 0;
   if (head !== undefined) {
     const t = head.totals.get(flagKey);
     if (t !== undefined) {
       successes = t.successes;
       failures = t.failures;
+      offSuccesses = t.offSuccesses ?? 0;
+      offFailures = t.offFailures ?? 0;
     }
     from = head.sealed;
   }
@@ -69,8 +74,10 @@ export function windowErrorRate(
     if (c === undefined) continue;
     successes += sanitize(c.successes);
     failures += sanitize(c.failures);
+    offSuccesses += sanitize(c.offSuccesses);
+    offFailures += sanitize(c.offFailures);
   }
-  return windowStats(successes, failures, windowMs);
+  return windowStats(successes, failures, windowMs, offSuccesses, offFailures);
 }
 
 /**
@@ -88,31 +95,56 @@ export function recentCounts(
     out.push(
       c === undefined
         ? NO_COUNTS
-        : { successes: sanitize(c.successes), failures: sanitize(c.failures) },
+        : {
+            successes: sanitize(c.successes),
+            failures: sanitize(c.failures),
+            offSuccesses: sanitize(c.offSuccesses),
+            offFailures: sanitize(c.offFailures),
+          },
     );
   }
   return out;
 }
 
-const NO_COUNTS: SignalCounts = Object.freeze({ successes: 0, failures: 0 });
+const NO_COUNTS: SignalCounts = Object.freeze({
+  successes: 0,
+  failures: 0,
+  offSuccesses: 0,
+  offFailures: 0,
+});
 
-/** Stats from window totals; `null` ("no data") when there was no request. */
+/**
+ * Stats from window totals; `null` ("no data") when there was no on-arm request. `off` is set
+ * when the off-arm had requests.
+ */
 export function windowStats(
   successes: number,
   failures: number,
   windowMs: number,
+  offSuccesses = 0,
+  offFailures = 0,
 ): CircuitWindowStats | null {
   const requests = successes + failures;
   if (requests === 0) return null;
-  return {
+  const offRequests = offSuccesses + offFailures;
+  const stats = {
     requests,
     failures,
     errorRatePercentage: errorRatePercentage(failures, requests),
     windowMs,
   };
+  if (offRequests === 0) return stats;
+  return {
+    ...stats,
+    off: {
+      requests: offRequests,
+      failures: offFailures,
+      errorRatePercentage: errorRatePercentage(offFailures, offRequests),
+    },
+  };
 }
 
-/** Counts come from Redis strings; anything negative or not finite is treated as 0. */
-function sanitize(n: number): number {
-  return Number.isFinite(n) && n > 0 ? n : 0;
+/** Counts come from Redis strings; anything negative, not finite or absent is treated as 0. */
+function sanitize(n: number | undefined): number {
+  return n !== undefined && Number.isFinite(n) && n > 0 ? n : 0;
 }

@@ -111,3 +111,33 @@ describe('redis replies', () => {
     expect(parseJoinedReply([0, 'x'], new FieldCache())).toBeNull();
   });
 });
+
+describe('off-arm fields', () => {
+  it('reads the off-arm fields beside the on-arm ones, in both reply shapes', () => {
+    const fields = [
+      ['checkout:s', '5'],
+      ['checkout:f', '2'],
+      ['checkout:os', '7'],
+      ['checkout:of', '1'],
+      ['legacy:s', '3'],
+    ];
+    const joined = [fields.length * 2, fields.flat().join('\n')];
+    for (const bucket of [
+      parseJoinedReply(joined, new FieldCache()),
+      parseBucket(fields.flat(), new FieldCache()),
+    ]) {
+      expect(bucket?.get('checkout')).toEqual({
+        successes: 5,
+        failures: 2,
+        offSuccesses: 7,
+        offFailures: 1,
+      });
+      expect(bucket?.get('legacy')).toEqual({
+        successes: 3,
+        failures: 0,
+        offSuccesses: 0,
+        offFailures: 0,
+      });
+    }
+  });
+});

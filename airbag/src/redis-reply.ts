@@ -19,13 +19,20 @@ import type { BucketCounts } from './error-rate.js';
 export const BUCKET_SCRIPT =
   "#!lua flags=no-writes\nlocal t = redis.call('HGETALL', KEYS[1]) return { #t, table.concat(t, '\\n') }";
 
-type MutableBucket = Map<string, { successes: number; failures: number }>;
+type MutableCounts = {
+  successes: number;
+  failures: number;
+  offSuccesses: number;
+  offFailures: number;
+};
+type MutableBucket = Map<string, MutableCounts>;
 
 type ParsedField = ReturnType<typeof parseSignalField>;
 
 /**
  * Field names repeat every tick (`<flagKey>:s`, `<flagKey>:f`): parsing each once saves an
- * allocation per field per tick. Bounded; cleared when it grows past the limit.
+ * allocation per field per tick. Bounded; cleared when it grows past the limit. Off-arm fields
+ * (`<flagKey>:os`, `<flagKey>:of`, ADR 0009) land in the same counts object.
  */
 export class FieldCache {
   readonly #parsed = new Map<string, ParsedField>();
@@ -86,11 +93,14 @@ function addCount(bucket: MutableBucket, parsed: NonNullable<ParsedField>, n: nu
   if (!Number.isFinite(n) || n <= 0) return;
   let counts = bucket.get(parsed.flagKey);
   if (counts === undefined) {
-    counts = { successes: 0, failures: 0 };
+    counts = { successes: 0, failures: 0, offSuccesses: 0, offFailures: 0 };
     bucket.set(parsed.flagKey, counts);
   }
-  if (parsed.kind === 'success') counts.successes += n;
-  else counts.failures += n;
+  if (parsed.arm === 'on') {
+    if (parsed.kind === 'success') counts.successes += n;
+    else counts.failures += n;
+  } else if (parsed.kind === 'success') counts.offSuccesses += n;
+  else counts.offFailures += n;
 }
 
 export function parseBucket(reply: unknown, fields: FieldCache): BucketCounts {

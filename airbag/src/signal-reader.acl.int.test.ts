@@ -71,7 +71,12 @@ describe('SignalReader signed in as Airbag', () => {
       );
       expect(r.unavailable, `script=${script}`).toBe(false);
       expect(r.error, `script=${script}`).toBeFalsy();
-      expect(r.apps.get('app')?.get(T0)?.get('checkout')).toEqual({ successes: 7, failures: 3 });
+      expect(r.apps.get('app')?.get(T0)?.get('checkout')).toEqual({
+        successes: 7,
+        failures: 3,
+        offSuccesses: 0,
+        offFailures: 0,
+      });
     }
   });
 });

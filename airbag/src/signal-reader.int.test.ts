@@ -43,8 +43,18 @@ describe('SignalReader', () => {
     ]);
     const r = await reader.read(plan, b1 + 100);
     expect(r).toMatchObject({ unavailable: false, commands: 4 });
-    expect(r.apps.get('a')?.get(b0)?.get('x')).toEqual({ successes: 5, failures: 5 });
-    expect(r.apps.get('b')?.get(b1)?.get('y')).toEqual({ successes: 7, failures: 0 });
+    expect(r.apps.get('a')?.get(b0)?.get('x')).toEqual({
+      successes: 5,
+      failures: 5,
+      offSuccesses: 0,
+      offFailures: 0,
+    });
+    expect(r.apps.get('b')?.get(b1)?.get('y')).toEqual({
+      successes: 7,
+      failures: 0,
+      offSuccesses: 0,
+      offFailures: 0,
+    });
     expect(r.apps.get('b')?.get(b1)?.size).toBe(1);
   });
 
@@ -81,8 +91,18 @@ describe('SignalReader bucket encodings', () => {
     expect(scripted.commands).toBe(1);
     expect(plain.commands).toBe(1);
     const a = scripted.apps.get('d')?.get(start);
-    expect(a?.get('flag-7')).toEqual({ successes: 8, failures: 1 });
-    expect(a?.get('big')).toEqual({ successes: 0, failures: 123456789012 });
+    expect(a?.get('flag-7')).toEqual({
+      successes: 8,
+      failures: 1,
+      offSuccesses: 0,
+      offFailures: 0,
+    });
+    expect(a?.get('big')).toEqual({
+      successes: 0,
+      failures: 123456789012,
+      offSuccesses: 0,
+      offFailures: 0,
+    });
     expect(a?.has('neg')).toBe(false);
     expect([...(a ?? [])]).toEqual([...(plain.apps.get('d')?.get(start) ?? [])]);
   });
@@ -95,7 +115,12 @@ describe('SignalReader bucket encodings', () => {
     const r = await new SignalReader({ redis, prefix }).read(plan, start);
     expect(r.commands).toBe(2);
     const bucket = r.apps.get('e')?.get(start);
-    expect(bucket?.get('x')).toEqual({ successes: 3, failures: 2 });
+    expect(bucket?.get('x')).toEqual({
+      successes: 3,
+      failures: 2,
+      offSuccesses: 0,
+      offFailures: 0,
+    });
     expect(bucket?.has('z')).toBe(false);
   });
 });
@@ -123,10 +148,20 @@ describe('SignalReader without scripting', () => {
       const plan = new Map([['g', { bucketStarts: new Set([start]) }]]);
       const first = await reader.read(plan, start);
       expect(first).toMatchObject({ unavailable: false, commands: 2 });
-      expect(first.apps.get('g')?.get(start)?.get('x')).toEqual({ successes: 4, failures: 1 });
+      expect(first.apps.get('g')?.get(start)?.get('x')).toEqual({
+        successes: 4,
+        failures: 1,
+        offSuccesses: 0,
+        offFailures: 0,
+      });
       const second = await reader.read(plan, start);
       expect(second.commands).toBe(1);
-      expect(second.apps.get('g')?.get(start)?.get('x')).toEqual({ successes: 4, failures: 1 });
+      expect(second.apps.get('g')?.get(start)?.get('x')).toEqual({
+        successes: 4,
+        failures: 1,
+        offSuccesses: 0,
+        offFailures: 0,
+      });
     } finally {
       limited.destroy();
       await redis.sendCommand(['ACL', 'DELUSER', user]);

@@ -4,7 +4,12 @@ import type { BucketCounts } from './error-rate.js';
 interface Totals {
   successes: number;
   failures: number;
+  offSuccesses: number;
+  offFailures: number;
 }
+
+const count = (n: number | undefined): number =>
+  n !== undefined && n > 0 && n !== Infinity ? n : 0;
 
 interface State {
   from: number;
@@ -17,14 +22,23 @@ function add(sums: Map<string, Totals>, bucket: BucketCounts | undefined, sign: 
   // forEach rather than for…of: no iterator entry allocated per flag (this runs 20,000 times a
   // tick at 10,000 circuits).
   bucket?.forEach((c, flagKey) => {
-    const s = c.successes > 0 && c.successes !== Infinity ? c.successes : 0;
-    const f = c.failures > 0 && c.failures !== Infinity ? c.failures : 0;
+    const s = count(c.successes);
+    const f = count(c.failures);
+    const os = count(c.offSuccesses);
+    const of = count(c.offFailures);
     const t = sums.get(flagKey);
     if (t === undefined) {
-      sums.set(flagKey, { successes: sign * s, failures: sign * f });
+      sums.set(flagKey, {
+        successes: sign * s,
+        failures: sign * f,
+        offSuccesses: sign * os,
+        offFailures: sign * of,
+      });
     } else {
       t.successes += sign * s;
       t.failures += sign * f;
+      t.offSuccesses += sign * os;
+      t.offFailures += sign * of;
     }
   });
 }

@@ -233,7 +233,18 @@ export interface CreatedApiTokenDto {
 /** Optional reason accepted by the toggle and edit bodies. */
 export const MAX_REASON_LENGTH = 500;
 
-/** One bucket of the circuit-health time series. */
+/** One arm's counts in one bucket of the time series. */
+export interface TimeSeriesArmDto {
+  readonly requests: number;
+  readonly failures: number;
+  /** `failures / requests × 100`, or `null` with no requests. */
+  readonly errorRatePercentage: number | null;
+}
+
+/**
+ * One bucket of the circuit-health time series. The top-level counts are the on-arm's (the flag
+ * was on; every call of an SDK without arms); `off` is the off-arm (control, ADR 0009).
+ */
 export interface TimeSeriesPointDto {
   /** Bucket start (epoch ms). */
   readonly t: number;
@@ -241,6 +252,34 @@ export interface TimeSeriesPointDto {
   readonly failures: number;
   /** `failures / requests × 100`, or `null` with no requests. */
   readonly errorRatePercentage: number | null;
+  /**
+   * The highest on-arm error rate of any 1 s bucket inside this bucket holding at least
+   * `TIMESERIES_PEAK_MIN_REQUESTS` requests (`null`: none did, or the 1 s buckets have expired).
+   * For 1 s buckets it is the bucket's own rate. A burst that tripped a circuit in seconds stays
+   * visible in the 1 h and 24 h views, where a minute's average hides it.
+   */
+  readonly peakErrorRatePercentage: number | null;
+  /** The off-arm's counts, `null` when the bucket holds no off-arm request. */
+  readonly off: TimeSeriesArmDto | null;
+}
+
+/** A 1 s bucket counts towards a minute's peak only with this many requests (one failed call is not a 100 % peak). */
+export const TIMESERIES_PEAK_MIN_REQUESTS = 5;
+
+/** What a mark on the circuit chart shows. `manual`: a person turned the flag on or off. */
+export type TimeSeriesMarkKind = 'opened' | 'recovering' | 'step' | 'closed' | 'manual';
+
+/** A circuit transition or manual change inside the shown window (from the audit log). */
+export interface TimeSeriesMarkDto {
+  /** When (epoch ms). */
+  readonly t: number;
+  readonly kind: TimeSeriesMarkKind;
+  /** The audit action (`circuit.opened`, `flag.toggled_off`, …). */
+  readonly action: string;
+  /** Who: `airbag` or the person / token. */
+  readonly actor: string;
+  /** The audit entry's reason, if any. */
+  readonly reason: string | null;
 }
 
 /** Windows the circuit-health time series can be asked for (`?window=`). */
@@ -255,6 +294,8 @@ export interface TimeSeriesDto {
   readonly thresholdPercentage: number;
   /** One point per bucket, oldest first. */
   readonly points: readonly TimeSeriesPointDto[];
+  /** Circuit transitions and manual on/off changes in the window, oldest first (at most 200). */
+  readonly marks: readonly TimeSeriesMarkDto[];
 }
 
 /** A webhook as listed: its URL may carry a secret token, so only a masked form leaves Tower. */

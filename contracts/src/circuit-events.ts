@@ -27,7 +27,21 @@ export function circuitEventTypeToken(
   return type.slice('circuit.'.length) as 'opened' | 'recovering' | 'step' | 'closed';
 }
 
-/** The evidence behind a decision: counts over the window Airbag looked at. */
+/** Counts of one arm over a window. */
+export interface ArmWindowStats {
+  /** Requests (successes + failures). */
+  readonly requests: number;
+  /** Failures. */
+  readonly failures: number;
+  /** `failures / requests × 100` (display only: decisions compare the counts). */
+  readonly errorRatePercentage: number;
+}
+
+/**
+ * The evidence behind a decision: counts over the window Airbag looked at. The top-level counts
+ * are the on-arm's (the flag was on); `off` carries the off-arm (control, ADR 0009) when it had
+ * requests in the window.
+ */
 export interface CircuitWindowStats {
   /** Requests (successes + failures) in the window. */
   readonly requests: number;
@@ -37,6 +51,8 @@ export interface CircuitWindowStats {
   readonly errorRatePercentage: number;
   /** Window length in ms. */
   readonly windowMs: number;
+  /** The off-arm's counts over the same window; absent when it had no request. */
+  readonly off?: ArmWindowStats | undefined;
 }
 
 /** One circuit transition decided by Airbag. */
@@ -97,11 +113,32 @@ function parseStats(v: unknown): Result<CircuitWindowStats | null, ParseError> {
       return fail('invalid_field', `stats.${k}`, `stats.${k} must be a non-negative number`);
     }
   }
-  return ok({
+  const base = {
     requests: v.requests as number,
     failures: v.failures as number,
     errorRatePercentage: v.errorRatePercentage as number,
     windowMs: v.windowMs as number,
+  };
+  if (v.off === undefined || v.off === null) return ok(base);
+  const off = v.off;
+  if (!isRecord(off)) return fail('invalid_field', 'stats.off', 'stats.off must be an object');
+  for (const k of ['requests', 'failures', 'errorRatePercentage'] as const) {
+    const n = off[k];
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+      return fail(
+        'invalid_field',
+        `stats.off.${k}`,
+        `stats.off.${k} must be a non-negative number`,
+      );
+    }
+  }
+  return ok({
+    ...base,
+    off: {
+      requests: off.requests as number,
+      failures: off.failures as number,
+      errorRatePercentage: off.errorRatePercentage as number,
+    },
   });
 }
 

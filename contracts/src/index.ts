@@ -38,6 +38,7 @@ export {
 export {
   RULESET_SCHEMA_VERSION,
   CircuitState,
+  CircuitMode,
   RecoveryProfile,
   DEFAULT_CIRCUIT_SETTINGS,
   CIRCUIT_SETTING_LIMITS,
@@ -63,7 +64,7 @@ export {
   encodeCircuitEvent,
   parseCircuitEvent,
 } from './circuit-events.js';
-export type { CircuitEvent, CircuitWindowStats } from './circuit-events.js';
+export type { CircuitEvent, CircuitWindowStats, ArmWindowStats } from './circuit-events.js';
 export {
   CIRCUIT_KV_STATE_SCHEMA_VERSION,
   circuitKvStateOf,
@@ -76,6 +77,7 @@ export {
 export type { CircuitKvState } from './circuit-state.js';
 export {
   SignalKind,
+  SignalArm,
   SIGNAL_RESOLUTIONS,
   FINE_RESOLUTION_MS,
   bucketStart,
@@ -90,6 +92,7 @@ export {
   toBasisPoints,
   errorRateAtLeast,
   errorRateBelowShare,
+  errorRateExceedsBy,
   errorRatePercentage,
 } from './thresholds.js';
 export { CIRCUIT_TRANSITIONS, circuitTransition } from './circuit-transitions.js';
@@ -118,6 +121,7 @@ export {
   API_TOKEN_PREFIX,
   MIN_PASSWORD_LENGTH,
   MAX_REASON_LENGTH,
+  TIMESERIES_PEAK_MIN_REQUESTS,
 } from './api.js';
 export type {
   ApiErrorBody,
@@ -131,6 +135,9 @@ export type {
   AuditEntryDto,
   Page,
   TimeSeriesPointDto,
+  TimeSeriesArmDto,
+  TimeSeriesMarkDto,
+  TimeSeriesMarkKind,
   TimeSeriesWindow,
   TimeSeriesDto,
   WebhookDto,

@@ -123,20 +123,40 @@ export function signalBucketKey(
   return `${prefix}:sig:${appId}:${resolutionMs}:${bucketStartMs}`;
 }
 
-/** Hash field of one flag's count inside a signal bucket: `<flagKey>:s` or `<flagKey>:f`. */
-export function signalField(flagKey: string, kind: 'success' | 'failure'): string {
-  return `${flagKey}:${kind === 'success' ? 's' : 'f'}`;
+/**
+ * Hash field of one flag's count inside a signal bucket. The on-arm keeps the original fields,
+ * `<flagKey>:s` / `<flagKey>:f` (what every SDK wrote before arms existed, so old writers count as
+ * on-arm); the off-arm (control, ADR 0009) adds `<flagKey>:os` / `<flagKey>:of`, which readers
+ * older than arms ignore.
+ */
+export function signalField(
+  flagKey: string,
+  kind: 'success' | 'failure',
+  arm: 'on' | 'off' = 'on',
+): string {
+  const k = kind === 'success' ? 's' : 'f';
+  return `${flagKey}:${arm === 'on' ? k : `o${k}`}`;
 }
 
 /** Inverse of {@link signalField}; `null` when the field is not a signal field. */
 export function parseSignalField(
   field: string,
-): { flagKey: string; kind: 'success' | 'failure' } | null {
+): { flagKey: string; kind: 'success' | 'failure'; arm: 'on' | 'off' } | null {
   const i = field.lastIndexOf(':');
   if (i <= 0) return null;
-  const suffix = field.slice(i + 1);
-  if (suffix !== 's' && suffix !== 'f') return null;
-  return { flagKey: field.slice(0, i), kind: suffix === 's' ? 'success' : 'failure' };
+  const flagKey = field.slice(0, i);
+  switch (field.slice(i + 1)) {
+    case 's':
+      return { flagKey, kind: 'success', arm: 'on' };
+    case 'f':
+      return { flagKey, kind: 'failure', arm: 'on' };
+    case 'os':
+      return { flagKey, kind: 'success', arm: 'off' };
+    case 'of':
+      return { flagKey, kind: 'failure', arm: 'off' };
+    default:
+      return null;
+  }
 }
 
 /** Escapes Redis glob characters (`* ? [ ] \`) so `value` matches only itself in a pattern. */

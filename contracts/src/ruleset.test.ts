@@ -146,8 +146,24 @@ describe('names', () => {
     expect(parseSignalField(signalField('a-b', 'failure'))).toEqual({
       flagKey: 'a-b',
       kind: 'failure',
+      arm: 'on',
     });
     expect(parseSignalField('junk')).toBeNull();
+    expect(parseSignalField('a:constructor')).toBeNull();
+  });
+
+  it('keeps the on-arm fields of SDKs without arms and adds distinct off-arm fields', () => {
+    expect(signalField('f', 'success')).toBe('f:s');
+    expect(signalField('f', 'failure', 'on')).toBe('f:f');
+    expect(signalField('f', 'success', 'off')).toBe('f:os');
+    expect(signalField('f', 'failure', 'off')).toBe('f:of');
+    for (const kind of ['success', 'failure'] as const)
+      for (const arm of ['on', 'off'] as const)
+        expect(parseSignalField(signalField('x_1-Y', kind, arm))).toEqual({
+          flagKey: 'x_1-Y',
+          kind,
+          arm,
+        });
   });
 });
 

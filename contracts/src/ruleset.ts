@@ -23,6 +23,19 @@ export const RecoveryProfile = {
 /** One of {@link RecoveryProfile}. */
 export type RecoveryProfile = (typeof RecoveryProfile)[keyof typeof RecoveryProfile];
 
+/**
+ * What a circuit compares (ADR 0009). `absolute`: the on-arm's error rate against the threshold.
+ * `relative`: the same, and only when the on-arm's rate also exceeds the off-arm's (control) by
+ * `relativeMarginPoints` with `minimumRequests` in each arm — a dependency failing both arms
+ * alike (a shared outage) does not trip the flag.
+ */
+export const CircuitMode = {
+  absolute: 'absolute',
+  relative: 'relative',
+} as const;
+/** One of {@link CircuitMode}. */
+export type CircuitMode = (typeof CircuitMode)[keyof typeof CircuitMode];
+
 /** Per-flag circuit-breaker settings (opossum vocabulary where it applies). */
 export interface CircuitSettings {
   /** Whether Airbag watches this flag at all. @default true */
@@ -45,6 +58,13 @@ export interface CircuitSettings {
   readonly recoveryStepMs: number;
   /** Calls slower than this count as failures in `toggler.run()`; `null` disables. @default null */
   readonly slowCallMs: number | null;
+  /** `absolute` or `relative` to the off-arm (control), see {@link CircuitMode}. @default 'absolute' */
+  readonly mode: CircuitMode;
+  /**
+   * `relative` mode: percentage points (two decimals) by which the on-arm's error rate must
+   * exceed the off-arm's to trip. Ignored in `absolute` mode. @default 10
+   */
+  readonly relativeMarginPoints: number;
 }
 
 /** Documented defaults for every circuit setting. */
@@ -59,6 +79,8 @@ export const DEFAULT_CIRCUIT_SETTINGS: CircuitSettings = Object.freeze({
   recoveryIncrementPercentage: 10,
   recoveryStepMs: 30_000,
   slowCallMs: null,
+  mode: CircuitMode.absolute,
+  relativeMarginPoints: 10,
 });
 
 /** What a numeric setting accepts: `min`…`max` in multiples of `step` (1: whole numbers). */
@@ -90,6 +112,7 @@ export const CIRCUIT_SETTING_LIMITS: Readonly<Record<NumericCircuitSetting, Nume
     recoveryIncrementPercentage: { min: 0, minExclusive: true, max: 1_000, step: 0.01 },
     recoveryStepMs: { min: 1_000, minExclusive: false, max: 86_400_000, step: 1 },
     slowCallMs: { min: 1, minExclusive: false, max: 3_600_000, step: 1 },
+    relativeMarginPoints: { min: 0, minExclusive: true, max: 100, step: 0.01 },
   });
 
 /** What Tower accepts as a flag's rollout percentage: 0–100 in steps of 0.1. */
@@ -231,6 +254,19 @@ function parseCircuit(v: unknown): Result<CircuitSettings, ParseError> {
     if (!s.ok) return s;
     slowCallMs = s.value;
   }
+  // Added with ADR 0009: an entry written before it has neither field and is absolute.
+  let mode: CircuitMode = CircuitMode.absolute;
+  if (v.mode !== undefined) {
+    if (v.mode !== CircuitMode.absolute && v.mode !== CircuitMode.relative)
+      return fail('invalid_field', p + 'mode', "circuit.mode must be 'absolute' or 'relative'");
+    mode = v.mode;
+  }
+  let relativeMarginPoints = DEFAULT_CIRCUIT_SETTINGS.relativeMarginPoints;
+  if (v.relativeMarginPoints !== undefined) {
+    const m = num(v, 'relativeMarginPoints', p, 0, 100);
+    if (!m.ok) return m;
+    relativeMarginPoints = m.value;
+  }
   return ok({
     enabled: v.enabled,
     errorThresholdPercentage: threshold.value,
@@ -242,6 +278,8 @@ function parseCircuit(v: unknown): Result<CircuitSettings, ParseError> {
     recoveryIncrementPercentage: increment.value,
     recoveryStepMs: stepMs.value,
     slowCallMs,
+    mode,
+    relativeMarginPoints,
   });
 }
 

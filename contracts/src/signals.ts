@@ -6,6 +6,18 @@ export const SignalKind = {
 /** One of {@link SignalKind}. */
 export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
 
+/**
+ * Which side of a flag a call ran on (ADR 0009). `on`: the guarded feature ran (the flag was on
+ * for the user); `off`: the fallback ran because the flag was off for the user — the control arm
+ * a `relative` circuit compares against.
+ */
+export const SignalArm = {
+  on: 'on',
+  off: 'off',
+} as const;
+/** One of {@link SignalArm}. */
+export type SignalArm = (typeof SignalArm)[keyof typeof SignalArm];
+
 /** One resolution at which signal counts are kept in Redis. */
 export interface SignalResolution {
   /** Bucket width. */
@@ -97,8 +109,12 @@ export function sealedBucketCount(
 
 /** Success and failure counts for one flag over some span. */
 export interface SignalCounts {
-  /** Successful calls. */
+  /** Successful calls on the on-arm (the flag was on; every call of an SDK without arms). */
   readonly successes: number;
-  /** Failed calls. */
+  /** Failed calls on the on-arm. */
   readonly failures: number;
+  /** Successful calls on the off-arm (control); absent or 0 when none were recorded. */
+  readonly offSuccesses?: number | undefined;
+  /** Failed calls on the off-arm (control); absent or 0 when none were recorded. */
+  readonly offFailures?: number | undefined;
 }

@@ -67,3 +67,24 @@ export function errorRateBelowShare(
 export function errorRatePercentage(failures: number, requests: number): number {
   return (failures / requests) * 100;
 }
+
+/**
+ * Whether the on-arm's error rate exceeds the off-arm's by at least `marginPoints` percentage
+ * points (`onRate − offRate ≥ margin`), exactly: with the margin in basis points `m`,
+ * `onF / onN − offF / offN ≥ m / 10,000` ⇔ `10,000 × (onF × offN − offF × onN) ≥ m × onN × offN`
+ * (both request counts positive), decided in `BigInt`. `false` when either arm has no request.
+ * Used by a `relative` circuit (ADR 0009).
+ */
+export function errorRateExceedsBy(
+  onFailures: number,
+  onRequests: number,
+  offFailures: number,
+  offRequests: number,
+  marginPoints: number,
+): boolean {
+  if (onRequests <= 0 || offRequests <= 0) return false;
+  const onN = BigInt(onRequests);
+  const offN = BigInt(offRequests);
+  const diff = BigInt(onFailures) * offN - BigInt(offFailures) * onN;
+  return diff * BigInt(WHOLE) >= BigInt(toBasisPoints(marginPoints)) * onN * offN;
+}

@@ -108,7 +108,12 @@ describe('per-call arguments never throw and never count a healthy call as faile
       const value = await t.run(() => after(20), { timeoutMs } as unknown as { timeoutMs: number });
       expect(value).toBe('ok');
       await manager.flush();
-      expect(writer.totals('f')).toEqual({ successes: 1, failures: 0 });
+      expect(writer.totals('f')).toEqual({
+        successes: 1,
+        failures: 0,
+        offSuccesses: 0,
+        offFailures: 0,
+      });
       if (timeoutMs !== Infinity) expect(errors.map((e) => e.code)).toContain('invalid_argument');
       await manager.close();
     },
@@ -126,7 +131,12 @@ describe('per-call arguments never throw and never count a healthy call as faile
     await expect(t.run(() => 2, 'fast' as never)).resolves.toBe(2);
     await expect(t.run(undefined as never)).rejects.toThrow(TypeError);
     await manager.flush();
-    expect(writer.totals('f')).toEqual({ successes: 2, failures: 0 });
+    expect(writer.totals('f')).toEqual({
+      successes: 2,
+      failures: 0,
+      offSuccesses: 0,
+      offFailures: 0,
+    });
     await manager.close();
   });
 

@@ -106,6 +106,8 @@ export class FlagStore {
         flagKey,
         successes: 0,
         failures: 0,
+        offSuccesses: 0,
+        offFailures: 0,
         queued: false,
         flag: null,
         base: null,

@@ -26,8 +26,11 @@ export type {
 } from './flag-manager.js';
 /** A handle on one flag: `isFlagActive`, `evaluate`, `emitSuccess`, `emitFailure`, `run`. */
 export { Toggler } from './toggler.js';
-/** Options of `newToggler()` (`defaultValue` @default false) and of `run()` (`timeoutMs` @default none). */
-export type { TogglerOptions, RunOptions } from './toggler.js';
+/**
+ * Options of `newToggler()` (`defaultValue` @default false) and of `run()` (`timeoutMs`,
+ * `fallback`, `classify` @default none; `arm` @default 'on'), and what a `classify` returns.
+ */
+export type { TogglerOptions, RunOptions, RunOutcome } from './toggler.js';
 /** Why an evaluation returned what it did. */
 export { EvaluationReason } from './evaluate.js';
 /** Result of `toggler.evaluate()` / `manager.evaluate()`. */

@@ -59,7 +59,12 @@ describe('TailslideProvider', () => {
     client.track('failure', { targetingKey: 'u' }, { flagKey: 'checkout', value: 12 });
     client.track('page-view', { targetingKey: 'u' }, { flagKey: 'checkout' });
     await manager.flush();
-    expect(writer.totals('checkout')).toEqual({ successes: 2, failures: 1 });
+    expect(writer.totals('checkout')).toEqual({
+      successes: 2,
+      failures: 1,
+      offSuccesses: 0,
+      offFailures: 0,
+    });
   });
 
   it('maps stale to PROVIDER_STALE and resolves with reason STALE while stale', async () => {

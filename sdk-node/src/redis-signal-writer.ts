@@ -83,7 +83,8 @@ function keyCredentials(
 }
 
 /**
- * Plain-Redis signal writer: for each resolution, `HINCRBY` every flag's `:s`/`:f` field of the
+ * Plain-Redis signal writer: for each resolution, `HINCRBY` every flag's `:s`/`:f` field (and the
+ * off-arm's `:os`/`:of`, ADR 0009) of the
  * bucket hash, then `PEXPIRE` the hash — all in ONE pipelined round trip (no MULTI/EXEC).
  * Works on any Redis or Valkey. Given a URL it opens its own client — without an offline queue,
  * so nothing is buffered while Redis is down — connects it in `start()` and destroys it in
@@ -179,6 +180,10 @@ export class RedisSignalWriter implements SignalWriter {
       for (const e of batch.entries) {
         if (e.successes > 0) m.hIncrBy(key, signalField(e.flagKey, 'success'), e.successes);
         if (e.failures > 0) m.hIncrBy(key, signalField(e.flagKey, 'failure'), e.failures);
+        if (e.offSuccesses > 0)
+          m.hIncrBy(key, signalField(e.flagKey, 'success', 'off'), e.offSuccesses);
+        if (e.offFailures > 0)
+          m.hIncrBy(key, signalField(e.flagKey, 'failure', 'off'), e.offFailures);
       }
       m.pExpire(key, r.ttlMs);
     }

@@ -37,14 +37,33 @@ describe('SignalSink', () => {
         appId: 'shop',
         atMs: 10_125,
         entries: [
-          { flagKey: 'a', successes: 1000, failures: 3 },
-          { flagKey: 'b', successes: 0, failures: 1 },
+          { flagKey: 'a', successes: 1000, failures: 3, offSuccesses: 0, offFailures: 0 },
+          { flagKey: 'b', successes: 0, failures: 1, offSuccesses: 0, offFailures: 0 },
         ],
       },
     ]);
     await sink.flush();
     expect(w.batches).toHaveLength(1); // nothing new: no empty write
     expect(sink.stats).toMatchObject({ flushes: 1, signalsWritten: 1004, signalsDropped: 0 });
+  });
+
+  it('keeps the off-arm (control) counts apart from the on-arm and flushes a flag with only control counts', async () => {
+    const w = new Recorder();
+    const sink = new SignalSink({ appId: 'shop', writer: w });
+    const a = newSignalCounter('a');
+    sink.offSuccess(a);
+    sink.offSuccess(a);
+    sink.offFailure(a);
+    await sink.flush();
+    expect(w.batches.at(-1)?.entries).toEqual([
+      { flagKey: 'a', successes: 0, failures: 0, offSuccesses: 2, offFailures: 1 },
+    ]);
+    expect(sink.stats).toMatchObject({ signalsWritten: 3 });
+    sink.success(a);
+    await sink.flush();
+    expect(w.batches.at(-1)?.entries).toEqual([
+      { flagKey: 'a', successes: 1, failures: 0, offSuccesses: 0, offFailures: 0 },
+    ]);
   });
 
   it('drops and counts the signals of a failed flush instead of queueing them, and resumes after', async () => {
@@ -62,7 +81,9 @@ describe('SignalSink', () => {
     w.fail = null;
     sink.failure(c);
     await sink.flush();
-    expect(w.batches.at(-1)?.entries).toEqual([{ flagKey: 'a', successes: 0, failures: 1 }]);
+    expect(w.batches.at(-1)?.entries).toEqual([
+      { flagKey: 'a', successes: 0, failures: 1, offSuccesses: 0, offFailures: 0 },
+    ]);
   });
 
   it('stops waiting for a flush after flushTimeoutMs, drops new batches while it is stuck, and counts it as written when it lands late', async () => {

@@ -3,28 +3,38 @@ import { EarlyFlushPolicy, type EarlyFlushOptions } from './early-flush.js';
 import type { TailslideError } from './errors.js';
 
 /**
- * Success/failure counts of one flag since the last flush. Togglers count through
- * {@link SignalSink.success} / {@link SignalSink.failure}, which queue the counter for the next
- * flush the first time it moves: a flush visits only the flags that have counts.
+ * Success/failure counts of one flag since the last flush, per arm (ADR 0009). Togglers count
+ * through {@link SignalSink.success} / {@link SignalSink.failure} (on-arm) and
+ * {@link SignalSink.offSuccess} / {@link SignalSink.offFailure} (off-arm), which queue the
+ * counter for the next flush the first time it moves: a flush visits only the flags that have
+ * counts.
  */
 export interface SignalCounter {
   readonly flagKey: string;
   successes: number;
   failures: number;
+  /** Off-arm (control) successes: the fallback ran because the flag was off for the user. */
+  offSuccesses: number;
+  /** Off-arm (control) failures. */
+  offFailures: number;
   /** Whether the counter is in the sink's queue for the next flush. */
   queued: boolean;
 }
 
 /** A zeroed counter for `flagKey`. */
 export function newSignalCounter(flagKey: string): SignalCounter {
-  return { flagKey, successes: 0, failures: 0, queued: false };
+  return { flagKey, successes: 0, failures: 0, offSuccesses: 0, offFailures: 0, queued: false };
 }
 
-/** Counts of one flag in a batch. */
+/** Counts of one flag in a batch: on-arm `successes` / `failures`, off-arm `off*`. */
 export interface SignalBatchEntry {
   readonly flagKey: string;
   readonly successes: number;
   readonly failures: number;
+  /** Off-arm (control) successes. */
+  readonly offSuccesses: number;
+  /** Off-arm (control) failures. */
+  readonly offFailures: number;
 }
 
 /** What one flush hands to the writer: every flag's counts for the interval around `atMs`. */
@@ -155,7 +165,19 @@ export class SignalSink {
       setImmediate(() => void this.tick());
   }
 
-  /** Adds counts to `c`'s flag at once. */
+  /** Counts one off-arm (control) success of `c`'s flag (O(1), in memory). */
+  offSuccess(c: SignalCounter): void {
+    c.offSuccesses++;
+    if (!c.queued) this.#enqueue(c);
+  }
+
+  /** Counts one off-arm (control) failure of `c`'s flag (O(1), in memory). */
+  offFailure(c: SignalCounter): void {
+    c.offFailures++;
+    if (!c.queued) this.#enqueue(c);
+  }
+
+  /** Adds on-arm counts to `c`'s flag at once. */
   add(c: SignalCounter, successes: number, failures: number): void {
     c.successes += successes;
     c.failures += failures;
@@ -220,10 +242,19 @@ export class SignalSink {
     const entries: SignalBatchEntry[] = [];
     for (const c of queue) {
       c.queued = false;
-      if (c.successes === 0 && c.failures === 0) continue;
-      entries.push({ flagKey: c.flagKey, successes: c.successes, failures: c.failures });
+      if (c.successes === 0 && c.failures === 0 && c.offSuccesses === 0 && c.offFailures === 0)
+        continue;
+      entries.push({
+        flagKey: c.flagKey,
+        successes: c.successes,
+        failures: c.failures,
+        offSuccesses: c.offSuccesses,
+        offFailures: c.offFailures,
+      });
       c.successes = 0;
       c.failures = 0;
+      c.offSuccesses = 0;
+      c.offFailures = 0;
     }
     return entries.length > 0 ? { appId: this.#appId, atMs, entries } : null;
   }
@@ -247,7 +278,8 @@ export class SignalSink {
     const batch = this.#collect();
     if (!batch) return Promise.resolve();
     let total = 0;
-    for (const e of batch.entries) total += e.successes + e.failures;
+    for (const e of batch.entries)
+      total += e.successes + e.failures + e.offSuccesses + e.offFailures;
     if (this.#stuckWrite) {
       this.#dropped(total, new Error('the previous flush is still pending'));
       return Promise.resolve();

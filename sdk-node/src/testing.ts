@@ -56,18 +56,30 @@ export class InMemorySignalWriter implements SignalWriter {
     return Promise.resolve();
   }
 
-  /** Total successes and failures written for `flagKey`. */
-  totals(flagKey: string): { successes: number; failures: number } {
+  /**
+   * Total successes and failures written for `flagKey`: on-arm `successes` / `failures`,
+   * off-arm (control) `offSuccesses` / `offFailures`.
+   */
+  totals(flagKey: string): {
+    successes: number;
+    failures: number;
+    offSuccesses: number;
+    offFailures: number;
+  } {
     let successes = 0;
     let failures = 0;
+    let offSuccesses = 0;
+    let offFailures = 0;
     for (const b of this.batches) {
       for (const e of b.entries) {
         if (e.flagKey !== flagKey) continue;
         successes += e.successes;
         failures += e.failures;
+        offSuccesses += e.offSuccesses;
+        offFailures += e.offFailures;
       }
     }
-    return { successes, failures };
+    return { successes, failures, offSuccesses, offFailures };
   }
 }
 

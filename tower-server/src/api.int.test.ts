@@ -230,6 +230,8 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
         recoveryIncrementPercentage: 10,
         recoveryStepMs: 30_000,
         slowCallMs: null,
+        mode: 'absolute',
+        relativeMarginPoints: 10,
       });
       expect(created.body).toMatchObject({
         active: false,
@@ -238,20 +240,32 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
         description: '',
       });
       const patched = await t.api<FlagDto>('PATCH', `/api/apps/${appId}/flags/defaults`, {
-        circuit: { recoveryProfile: 'exponential', errorThresholdPercentage: 25.5 },
+        circuit: {
+          recoveryProfile: 'exponential',
+          errorThresholdPercentage: 25.5,
+          mode: 'relative',
+          relativeMarginPoints: 12.5,
+        },
         whitelist: ['u1', 'u1', 'u2'],
       });
       expect(patched.body.circuit).toMatchObject({
         windowMs: 60_000,
         recoveryProfile: 'exponential',
         errorThresholdPercentage: 25.5,
+        mode: 'relative',
+        relativeMarginPoints: 12.5,
       });
+      const badMode = await t.api<ErrorBody>('PATCH', `/api/apps/${appId}/flags/defaults`, {
+        circuit: { mode: 'sideways', relativeMarginPoints: 0 },
+      });
+      expect(badMode.status).toBe(400);
       expect(patched.body.whitelist).toEqual(['u1', 'u2']);
       const rule = await eventually(async () => {
         const r = await t.kvRule(appId, 'defaults');
         return r?.version === patched.body.version ? r : null;
       });
       expect(rule.circuit.recoveryProfile).toBe('exponential');
+      expect(rule.circuit).toMatchObject({ mode: 'relative', relativeMarginPoints: 12.5 });
     });
 
     it('records the signed-in user, what changed, the reason and its own request id in the audit log', async () => {
@@ -571,9 +585,18 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
           await redis.hSet(k, {
             [signalField('existing', 'success')]: '30',
             [signalField('existing', 'failure')]: '10',
+            [signalField('existing', 'success', 'off')]: '6',
+            [signalField('existing', 'failure', 'off')]: '2',
             [signalField('other', 'failure')]: '99',
           });
         }
+        // A later second of the same minute: a short burst, which the minute's peak keeps.
+        const burst = signalBucketKey(t.options.redisPrefix, appId, 1_000, t0 + 1_000);
+        keys.push(burst);
+        await redis.hSet(burst, {
+          [signalField('existing', 'success')]: '2',
+          [signalField('existing', 'failure')]: '8',
+        });
         const res = await t.api<{
           window: string;
           resolutionMs: number;
@@ -597,16 +620,27 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
           requests: 40,
           failures: 10,
           errorRatePercentage: 25,
+          peakErrorRatePercentage: 25,
+          off: { requests: 8, failures: 2, errorRatePercentage: 25 },
         });
-        expect(res.body.points.filter((p) => p.requests > 0)).toHaveLength(1);
+        expect(res.body.points.filter((p) => p.requests > 0)).toHaveLength(2);
         expect(res.body.points[0]!.errorRatePercentage).toBeNull();
         const day = await t.api<{
           resolutionMs: number;
-          points: { t: number; requests: number }[];
+          points: {
+            t: number;
+            requests: number;
+            errorRatePercentage: number | null;
+            peakErrorRatePercentage: number | null;
+          }[];
         }>('GET', `/api/apps/${appId}/flags/existing/timeseries?window=24h`);
         expect(day.body.resolutionMs).toBe(60_000);
         expect(day.body.points).toHaveLength(1440);
-        expect(day.body.points.find((p) => p.t === m0)?.requests).toBe(40);
+        const minute = day.body.points.find((p) => p.t === m0);
+        expect(minute).toMatchObject({ requests: 40, errorRatePercentage: 25 });
+        // The minute's peak is its worst second (8 of 10 failed, if both seconds fall in it).
+        const sameMinute = bucketStart(t0 + 1_000, 60_000) === m0;
+        expect(minute?.peakErrorRatePercentage).toBe(sameMinute ? 80 : 25);
       } finally {
         await redis.del(keys);
         await redis.close();

@@ -1,4 +1,10 @@
-import type { AuditService } from '../audit/audit-service.js';
+import {
+  MAX_PAGE_LIMIT,
+  type AuditEntryDto,
+  type TimeSeriesMarkDto,
+  type TimeSeriesMarkKind,
+} from '@tailslide/contracts';
+import { AuditAction, type AuditService } from '../audit/audit-service.js';
 import { auditPageSchema, pageQuerySchema } from '../audit/audit-schemas.js';
 import { UnavailableError } from '../errors.js';
 import { flagParams } from '../flags/flag-response-schemas.js';
@@ -6,6 +12,23 @@ import type { FlagService } from '../flags/flag-service.js';
 import type { DocumentedRouter } from '../http.js';
 import { timeSeriesSchema, timeseriesQuerySchema } from './circuit-schemas.js';
 import { TIMESERIES_WINDOWS, type SignalReader } from './signal-reader.js';
+
+/** Audit actions drawn as marks on the chart: circuit transitions and manual on/off. */
+const MARKED_ACTIONS = [
+  AuditAction.circuitOpened,
+  AuditAction.circuitRecovering,
+  AuditAction.circuitStep,
+  AuditAction.circuitClosed,
+  AuditAction.flagToggledOn,
+  AuditAction.flagToggledOff,
+] as const;
+
+function toMark(e: AuditEntryDto): TimeSeriesMarkDto {
+  const kind: TimeSeriesMarkKind = e.action.startsWith('circuit.')
+    ? (e.action.slice('circuit.'.length) as TimeSeriesMarkKind)
+    : 'manual';
+  return { t: Date.parse(e.at), kind, action: e.action, actor: e.actor, reason: e.reason };
+}
 
 /** What the circuit routes need. */
 export interface CircuitRoutesDeps {
@@ -37,7 +60,7 @@ export function registerCircuitRoutes(router: DocumentedRouter, deps: CircuitRou
   );
   r.get(
     '/api/apps/:appId/flags/:flagKey/timeseries',
-    'Requests, failures and error rate per bucket (1 s buckets for 30s/10m, 60 s for 1h/24h)',
+    'Requests, failures, error rate and peak per bucket, per arm (1 s buckets for 30s/10m, 60 s for 1h/24h), with circuit transitions and manual on/off as marks',
     {
       role: 'viewer',
       params: flagParams,
@@ -58,11 +81,20 @@ export function registerCircuitRoutes(router: DocumentedRouter, deps: CircuitRou
             cause: err,
           });
         }
+        const at = now();
+        const marks = await deps.audit.query({
+          appId: Number(params.appId),
+          flagKey: params.flagKey,
+          action: MARKED_ACTIONS.join(','),
+          from: new Date(at - windowMs),
+          limit: MAX_PAGE_LIMIT,
+        });
         return {
           window,
           resolutionMs,
           thresholdPercentage: flag.circuit.errorThresholdPercentage,
           points,
+          marks: marks.items.map(toMark).sort((a, b) => a.t - b.t),
         };
       },
     },

@@ -1,4 +1,5 @@
 import {
+  CircuitMode,
   CircuitState,
   RecoveryProfile,
   type CircuitSettings,
@@ -25,6 +26,14 @@ export const circuitSettingsSchema = z
     recoveryIncrementPercentage: z.number(),
     recoveryStepMs: z.int(),
     slowCallMs: z.int().nullable(),
+    mode: z.enum(CircuitMode).meta({
+      description:
+        "'absolute': the on-arm's error rate against the threshold. 'relative': also only when the on-arm's rate exceeds the off-arm's (control) by relativeMarginPoints, with minimumRequests in each arm (ADR 0009).",
+    }),
+    relativeMarginPoints: z.number().meta({
+      description:
+        "Percentage points the on-arm's error rate must exceed the off-arm's by (relative mode).",
+    }),
   })
   .meta({ id: 'CircuitSettings' }) satisfies z.ZodType<CircuitSettings>;
 

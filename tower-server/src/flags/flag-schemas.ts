@@ -1,5 +1,6 @@
 import {
   CIRCUIT_SETTING_LIMITS,
+  CircuitMode,
   MAX_REASON_LENGTH,
   ROLLOUT_PERCENTAGE_LIMIT,
   TOKEN_PATTERN,
@@ -36,6 +37,8 @@ export const circuitPatchSchema = z
     recoveryIncrementPercentage: limitedNumber(L.recoveryIncrementPercentage),
     recoveryStepMs: limitedNumber(L.recoveryStepMs),
     slowCallMs: limitedNumber(L.slowCallMs).nullable(),
+    mode: z.enum(CircuitMode),
+    relativeMarginPoints: limitedNumber(L.relativeMarginPoints),
   })
   .partial();
 /** Parsed {@link circuitPatchSchema}. */

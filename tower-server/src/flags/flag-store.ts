@@ -4,6 +4,7 @@ import {
   type CircuitState,
   type FlagDto,
   type FlagRule,
+  type CircuitMode,
   type RecoveryProfile,
 } from '@tailslide/contracts';
 import type { Queryable } from '../db.js';
@@ -59,6 +60,8 @@ interface FlagRow {
   recovery_increment_percentage: string;
   recovery_step_ms: number;
   slow_call_ms: number | null;
+  circuit_mode: string;
+  relative_margin_points: string;
   circuit_state: string;
   recovery_percentage: string;
   circuit_changed_at: Date;
@@ -95,6 +98,8 @@ function toFlag(r: FlagRow): Flag {
       recoveryIncrementPercentage: Number(r.recovery_increment_percentage),
       recoveryStepMs: r.recovery_step_ms,
       slowCallMs: r.slow_call_ms,
+      mode: r.circuit_mode as CircuitMode,
+      relativeMarginPoints: Number(r.relative_margin_points),
     },
     circuitStatus: {
       state: r.circuit_state as CircuitState,
@@ -209,6 +214,8 @@ function valueParams(v: FlagValues): unknown[] {
     v.circuitStatus.state,
     v.circuitStatus.recoveryPercentage,
     v.circuitStatus.changedAt,
+    c.mode,
+    c.relativeMarginPoints,
   ];
 }
 
@@ -223,8 +230,9 @@ export async function insertFlag(
     `INSERT INTO flags (title, description, active, rollout_percentage, whitelist,
        circuit_enabled, error_threshold_percentage, minimum_requests, window_ms, recovery_delay_ms,
        recovery_profile, initial_recovery_percentage, recovery_increment_percentage, recovery_step_ms,
-       slow_call_ms, circuit_state, recovery_percentage, circuit_changed_at, app_id, key, salt)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$20)
+       slow_call_ms, circuit_state, recovery_percentage, circuit_changed_at, circuit_mode,
+       relative_margin_points, app_id, key, salt)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$22)
      RETURNING id`,
     [...valueParams(v), appId, key],
   );
@@ -239,8 +247,9 @@ export async function updateFlag(db: Queryable, id: number, v: FlagValues): Prom
        recovery_delay_ms = $10, recovery_profile = $11, initial_recovery_percentage = $12,
        recovery_increment_percentage = $13, recovery_step_ms = $14, slow_call_ms = $15,
        circuit_state = $16, recovery_percentage = $17, circuit_changed_at = $18,
+       circuit_mode = $19, relative_margin_points = $20,
        version = nextval('flag_version_seq'), updated_at = now()
-     WHERE id = $19`,
+     WHERE id = $21`,
     [...valueParams(v), id],
   );
 }

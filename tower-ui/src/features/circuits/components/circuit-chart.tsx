@@ -1,11 +1,14 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { TimeSeriesMarkDto } from '@tailslide/contracts';
 import type { TimeWindow } from '../api/circuits-api.js';
-import type { ChartColumns } from '../utils/circuit-chart-data.js';
+import type { ChartData } from '../utils/circuit-chart-data.js';
 
 const COLORS = {
   rate: '#d92d20',
+  peak: '#7a271a',
+  control: '#475467',
   failures: '#e8776f',
   threshold: '#b54708',
   requests: '#2e6be6',
@@ -15,7 +18,62 @@ const COLORS = {
   axis: '#5b6475',
 };
 
-function options(width: number, height: number, window: TimeWindow): uPlot.Options {
+/** What a mark says on the chart, by kind (manual: the flag's switch, on or off). */
+export function markLabel(mark: TimeSeriesMarkDto): string {
+  switch (mark.kind) {
+    case 'opened':
+      return 'Tripped';
+    case 'recovering':
+      return 'Recovering';
+    case 'step':
+      return 'Step';
+    case 'closed':
+      return 'Closed';
+    case 'manual':
+      return mark.action.endsWith('_on') ? 'Turned on' : 'Turned off';
+  }
+}
+
+/**
+ * Draws the marks as DOM elements over uPlot's plot area (`u.over`), at their time: a line and a
+ * labelled flag a person can read and hover (title: who and why), and a test can find by role.
+ */
+function drawMarks(u: uPlot, marks: readonly TimeSeriesMarkDto[]): void {
+  for (const el of Array.from(u.over.querySelectorAll('.chart__mark'))) el.remove();
+  const min = u.scales.x?.min;
+  const max = u.scales.x?.max;
+  if (min == null || max == null) return;
+  for (const m of marks) {
+    const x = m.t / 1000;
+    if (x < min || x > max) continue;
+    const label = markLabel(m);
+    const when = new Date(m.t).toLocaleTimeString();
+    const line = document.createElement('div');
+    line.className = `chart__mark chart__mark--${m.kind}`;
+    line.style.left = `${u.valToPos(x, 'x')}px`;
+    const flag = document.createElement('span');
+    flag.className = 'chart__mark-flag';
+    flag.setAttribute('role', 'img');
+    flag.setAttribute('aria-label', `${label} at ${when} by ${m.actor}`);
+    flag.title = `${m.action} at ${when} by ${m.actor}${m.reason ? ` — ${m.reason}` : ''}`;
+    flag.textContent = label;
+    line.append(flag);
+    u.over.append(line);
+  }
+}
+
+interface Shape {
+  readonly hasPeak: boolean;
+  readonly hasControl: boolean;
+}
+
+function options(
+  width: number,
+  height: number,
+  window: TimeWindow,
+  shape: Shape,
+  marks: () => readonly TimeSeriesMarkDto[],
+): uPlot.Options {
   const bars = uPlot.paths.bars?.({ size: [0.8, 40], gap: 1 });
   const axis = {
     stroke: COLORS.axis,
@@ -72,7 +130,34 @@ function options(width: number, height: number, window: TimeWindow): uPlot.Optio
         ...(bars ? { paths: bars } : {}),
         points: { show: false },
       },
+      ...(shape.hasPeak
+        ? [
+            {
+              label: 'Peak error rate',
+              scale: 'pct',
+              stroke: COLORS.peak,
+              width: 1.5,
+              dash: [2, 3],
+              spanGaps: false,
+              value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v.toFixed(1)} %`),
+            },
+          ]
+        : []),
+      ...(shape.hasControl
+        ? [
+            {
+              label: 'Control error rate',
+              scale: 'pct',
+              stroke: COLORS.control,
+              width: 2,
+              dash: [8, 4],
+              spanGaps: false,
+              value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v.toFixed(1)} %`),
+            },
+          ]
+        : []),
     ],
+    hooks: { draw: [(u) => drawMarks(u, marks())] },
     axes: [
       { ...axis },
       {
@@ -88,22 +173,29 @@ function options(width: number, height: number, window: TimeWindow): uPlot.Optio
 }
 
 export interface CircuitChartProps {
-  readonly columns: ChartColumns;
+  readonly data: ChartData;
   readonly window: TimeWindow;
+  /** Circuit transitions and manual on/off changes, drawn as labelled lines. */
+  readonly marks: readonly TimeSeriesMarkDto[];
   /** Text alternative describing what the chart shows (read by screen readers). */
   readonly summary: string;
 }
 
 /**
  * Error rate against the threshold line (left axis) over request and failure counts (bars, right
- * axis). The uPlot instance is created once per window and fed with `setData` on every refresh,
- * which is what keeps streaming updates cheap.
+ * axis); the per-bucket peak in the 1 h and 24 h views, the control arm's error rate when the
+ * flag has one, and transitions as labelled marks. The uPlot instance is created once per window
+ * and shape (which series exist) and fed with `setData` on every refresh, which is what keeps
+ * streaming updates cheap.
  */
-export function CircuitChart({ columns, window, summary }: CircuitChartProps) {
+export function CircuitChart({ data, window, marks, summary }: CircuitChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const latest = useRef(columns);
-  latest.current = columns;
+  const latest = useRef(data);
+  latest.current = data;
+  const latestMarks = useRef(marks);
+  latestMarks.current = marks;
+  const { hasPeak, hasControl } = data;
 
   useEffect(() => {
     const el = host.current;
@@ -113,7 +205,11 @@ export function CircuitChart({ columns, window, summary }: CircuitChartProps) {
       height: el.clientWidth < 500 ? 220 : 300,
     });
     const { width, height } = size();
-    const u = new uPlot(options(width, height, window), latest.current, el);
+    const u = new uPlot(
+      options(width, height, window, { hasPeak, hasControl }, () => latestMarks.current),
+      latest.current.columns as uPlot.AlignedData,
+      el,
+    );
     plot.current = u;
     const ro = new ResizeObserver(() => {
       const s = size();
@@ -125,15 +221,20 @@ export function CircuitChart({ columns, window, summary }: CircuitChartProps) {
       u.destroy();
       plot.current = null;
     };
-  }, [window]);
+  }, [window, hasPeak, hasControl]);
 
   useEffect(() => {
-    plot.current?.setData(columns);
-  }, [columns]);
+    plot.current?.setData(data.columns as uPlot.AlignedData);
+  }, [data]);
+
+  useEffect(() => {
+    plot.current?.redraw(false, false);
+  }, [marks]);
 
   return (
     <figure className="chart">
-      <div ref={host} className="chart__canvas" role="img" aria-label={summary} />
+      {/* No role="img" here: the marks inside are images of their own, which an img would hide. */}
+      <div ref={host} className="chart__canvas" />
       <figcaption className="visually-hidden">{summary}</figcaption>
     </figure>
   );

@@ -13,9 +13,9 @@ import { useNow, useResource } from '../../../lib/use-resource.js';
 import { mergeEntries } from '../../logs/index.js';
 import { getCircuitHistory, TIME_WINDOWS, type TimeWindow } from '../api/circuits-api.js';
 import { useTimeSeries } from '../hooks/use-time-series.js';
-import { nextCircuitStep, summarize, toChartColumns } from '../utils/circuit-chart-data.js';
-import { CircuitBadge } from './circuit-badge.js';
+import { nextCircuitStep, summarize, toChartData } from '../utils/circuit-chart-data.js';
 import { CircuitChart } from './circuit-chart.js';
+import { CircuitStateBadge } from './circuit-state-badge.js';
 
 const WINDOW_LABEL: Record<TimeWindow, string> = {
   '30s': '30 s',
@@ -37,7 +37,7 @@ export function CircuitHealth({ flag }: { readonly flag: FlagDto }) {
         <div className="stat">
           <span className="stat__label">State</span>
           <span className="stat__value" data-testid="circuit-state">
-            <CircuitBadge status={status} enabled={flag.circuit.enabled} />
+            <CircuitStateBadge flag={flag} />
           </span>
           <span className="muted">since {formatRelative(status.changedAt, now)}</span>
         </div>
@@ -84,7 +84,14 @@ export function CircuitHealth({ flag }: { readonly flag: FlagDto }) {
           </span>
           <span className="muted">
             with at least {formatCount(flag.circuit.minimumRequests)} requests
+            {flag.circuit.mode === 'relative' ? ' in each arm' : ''}
           </span>
+          {flag.circuit.mode === 'relative' && (
+            <span className="muted" data-testid="relative-mode">
+              and ≥ {formatPercent(flag.circuit.relativeMarginPoints)} points above the control arm
+              (flag-off users)
+            </span>
+          )}
         </div>
       </div>
 
@@ -121,13 +128,21 @@ function TimeSeriesPanel({
 }) {
   const { state, reload } = useTimeSeries(flag.appId, flag.key, window);
   const data = state.data;
-  const columns = useMemo(() => (data ? toChartColumns(data) : null), [data]);
+  const chart = useMemo(() => (data ? toChartData(data) : null), [data]);
   const totals = useMemo(() => (data ? summarize(data) : null), [data]);
-  if (!data || !columns || !totals) {
+  if (!data || !chart || !totals) {
     if (state.status === 'error') return <ErrorState error={state.error} onRetry={reload} />;
     return <Loading label="Loading circuit health…" />;
   }
-  const summary = `Last ${WINDOW_LABEL[window]}: ${formatCount(totals.requests)} requests, ${formatCount(totals.failures)} failures, error rate ${formatPercent(totals.errorRatePercentage)} against a threshold of ${formatPercent(data.thresholdPercentage)}.`;
+  const control = totals.control;
+  const summary =
+    `Last ${WINDOW_LABEL[window]}: ${formatCount(totals.requests)} requests, ${formatCount(totals.failures)} failures, error rate ${formatPercent(totals.errorRatePercentage)}, peak ${formatPercent(totals.peakErrorRatePercentage)}, against a threshold of ${formatPercent(data.thresholdPercentage)}.` +
+    (control
+      ? ` Control arm (flag off): ${formatCount(control.requests)} requests, error rate ${formatPercent(control.errorRatePercentage)}.`
+      : '') +
+    (data.marks.length > 0
+      ? ` Marked: ${data.marks.map((m) => `${m.action} at ${formatDateTime(new Date(m.t).toISOString())}`).join(', ')}.`
+      : '');
   return (
     <div className="card">
       <dl className="totals" data-testid="ts-totals">
@@ -144,17 +159,31 @@ function TimeSeriesPanel({
           <dd>{formatPercent(totals.errorRatePercentage)}</dd>
         </div>
         <div>
+          <dt>Peak</dt>
+          <dd title="Highest error rate of a second with at least 5 requests">
+            {formatPercent(totals.peakErrorRatePercentage)}
+          </dd>
+        </div>
+        <div>
           <dt>Threshold</dt>
           <dd>{formatPercent(data.thresholdPercentage)}</dd>
         </div>
+        {control && (
+          <div>
+            <dt>Control error rate</dt>
+            <dd title={`${formatCount(control.requests)} requests with the flag off`}>
+              {formatPercent(control.errorRatePercentage)}
+            </dd>
+          </div>
+        )}
       </dl>
       {state.status === 'error' && (
         <p className="field__error" role="status">
           Refresh failed; showing the last data.
         </p>
       )}
-      <CircuitChart columns={columns} window={window} summary={summary} />
-      {totals.requests === 0 && (
+      <CircuitChart data={chart} window={window} marks={data.marks} summary={summary} />
+      {totals.requests === 0 && !control && (
         <p className="muted chart__empty">No traffic recorded for this flag in this window yet.</p>
       )}
     </div>

@@ -1,40 +1,89 @@
-import { DEFAULT_CIRCUIT_SETTINGS, RecoveryProfile } from '@tailslide/contracts';
+import {
+  DEFAULT_CIRCUIT_SETTINGS,
+  RecoveryProfile,
+  type TimeSeriesDto,
+} from '@tailslide/contracts';
 import { describe, expect, it } from 'vitest';
 import {
+  hasRecentTraffic,
   nextCircuitStep,
   nextRecoveryPercentage,
   refreshIntervalMs,
   summarize,
-  toChartColumns,
+  toChartData,
+  trafficWindowFor,
 } from './circuit-chart-data.js';
 
-const ts = {
+const point = (t: number, requests: number, failures: number) => ({
+  t,
+  requests,
+  failures,
+  errorRatePercentage: requests > 0 ? (failures / requests) * 100 : null,
+  peakErrorRatePercentage: requests > 0 ? (failures / requests) * 100 : null,
+  off: null,
+});
+
+const ts: TimeSeriesDto = {
   window: '30s' as const,
   resolutionMs: 1000,
   thresholdPercentage: 50,
-  points: [
-    { t: 2000, requests: 4, failures: 1, errorRatePercentage: 25 },
-    { t: 1000, requests: 0, failures: 0, errorRatePercentage: null },
-    { t: 3000, requests: 10, failures: 10, errorRatePercentage: 100 },
-  ],
+  points: [point(2000, 4, 1), point(1000, 0, 0), point(3000, 10, 10)],
+  marks: [],
 };
 
-describe('toChartColumns', () => {
+describe('toChartData', () => {
   it('sorts by time, converts to seconds and leaves gaps where nothing was measured', () => {
-    const [x, rate, threshold, requests, failures] = toChartColumns(ts);
+    const { columns, hasPeak, hasControl } = toChartData(ts);
+    const [x, rate, threshold, requests, failures] = columns;
     expect(x).toEqual([1, 2, 3]);
     expect(rate).toEqual([null, 25, 100]);
     expect(threshold).toEqual([50, 50, 50]);
     expect(requests).toEqual([0, 4, 10]);
     expect(failures).toEqual([0, 1, 10]);
+    expect([hasPeak, hasControl, columns.length]).toEqual([false, false, 5]);
   });
+
+  it('adds the peak for minute buckets and the control arm when present', () => {
+    const minute: TimeSeriesDto = {
+      ...ts,
+      window: '1h',
+      resolutionMs: 60_000,
+      points: [
+        { ...point(60_000, 600, 6), peakErrorRatePercentage: 90 },
+        {
+          ...point(120_000, 600, 6),
+          off: { requests: 300, failures: 3, errorRatePercentage: 1 },
+        },
+      ],
+    };
+    const d = toChartData(minute);
+    expect([d.hasPeak, d.hasControl]).toEqual([true, true]);
+    expect(d.columns[5]).toEqual([90, 1]);
+    expect(d.columns[6]).toEqual([null, 1]);
+    expect(summarize(minute)).toMatchObject({
+      peakErrorRatePercentage: 90,
+      control: { requests: 300, failures: 3, errorRatePercentage: 1 },
+    });
+  });
+
   it('summarizes the window', () => {
     expect(summarize(ts)).toEqual({
       requests: 14,
       failures: 11,
       errorRatePercentage: (11 / 14) * 100,
+      peakErrorRatePercentage: 100,
+      control: null,
     });
     expect(summarize({ ...ts, points: [] }).errorRatePercentage).toBeNull();
+  });
+
+  it('tells an idle flag from a healthy one by the traffic in its evaluation window', () => {
+    expect(hasRecentTraffic(ts, 30_000, 3_500)).toBe(true);
+    expect(hasRecentTraffic(ts, 1_000, 60_000)).toBe(false);
+    expect(hasRecentTraffic({ ...ts, points: [point(1000, 0, 0)] }, 30_000, 2_000)).toBe(false);
+    expect(trafficWindowFor(30_000)).toBe('30s');
+    expect(trafficWindowFor(60_000)).toBe('10m');
+    expect(trafficWindowFor(3_600_000)).toBe('1h');
   });
 });
 

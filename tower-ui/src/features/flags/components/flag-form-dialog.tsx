@@ -1,5 +1,6 @@
 import {
   MAX_REASON_LENGTH,
+  CircuitMode,
   RecoveryProfile,
   type FlagDto,
   type WebhookDto,
@@ -332,7 +333,40 @@ function FlagForm({
           )}
           {numberField('recoveryStepSeconds', 's', '1', 'Interval between steps.')}
           {numberField('slowCallMs', 'ms', '1', 'Blank: slowness is not a failure.')}
+          <Field id={id('circuitMode')} label="Compare" error={errors.circuitMode}>
+            {(aria) => (
+              <select
+                id={id('circuitMode')}
+                value={values.circuitMode}
+                onChange={(e) =>
+                  set(
+                    'circuitMode',
+                    e.target.value === CircuitMode.relative
+                      ? CircuitMode.relative
+                      : CircuitMode.absolute,
+                  )
+                }
+                {...aria}
+              >
+                <option value={CircuitMode.absolute}>Absolute (error rate vs threshold)</option>
+                <option value={CircuitMode.relative}>Relative to control (flag-off users)</option>
+              </select>
+            )}
+          </Field>
+          {numberField(
+            'relativeMarginPoints',
+            'pts',
+            '0.1',
+            values.circuitMode === CircuitMode.relative
+              ? 'Trips only if flag-on users fail this much more than flag-off users.'
+              : 'Used in relative mode only.',
+          )}
         </div>
+        {values.circuitMode === CircuitMode.relative && Number(values.rolloutPercentage) >= 100 && (
+          <p className="muted" role="note">
+            At 100 % rollout nobody is in the control arm, so a relative circuit cannot trip.
+          </p>
+        )}
       </fieldset>
 
       <fieldset className="fieldset">

@@ -10,7 +10,7 @@ import { useSocketEvent } from '../../../lib/socket.js';
 import { useResource } from '../../../lib/use-resource.js';
 import { getApp } from '../../apps/index.js';
 import { formatPercent } from '../../../lib/format.js';
-import { CircuitBadge } from '../../circuits/index.js';
+import { CircuitStateBadge } from '../../circuits/index.js';
 import { useCan } from '../../auth/index.js';
 import { deleteFlag } from '../api/flags-api.js';
 import { useFlag } from '../hooks/use-flag.js';
@@ -129,7 +129,7 @@ export function FlagPage() {
           ) : (
             <FlagState active={flag.active} />
           )}
-          <CircuitBadge status={flag.circuitStatus} enabled={flag.circuit.enabled} />
+          <CircuitStateBadge flag={flag} />
           {canEdit && (
             <>
               <button

@@ -4,6 +4,7 @@ import {
   ROLLOUT_PERCENTAGE_LIMIT,
   checkLimit,
   isValidToken,
+  type CircuitMode,
   type CircuitSettings,
   type CreateFlagRequest,
   type FlagDto,
@@ -34,6 +35,10 @@ export interface FlagFormValues {
   readonly recoveryStepSeconds: string;
   /** Blank: slow calls are not failures. */
   readonly slowCallMs: string;
+  /** `absolute`, or `relative` to the off-arm (control). */
+  readonly circuitMode: CircuitMode;
+  /** Percentage points the on-arm must fail worse than the off-arm by (relative mode). */
+  readonly relativeMarginPoints: string;
   readonly alertWebhookIds: readonly string[];
 }
 
@@ -62,6 +67,8 @@ export function flagToFormValues(flag: FlagDto | null): FlagFormValues {
     recoveryIncrementPercentage: String(c.recoveryIncrementPercentage),
     recoveryStepSeconds: msToSeconds(c.recoveryStepMs),
     slowCallMs: c.slowCallMs === null ? '' : String(c.slowCallMs),
+    circuitMode: c.mode,
+    relativeMarginPoints: String(c.relativeMarginPoints),
     alertWebhookIds: flag?.alertWebhookIds ?? [],
   };
 }
@@ -97,7 +104,8 @@ export type NumberField =
   | 'initialRecoveryPercentage'
   | 'recoveryIncrementPercentage'
   | 'recoveryStepSeconds'
-  | 'slowCallMs';
+  | 'slowCallMs'
+  | 'relativeMarginPoints';
 
 /** A limit in ms, as the form shows it: in seconds. */
 const inSeconds = (ms: NumericLimit): NumericLimit => ({
@@ -120,6 +128,7 @@ export const NUMBER_RULES: Readonly<Record<NumberField, NumberRule>> = {
   recoveryIncrementPercentage: { label: 'Recovery increment', ...L.recoveryIncrementPercentage },
   recoveryStepSeconds: { label: 'Recovery step', ...inSeconds(L.recoveryStepMs) },
   slowCallMs: { label: 'Slow call', ...L.slowCallMs },
+  relativeMarginPoints: { label: 'Margin over control', ...L.relativeMarginPoints },
 };
 
 /** Number of decimals a step allows (`0.01` → 2). */
@@ -182,6 +191,8 @@ export function validateFlagForm(v: FlagFormValues): FlagFormResult {
   const increment = num('recoveryIncrementPercentage');
   const stepS = num('recoveryStepSeconds');
   const slowCallMs = v.slowCallMs.trim() === '' ? null : num('slowCallMs');
+  // Checked in both modes: it is always sent, and Tower checks it whenever it is sent.
+  const margin = num('relativeMarginPoints');
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -197,6 +208,8 @@ export function validateFlagForm(v: FlagFormValues): FlagFormResult {
       recoveryIncrementPercentage: increment,
       recoveryStepMs: Math.round(stepS * 1000),
       slowCallMs,
+      mode: v.circuitMode,
+      relativeMarginPoints: margin,
     },
   };
 }
@@ -257,6 +270,8 @@ export function serverFieldErrors(details: unknown): FlagFormErrors {
     'circuit.recoveryIncrementPercentage': 'recoveryIncrementPercentage',
     'circuit.recoveryStepMs': 'recoveryStepSeconds',
     'circuit.slowCallMs': 'slowCallMs',
+    'circuit.mode': 'circuitMode',
+    'circuit.relativeMarginPoints': 'relativeMarginPoints',
     alertWebhookIds: 'alertWebhookIds',
   };
   const put = (path: unknown, message: unknown) => {
