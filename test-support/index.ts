@@ -108,7 +108,7 @@ export interface ManagedServer {
   dispose(): Promise<void>;
 }
 
-function managed(
+export function managed(
   port: number,
   url: string,
   command: string,
@@ -163,6 +163,112 @@ export async function privateNatsServer(): Promise<ManagedServer> {
     ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir],
     dir,
   );
+}
+
+/** One node of a {@link privateNatsCluster}. */
+export interface NatsClusterNode extends ManagedServer {
+  /** The node's server name (`n1`, `n2`, …). */
+  readonly name: string;
+  /** Its monitoring endpoint (`http://127.0.0.1:<port>`: `/connz`, `/jsz`). */
+  readonly monitorUrl: string;
+}
+
+/** Private clustered `nats-server -js` processes on loopback ports. */
+export interface NatsCluster {
+  readonly nodes: readonly NatsClusterNode[];
+  /** Every node's client URL, comma-separated (a `NATS_URL`). */
+  readonly urls: string;
+  /** Starts every node and waits until JetStream has a meta leader. */
+  start(): Promise<void>;
+  /** The node a client connection named `name` is connected to, or null. */
+  nodeOf(connectionName: string): Promise<NatsClusterNode | null>;
+  /** Waits until JetStream has a meta leader again (after a node was killed or restarted). */
+  waitForMetaLeader(timeoutMs?: number): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** A cluster of `size` JetStream nodes with routes between them all (not started yet). */
+export async function privateNatsCluster(size = 3): Promise<NatsCluster> {
+  const cluster = uniqueName('tc');
+  const ports = [];
+  for (let i = 0; i < size; i++)
+    ports.push({ client: await freePort(), route: await freePort(), http: await freePort() });
+  const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(',');
+  const nodes: NatsClusterNode[] = ports.map((p, i) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tailslide-natsc-'));
+    const name = `n${i + 1}`;
+    const server = managed(
+      p.client,
+      `nats://127.0.0.1:${p.client}`,
+      '/usr/sbin/nats-server',
+      [
+        '-a',
+        '127.0.0.1',
+        '-p',
+        String(p.client),
+        '-js',
+        '-sd',
+        dir,
+        '-n',
+        name,
+        '--cluster_name',
+        cluster,
+        '--cluster',
+        `nats://127.0.0.1:${p.route}`,
+        '--routes',
+        routes,
+        '-m',
+        String(p.http),
+      ],
+      dir,
+    );
+    return Object.assign(server, { name, monitorUrl: `http://127.0.0.1:${p.http}` });
+  });
+  const metaLeader = async (node: NatsClusterNode): Promise<string | null> => {
+    try {
+      const jsz = (await (await fetch(`${node.monitorUrl}/jsz`)).json()) as {
+        meta_cluster?: { leader?: string };
+      };
+      return jsz.meta_cluster?.leader ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const waitForMetaLeader = async (timeoutMs = 20_000) => {
+    await eventually(
+      async () => {
+        for (const n of nodes) if (await metaLeader(n)) return true;
+        return false;
+      },
+      timeoutMs,
+      100,
+    );
+  };
+  return {
+    nodes,
+    urls: nodes.map((n) => n.url).join(','),
+    async start() {
+      await Promise.all(nodes.map((n) => n.start()));
+      await waitForMetaLeader();
+    },
+    async nodeOf(connectionName) {
+      for (const n of nodes) {
+        try {
+          const connz = (await (await fetch(`${n.monitorUrl}/connz`)).json()) as {
+            connections?: { name?: string }[];
+          };
+          if (connz.connections?.some((c) => c.name === connectionName)) return n;
+        } catch {
+          // A stopped node has no connections.
+        }
+      }
+      return null;
+    },
+    waitForMetaLeader,
+    async dispose() {
+      await Promise.all(nodes.map((n) => n.dispose()));
+    },
+  };
 }
 
 /** A private `redis-server` on a free port that keeps nothing on disk (not started yet). */
@@ -367,3 +473,4 @@ export async function signInAdmin(
     },
   };
 }
+export { privateAuthNatsServer, type AuthNatsServer } from './auth-nats-server.js';

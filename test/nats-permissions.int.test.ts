@@ -1,166 +1,157 @@
 /**
- * nats.conf grants least privilege: Tower owns the flags bucket and the circuit stream, Airbag
- * may publish circuit events but not write flags, and SDKs (no credentials) may only watch.
- * Runs a private nats-server with the repository's nats.conf.
+ * The platform on a NATS in operator/JWT mode, configured exactly as `cli.js nats-init` generates
+ * it (ADR 0007): the walking skeleton with Tower, Airbag and the SDK each on its own credential,
+ * and SDK keys minted and revoked through Tower's API. (server-kit's nats-auth.int.test.ts tries
+ * every forbidden action of every credential.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DEFAULT_CIRCUIT_STREAM,
-  DEFAULT_FLAGS_BUCKET,
-  circuitEventSubject,
-  circuitStreamSubjects,
+  connect,
+  credsAuthenticator,
+  jwtAuthenticator,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import {
+  appKvFilter,
   feedSubject,
   flagKvKey,
-  circuitKvKey,
   SocketEvent,
+  parseSdkKey,
+  sdkInboxPrefix,
+  type AppDto,
+  type CreatedSdkKeyDto,
 } from '@tailslide/contracts';
 import { createClient } from 'redis';
-import { startTower } from '../tower-server/src/server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   deleteKeysWithPrefix,
-  freePort,
+  eventually,
+  privateAuthNatsServer,
   services,
+  signInAdmin,
   uniqueName,
-  waitForPort,
   TEST_ADMIN,
+  type AdminCredentials,
+  type AuthNatsServer,
+  type TestDatabase,
 } from '@tailslide/test-support';
+import { FlagManager } from '../sdk-node/src/index.js';
+import { InMemorySignalWriter } from '../sdk-node/src/testing.js';
+import { startTower, type RunningTower } from '../tower-server/src/server.js';
 import { runWalkingSkeleton, type SkeletonRun } from './skeleton.js';
 
-const passwords = {
-  TOWER_NATS_PASSWORD: 'tower-secret',
-  AIRBAG_NATS_PASSWORD: 'airbag-secret',
-  SDK_NATS_PASSWORD: 'sdk-secret',
-};
-
-let dir: string;
-let port: number;
-let server: ChildProcess;
+let nats: AuthNatsServer;
+let db: TestDatabase;
+let tower: RunningTower;
+let admin: AdminCredentials;
+let redis: ReturnType<typeof createClient>;
+const redisPrefix = uniqueName('natsperm');
 const open: NatsConnection[] = [];
+const managers: FlagManager[] = [];
 
-async function as(user?: 'tower' | 'airbag'): Promise<NatsConnection> {
-  const nc = await connect({
-    servers: `nats://127.0.0.1:${port}`,
-    ...(user
-      ? { user, pass: passwords[`${user.toUpperCase() as 'TOWER' | 'AIRBAG'}_NATS_PASSWORD`] }
-      : {}),
-    timeout: 2_000,
+function asService(credsFile: string): Promise<NatsConnection> {
+  return connect({
+    servers: nats.url,
+    authenticator: credsAuthenticator(readFileSync(credsFile)),
+  }).then((nc) => {
+    open.push(nc);
+    return nc;
   });
-  open.push(nc);
-  return nc;
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tailslide-natsconf-'));
-  port = await freePort();
-  // The repository's config, minus what this machine's nats-server 2.9 lacks (sync_interval) and
-  // the fixed ports and paths.
-  const conf = readFileSync(new URL('../nats.conf', import.meta.url), 'utf8')
-    .replace(/^\s*sync_interval:.*$/m, '')
-    .replace(/^port:.*$/m, `port: ${port}`)
-    .replace(/^http_port:.*$/m, '')
-    .replace(/store_dir:.*$/m, `store_dir: ${join(dir, 'js')}`);
-  const confPath = join(dir, 'nats.conf');
-  writeFileSync(confPath, conf);
-  server = spawn('/usr/sbin/nats-server', ['-c', confPath, '-a', '127.0.0.1'], {
-    env: { ...process.env, ...passwords },
-    stdio: 'ignore',
+  const suffix = uniqueName('p');
+  nats = await privateAuthNatsServer({
+    flagsBucket: `flags_${suffix}`,
+    airbagBucket: `airbag_${suffix}`,
+    circuitStream: `CIRCUITS_${suffix}`,
+    circuitSubjectRoot: `test.${suffix}.circuit`,
   });
-  await waitForPort(port);
-
-  const tower = await as('tower');
-  const kv = await new Kvm(tower).create(DEFAULT_FLAGS_BUCKET, { history: 1 });
-  await kv.put(flagKvKey('1', 'f'), '{"v":1}');
-  await (
-    await jetstreamManager(tower)
-  ).streams.add({ name: DEFAULT_CIRCUIT_STREAM, subjects: circuitStreamSubjects() });
-});
+  await nats.start();
+  db = await createTestDatabase('natsperm');
+  redis = createClient({ url: services.redisUrl });
+  await redis.connect();
+  tower = await startTower({
+    databaseUrl: db.url,
+    natsUrl: nats.url,
+    natsKeysDir: nats.keysDir,
+    flagsBucket: nats.names.flagsBucket,
+    circuitStream: nats.names.circuitStream,
+    circuitSubjectRoot: nats.names.circuitSubjectRoot,
+    redisUrl: services.redisUrl,
+    redisPrefix,
+    port: 0,
+    logLevel: 'warn',
+    admin: TEST_ADMIN,
+  });
+  admin = await signInAdmin(tower.url);
+}, 30_000);
 
 afterAll(async () => {
+  for (const m of managers) await m.close();
   for (const nc of open) await nc.close().catch(() => undefined);
-  if (server && server.exitCode === null) {
-    await new Promise<void>((resolve) => {
-      server.once('exit', () => resolve());
-      server.kill('SIGKILL');
-    });
+  await tower?.close();
+  if (redis) {
+    await deleteKeysWithPrefix(redis, redisPrefix);
+    const users = await redis.sendCommand<string[]>(['ACL', 'USERS']);
+    for (const u of users.filter((x) => x.startsWith(`${redisPrefix}-sdk-`)))
+      await redis.sendCommand(['ACL', 'DELUSER', u]);
+    await redis.quit();
   }
-  rmSync(dir, { recursive: true, force: true });
+  await db?.drop();
+  await nats?.dispose();
 });
 
-describe('nats.conf permissions', () => {
-  it('lets an SDK without credentials watch the flags bucket', async () => {
-    const sdk = await as();
-    const kv = await new Kvm(sdk).open(DEFAULT_FLAGS_BUCKET);
-    const watch = await kv.watch({ key: 'apps.1.flags.>' });
-    for await (const e of watch) {
-      expect(e.key).toBe(flagKvKey('1', 'f'));
-      expect(e.string()).toBe('{"v":1}');
-      break;
-    }
+async function appWithFlag(title: string): Promise<AppDto> {
+  const app = await admin.request<AppDto>('POST', '/api/apps', { title });
+  await admin.request('POST', `/api/apps/${app.id}/flags`, {
+    key: 'checkout',
+    title: 'Checkout',
+    active: true,
   });
+  return app;
+}
 
-  it('denies an SDK writing a flag', async () => {
-    const sdk = await as();
-    const kv = await new Kvm(sdk).open(DEFAULT_FLAGS_BUCKET);
-    await expect(
-      kv.put(flagKvKey('1', 'f'), '{"hacked":true}', { timeout: 1_000 }),
-    ).rejects.toThrow(/permission/i);
+function newKey(appId: string): Promise<CreatedSdkKeyDto> {
+  return admin.request<CreatedSdkKeyDto>('POST', '/api/sdk-keys', { name: 'svc', appId });
+}
+
+function sdk(key: string): FlagManager {
+  const m = new FlagManager({
+    sdkKey: key,
+    nats: nats.url,
+    flagsBucket: nats.names.flagsBucket,
+    signalWriter: new InMemorySignalWriter(),
+    retryDelayMs: 200,
+    logger: { warn: () => undefined, error: () => undefined },
   });
+  managers.push(m);
+  return m;
+}
 
-  it('lets Airbag publish circuit events and circuit states but not write flags', async () => {
-    const airbag = await as('airbag');
-    const js = jetstream(airbag, { timeout: 2_000 });
-    const ack = await js.publish(circuitEventSubject('1', 'f', 'opened'), '{}', { msgID: 'x' });
-    expect(ack.stream).toBe(DEFAULT_CIRCUIT_STREAM);
-    const kv = await new Kvm(airbag).open(DEFAULT_FLAGS_BUCKET);
-    await expect(
-      kv.put(flagKvKey('1', 'f'), '{"hacked":true}', { timeout: 1_000 }),
-    ).rejects.toThrow(/permission/i);
-    expect(await kv.put(circuitKvKey('1', 'f'), '{}', { timeout: 1_000 })).toBeGreaterThan(0);
-  });
-
-  it('runs the walking skeleton with every part on its least-privilege user', async () => {
-    // Tower creates the bucket, stream and consumer itself, so start from an empty server state.
-    const admin = await as('tower');
-    await new Kvm(admin)
-      .open(DEFAULT_FLAGS_BUCKET)
-      .then((kv) => kv.destroy())
-      .catch(() => undefined);
-    await (await jetstreamManager(admin)).streams.delete(DEFAULT_CIRCUIT_STREAM);
-
-    const db = await createTestDatabase('natsperm');
-    const redisPrefix = uniqueName('natsperm');
-    const redis: ReturnType<typeof createClient> = createClient({ url: services.redisUrl });
-    await redis.connect();
+describe('the platform on NATS in operator/JWT mode', () => {
+  it('runs the walking skeleton with Tower, Airbag and the SDK each on its own credential', async () => {
     const run: SkeletonRun = { manager: undefined, airbag: undefined };
-    const tower = await startTower({
-      databaseUrl: db.url,
-      natsUrl: `nats://127.0.0.1:${port}`,
-      natsUser: 'tower',
-      natsPassword: passwords.TOWER_NATS_PASSWORD,
-      redisUrl: services.redisUrl,
-      redisPrefix,
-      port: 0,
-      logLevel: 'warn',
-      admin: TEST_ADMIN,
-    });
     // Tower may share dashboard events with other Towers on its feed subject (and hear theirs).
-    const feed = (await as('tower')).subscribe(feedSubject(DEFAULT_FLAGS_BUCKET), { max: 1 });
+    const feed = (await asService(nats.towerCredsFile)).subscribe(
+      feedSubject(nats.names.flagsBucket),
+      { max: 1 },
+    );
     try {
       await runWalkingSkeleton(
         {
           towerUrl: tower.url,
-          airbagNats: await as('airbag'),
-          sdkNatsUrl: `nats://127.0.0.1:${port}`,
+          airbagNats: await asService(nats.airbagCredsFile),
+          sdkNatsUrl: nats.url,
           redis,
           redisUrl: services.redisUrl,
+          flagsBucket: nats.names.flagsBucket,
+          airbagBucket: nats.names.airbagBucket,
+          circuitStream: nats.names.circuitStream,
+          circuitSubjectRoot: nats.names.circuitSubjectRoot,
           redisPrefix,
         },
         run,
@@ -170,21 +161,78 @@ describe('nats.conf permissions', () => {
     } finally {
       await run.manager?.close();
       await run.airbag?.close();
-      await tower.close();
-      await deleteKeysWithPrefix(redis, redisPrefix);
-      await redis.quit();
-      await db.drop();
     }
   });
 
-  it('rejects a wrong password', async () => {
-    await expect(
-      connect({
-        servers: `nats://127.0.0.1:${port}`,
-        user: 'tower',
-        pass: 'wrong',
-        timeout: 2_000,
-      }),
-    ).rejects.toThrow();
+  it("lets a key from Tower read its own app and refuses it another app's keys and writes", async () => {
+    const app = await appWithFlag('Keyed');
+    const other = await appWithFlag('Other');
+    const key = await newKey(app.id);
+    expect(await sdk(key.key).initialize()).toEqual({ status: 'ready', flags: 1 });
+    const parsed = parseSdkKey(key.key);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const nc = await connect({
+      servers: nats.url,
+      authenticator: jwtAuthenticator(
+        parsed.value.natsJwt,
+        new TextEncoder().encode(parsed.value.secret),
+      ),
+      inboxPrefix: sdkInboxPrefix(parsed.value.keyId),
+    });
+    open.push(nc);
+    const kv = await new Kvm(nc).open(nats.names.flagsBucket);
+    await expect(kv.watch({ key: appKvFilter(other.id) })).rejects.toThrow(/permission/i);
+    await expect(kv.put(flagKvKey(app.id, 'checkout'), '{}')).rejects.toThrow(/permission/i);
+  });
+
+  it('cuts a key revoked in Tower off within 10 s while another key of the app keeps working', async () => {
+    const app = await appWithFlag('Revoked');
+    const doomed = await newKey(app.id);
+    const kept = await newKey(app.id);
+    const a = sdk(doomed.key);
+    const b = sdk(kept.key);
+    expect((await a.initialize()).status).toBe('ready');
+    expect((await b.initialize()).status).toBe('ready');
+    const started = performance.now();
+    await admin.request('DELETE', `/api/sdk-keys/${doomed.id}`);
+    await eventually(() => a.status === 'unauthorized', 10_000);
+    const elapsed = performance.now() - started;
+    console.log(
+      `revoked through Tower's API: the SDK reported unauthorized after ${elapsed.toFixed(0)} ms`,
+    );
+    expect(elapsed).toBeLessThan(10_000);
+    expect(a.newToggler({ flagName: 'checkout' }).isFlagActive('u')).toBe(true);
+    await admin.request('POST', `/api/apps/${app.id}/flags/checkout/toggle`, { active: false });
+    await eventually(() => !b.newToggler({ flagName: 'checkout' }).isFlagActive('u'));
+    expect(b.status).toBe('ready');
+  });
+
+  it('keeps every revocation when two keys are revoked at the same time', async () => {
+    const app = await appWithFlag('Twice');
+    const k1 = await newKey(app.id);
+    const k2 = await newKey(app.id);
+    const [m1, m2] = [sdk(k1.key), sdk(k2.key)];
+    await m1.initialize();
+    await m2.initialize();
+    await Promise.all([
+      admin.request('DELETE', `/api/sdk-keys/${k1.id}`),
+      admin.request('DELETE', `/api/sdk-keys/${k2.id}`),
+    ]);
+    await eventually(() => m1.status === 'unauthorized' && m2.status === 'unauthorized', 10_000);
+  });
+
+  it('keeps a revoked key refused when NATS restarts, even one that lost its stored JWTs', async () => {
+    const app = await appWithFlag('Restart');
+    const key = await newKey(app.id);
+    await admin.request('DELETE', `/api/sdk-keys/${key.id}`);
+    // The server keeps the account JWT it was pushed (the full resolver's directory). Wipe that
+    // too: the server starts from the generated preload, which revokes nothing, until Tower
+    // pushes Postgres's revocations again after its reconnect.
+    await nats.stop();
+    rmSync(join(dirname(nats.keysDir), 'jwt'), { recursive: true, force: true });
+    await nats.start();
+    const m = sdk(key.key);
+    void m.initialize();
+    await eventually(() => m.status === 'unauthorized', 10_000);
   });
 });

@@ -15,7 +15,7 @@ export interface SkeletonSetup {
   readonly towerUrl: string;
   /** The connection Airbag uses (its own NATS user where permissions apply). */
   readonly airbagNats: NatsConnection;
-  /** URL the SDK connects to (without credentials). */
+  /** URL the SDK connects to (with the SDK key the scenario creates in Tower). */
   readonly sdkNatsUrl: string;
   readonly redis: ReturnType<typeof createClient>;
   readonly redisUrl: string;
@@ -50,9 +50,14 @@ export async function runWalkingSkeleton(s: SkeletonSetup, run: SkeletonRun): Pr
   });
   expect(created.active).toBe(true);
 
-  // 2. An SDK client watching the KV sees it within 1 s; true for the whitelisted user.
-  const manager = new FlagManager({
+  // 2. An admin creates the app's SDK key; an SDK client with it sees the flag within 1 s (true
+  //    for the whitelisted user). Where NATS enforces keys, the key is the SDK's only credential.
+  const { key } = await api<{ key: string }>('POST', '/api/sdk-keys', {
+    name: 'checkout backend',
     appId: app.id,
+  });
+  const manager = new FlagManager({
+    sdkKey: key,
     nats: s.sdkNatsUrl,
     redis: s.redisUrl,
     ...(s.flagsBucket ? { flagsBucket: s.flagsBucket } : {}),

@@ -42,6 +42,11 @@ export interface AirbagOptions {
   readonly leaseMs?: number;
   /** This instance's id in the lease. @default a random UUID */
   readonly instanceId?: string;
+  /**
+   * Copies JetStream keeps of the stream and buckets Airbag creates (`TAILSLIDE_NATS_REPLICAS`;
+   * 3 on a cluster). Unset: created with 1, existing ones left as they are.
+   */
+  readonly replicas?: number;
   /** Tick on a timer. Tests pass false and call `tick()`. @default true */
   readonly autoPoll?: boolean;
   /** Clock (ms since the epoch). @default Date.now */
@@ -105,9 +110,18 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
   const jsm = await jetstreamManager(options.nats, { timeout: natsTimeoutMs });
   const subjectRoot = options.circuitSubjectRoot ?? AIRBAG_DEFAULTS.circuitSubjectRoot;
   const stream = options.circuitStream ?? AIRBAG_DEFAULTS.circuitStream;
-  await ensureCircuitStream(jsm, { stream, subjectRoot });
-  const flagsKv = await ensureKvBucket(js, options.flagsBucket ?? AIRBAG_DEFAULTS.flagsBucket);
-  const airbagKv = await ensureKvBucket(js, options.airbagBucket ?? AIRBAG_DEFAULTS.airbagBucket);
+  const replicas = { replicas: options.replicas };
+  await ensureCircuitStream(jsm, { stream, subjectRoot }, replicas);
+  const flagsKv = await ensureKvBucket(
+    js,
+    options.flagsBucket ?? AIRBAG_DEFAULTS.flagsBucket,
+    replicas,
+  );
+  const airbagKv = await ensureKvBucket(
+    js,
+    options.airbagBucket ?? AIRBAG_DEFAULTS.airbagBucket,
+    replicas,
+  );
 
   const metrics = new AirbagMetrics();
   const watcher = await RuleWatcher.start({ kv: flagsKv, logger, metrics });

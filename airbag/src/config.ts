@@ -66,6 +66,8 @@ export interface AirbagConfig {
   readonly circuitStream: string;
   readonly circuitSubjectRoot: string;
   readonly redisPrefix: string;
+  /** Copies JetStream keeps of the stream and buckets (`TAILSLIDE_NATS_REPLICAS`). */
+  readonly natsReplicas: number;
   readonly pollIntervalMs: number;
   readonly leaseMs: number;
   readonly instanceId: string;
@@ -92,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirbagConfig {
     circuitStream: e.AIRBAG_CIRCUIT_STREAM ?? e.TAILSLIDE_CIRCUIT_STREAM,
     circuitSubjectRoot: e.AIRBAG_CIRCUIT_SUBJECT_ROOT ?? e.TAILSLIDE_CIRCUIT_SUBJECT_ROOT,
     redisPrefix: e.AIRBAG_REDIS_PREFIX ?? e.TAILSLIDE_REDIS_PREFIX,
+    natsReplicas: e.TAILSLIDE_NATS_REPLICAS,
     pollIntervalMs: e.AIRBAG_POLL_INTERVAL_MS,
     leaseMs: e.AIRBAG_LEASE_MS,
     instanceId: e.AIRBAG_INSTANCE_ID ?? `${hostname()}-${process.pid}`,

@@ -39,6 +39,7 @@ const airbag = await startAirbag({
   circuitStream: config.circuitStream,
   circuitSubjectRoot: config.circuitSubjectRoot,
   redisPrefix: config.redisPrefix,
+  replicas: config.natsReplicas,
   pollIntervalMs: config.pollIntervalMs,
   leaseMs: config.leaseMs,
   instanceId: config.instanceId,

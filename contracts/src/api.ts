@@ -331,17 +331,23 @@ export interface WebhookDeliveryDto {
 export interface SdkKeyDto {
   readonly id: string;
   readonly name: string;
-  /** First characters of the key, to tell keys apart. */
+  /** The app whose flags the key reads; `null` for a key from before keys were per app, or whose app was deleted. */
+  readonly appId: string | null;
+  /** First characters of the key (`tsk1.<appId>.<keyId>`), to tell keys apart. */
   readonly prefix: string;
   readonly createdAt: string;
   readonly revokedAt: string | null;
+  /** Why a key is unusable when Tower revoked it by itself (old format, app deleted). */
+  readonly note: string | null;
 }
 
 /** Answer of creating an SDK key: the plaintext `key` is shown once and never again. */
 export interface CreatedSdkKeyDto {
   readonly id: string;
   readonly name: string;
+  readonly appId: string;
   readonly prefix: string;
   readonly createdAt: string;
+  /** `tsk1.…`: pass as `new FlagManager({ sdkKey })`. */
   readonly key: string;
 }

@@ -14,6 +14,7 @@ export {
   parseFlagKvKey,
   circuitKvKey,
   appKvFilter,
+  sdkInboxPrefix,
   ALL_CIRCUITS_KV_FILTER,
   parseCircuitKvKey,
   CIRCUIT_SUBJECT_ROOT,

@@ -65,6 +65,14 @@ export function appKvFilter(appId: string): string {
   return `apps.${appId}.>`;
 }
 
+/**
+ * Inbox prefix of the SDK connection of one key: `_INBOX.sdk<keyId>`. The key's NATS user may
+ * subscribe below it only, so no SDK can read what is delivered to another client (ADR 0007).
+ */
+export function sdkInboxPrefix(keyId: string): string {
+  return `_INBOX.sdk${keyId}`;
+}
+
 /** KV filter for the circuit state of every flag of every app. */
 export const ALL_CIRCUITS_KV_FILTER = 'apps.*.circuits.*';
 

@@ -11,6 +11,11 @@ export const TailslideErrorCode = {
   /** The NATS connection or the KV watch failed; the SDK keeps retrying. */
   natsUnavailable: 'nats_unavailable',
   /**
+   * NATS refused the SDK key: revoked in Tower, made up, or not valid for this server. The SDK
+   * keeps serving its last known rules and keeps retrying.
+   */
+  unauthorized: 'unauthorized',
+  /**
    * A KV entry could not be parsed into a rule. The flag keeps its last good rule (the caller's
    * default when it never had one); reported once per entry version.
    */

@@ -1,123 +1,172 @@
 /**
- * The SDK works with the least-privilege NATS user of the repo's nats.conf: it may only create
- * (and delete) ordered consumers on the flags stream, read stream info and receive on _INBOX.>.
- * (Debian's nats-server 2.9.10 rejects nats.conf's `sync_interval`, so the users block is
- * restated here on a private server.)
+ * The SDK with a real SDK key on a nats-server started with the project's generated operator/JWT
+ * configuration (what `cli.js nats-init` writes): the key reads its own app and nothing else, a
+ * revoked or made-up key is reported (`unauthorized`) while the last known rules keep serving.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Kvm } from '@nats-io/kv';
-import { connect } from '@nats-io/transport-node';
-import { DEFAULT_FLAGS_BUCKET, encodeFlagRule, flagKvKey } from '@tailslide/contracts';
+import { createAccount, createUser, encodeUser } from '@nats-io/jwt';
+import { Kvm, type KV } from '@nats-io/kv';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { encodeFlagRule, encodeSdkKey, flagKvKey, sdkRedisUser } from '@tailslide/contracts';
+import {
+  accountSignerOf,
+  credsFile,
+  pushAccountJwt,
+  tailslideAccountJwt,
+  type NatsRevocation,
+} from '@tailslide/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, services, uniqueName, waitForPort } from '@tailslide/test-support';
+import {
+  eventually,
+  privateAuthNatsServer,
+  uniqueName,
+  type AuthNatsServer,
+} from '@tailslide/test-support';
+import { TailslideErrorCode, type TailslideError } from './errors.js';
 import { FlagManager } from './flag-manager.js';
-import { testFlagRule } from './testing.js';
+import { InMemorySignalWriter, testFlagRule } from './testing.js';
 
-const stream = `KV_${DEFAULT_FLAGS_BUCKET}`;
-let dir: string;
-let port: number;
-let server: ChildProcess;
+let server: AuthNatsServer;
+let tower: NatsConnection;
+let kv: KV;
+let nextKey = 1;
+const revoked: NatsRevocation[] = [];
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tailslide-nats-auth-'));
-  port = await freePort();
-  const conf = `
-listen: "127.0.0.1:${port}"
-jetstream { store_dir: "${join(dir, 'js')}" }
-authorization {
-  users = [
-    { user: admin, password: admin }
-    { user: sdk, password: sdkpw, permissions: {
-        publish: { allow: [
-          "$JS.API.INFO", "$JS.API.STREAM.INFO.${stream}",
-          "$JS.API.CONSUMER.CREATE.${stream}.>", "$JS.API.CONSUMER.DELETE.${stream}.>",
-          "$JS.FC.${stream}.>"
-        ] }
-        subscribe: { allow: ["_INBOX.>"] }
-    } }
-  ]
+async function mintKey(appId: string): Promise<{ key: string; publicKey: string }> {
+  const keyId = String(nextKey++);
+  const user = await server.sdkUser(appId, keyId);
+  const key = encodeSdkKey({
+    appId,
+    keyId,
+    natsJwt: user.jwt,
+    secret: user.seed,
+    redisUser: sdkRedisUser('tailslide', keyId),
+  });
+  return { key, publicKey: user.publicKey };
 }
-`;
-  writeFileSync(join(dir, 'nats.conf'), conf);
-  server = spawn('/usr/sbin/nats-server', ['-c', join(dir, 'nats.conf')], { stdio: 'ignore' });
-  await waitForPort(port);
-});
 
-afterAll(async () => {
-  await stop(server);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+function manager(
+  sdkKey: string,
+  extra: Partial<ConstructorParameters<typeof FlagManager>[0]> = {},
+) {
+  return new FlagManager({
+    sdkKey,
+    nats: server.url,
+    signalWriter: new InMemorySignalWriter(),
+    retryDelayMs: 200,
+    logger: { warn: () => undefined, error: () => undefined },
+    ...extra,
   });
 }
 
-describe('FlagManager NATS authentication', () => {
-  it('sends sdkKey as the NATS token (the original Tailslide deployment: nats-server --auth <key>)', async () => {
-    const tokenPort = await freePort();
-    const store = join(dir, 'token-js');
-    const child = spawn(
-      '/usr/sbin/nats-server',
-      ['-a', '127.0.0.1', '-p', String(tokenPort), '-js', '-sd', store, '--auth', 's3cret'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await waitForPort(tokenPort);
-    const admin = await connect({ servers: `127.0.0.1:${tokenPort}`, token: 's3cret' });
-    const appId = uniqueName('app');
-    const m = new FlagManager({
-      appId,
-      sdkKey: 's3cret',
-      nats: `nats://127.0.0.1:${tokenPort}`,
-      redis: services.redisUrl,
-      redisPrefix: uniqueName('tsdk'),
-    });
-    try {
-      const kv = await new Kvm(admin).create(DEFAULT_FLAGS_BUCKET, { history: 1 });
-      await kv.put(flagKvKey(appId, 'f'), encodeFlagRule(testFlagRule({ appId, flagKey: 'f' })));
-      expect(await m.initialize()).toEqual({ status: 'ready', flags: 1 });
-    } finally {
-      await m.close();
-      await admin.close();
-      await stop(child);
-    }
-  }, 30_000);
+async function putFlag(appId: string, flagKey: string, active = true, version = 1): Promise<void> {
+  await kv.put(
+    flagKvKey(appId, flagKey),
+    encodeFlagRule(testFlagRule({ appId, flagKey, active, version })),
+  );
+}
 
-  it('loads and follows the ruleset with the least-privilege SDK user (watch-only permissions)', async () => {
-    const admin = await connect({ servers: `127.0.0.1:${port}`, user: 'admin', pass: 'admin' });
-    const kv = await new Kvm(admin).create(DEFAULT_FLAGS_BUCKET, { history: 1 });
-    const appId = uniqueName('app');
-    await kv.put(flagKvKey(appId, 'f'), encodeFlagRule(testFlagRule({ appId, flagKey: 'f' })));
-    const m = new FlagManager({
-      appId,
-      nats: `nats://127.0.0.1:${port}`,
-      natsOptions: { user: 'sdk', pass: 'sdkpw' },
-      redis: services.redisUrl,
-      redisPrefix: uniqueName('tsdk'),
-    });
-    const errors: string[] = [];
-    m.on('error', (e) => errors.push(e.message));
+beforeAll(async () => {
+  server = await privateAuthNatsServer();
+  await server.start();
+  tower = await connect({
+    servers: server.url,
+    authenticator: credsAuthenticator(readFileSync(server.towerCredsFile)),
+  });
+  kv = await new Kvm(tower).create(server.names.flagsBucket, { history: 1 });
+});
+
+afterAll(async () => {
+  await tower?.close();
+  await server?.dispose();
+});
+
+describe('FlagManager with an SDK key (NATS operator/JWT mode)', () => {
+  it("takes the app from the key and follows that app's rules", async () => {
+    const app = uniqueName('app');
+    const other = uniqueName('other');
+    await putFlag(app, 'f');
+    await putFlag(other, 'secret');
+    const m = manager((await mintKey(app)).key);
+    const errors: TailslideError[] = [];
+    m.on('error', (e) => errors.push(e));
     try {
+      expect(m.appId).toBe(app);
       expect(await m.initialize()).toEqual({ status: 'ready', flags: 1 });
       const t = m.newToggler({ flagName: 'f' });
       expect(t.isFlagActive('u')).toBe(true);
-      await kv.put(
-        flagKvKey(appId, 'f'),
-        encodeFlagRule(testFlagRule({ appId, flagKey: 'f', version: 2, active: false })),
-      );
+      await putFlag(app, 'f', false, 2);
       await eventually(() => !t.isFlagActive('u'));
       expect(errors).toEqual([]);
     } finally {
       await m.close();
-      await admin.close();
     }
-  }, 30_000);
+  });
+
+  it('refuses a key with another appId, an old-format key and a damaged key (invalid_config)', async () => {
+    const { key } = await mintKey('app-a');
+    expect(() => manager(key, { appId: 'app-b' })).toThrow(/differs from the sdkKey's app/);
+    expect(() => manager(key, { appId: 'app-a' })).not.toThrow();
+    expect(() => manager(`tsk_${'x'.repeat(43)}`)).toThrow(/create a new key/);
+    expect(() => manager(key.slice(0, -20) + '!')).toThrow(/sdkKey/);
+  });
+
+  it('reports a revoked key within 10 s as unauthorized and keeps serving its last rules', async () => {
+    const app = uniqueName('app');
+    await putFlag(app, 'f');
+    const a = await mintKey(app);
+    const b = await mintKey(app);
+    const revokedManager = manager(a.key);
+    const otherManager = manager(b.key);
+    const events: string[] = [];
+    revokedManager.on('unauthorized', (e) => events.push(e.error.code));
+    const sys = await connect({
+      servers: server.url,
+      authenticator: credsAuthenticator(new TextEncoder().encode(credsFile(server.system))),
+    });
+    try {
+      expect((await revokedManager.initialize()).status).toBe('ready');
+      expect((await otherManager.initialize()).status).toBe('ready');
+      const started = performance.now();
+      revoked.push({ publicKey: a.publicKey, revokedAtSeconds: Math.ceil(Date.now() / 1000) });
+      await pushAccountJwt(sys, await tailslideAccountJwt(accountSignerOf(server.seeds), revoked));
+      await eventually(() => revokedManager.status === 'unauthorized', 10_000);
+      const elapsed = performance.now() - started;
+      console.log(`revoked SDK key reported unauthorized after ${elapsed.toFixed(0)} ms`);
+      expect(elapsed).toBeLessThan(10_000);
+      expect(events).toEqual([TailslideErrorCode.unauthorized]);
+      expect(revokedManager.newToggler({ flagName: 'f' }).isFlagActive('u')).toBe(true);
+      // The other key of the same app keeps following updates.
+      await putFlag(app, 'f', false, 2);
+      const t = otherManager.newToggler({ flagName: 'f' });
+      await eventually(() => !t.isFlagActive('u'));
+      expect(otherManager.status).toBe('ready');
+    } finally {
+      await sys.close();
+      await revokedManager.close();
+      await otherManager.close();
+    }
+  });
+
+  it('reports a made-up key (a user of an account this server does not know) as unauthorized', async () => {
+    const rogue = createUser();
+    const jwt = await encodeUser('rogue', rogue, createAccount(), { sub: { allow: ['>'] } });
+    const key = encodeSdkKey({
+      appId: 'app',
+      keyId: '999',
+      natsJwt: jwt,
+      secret: new TextDecoder().decode(rogue.getSeed()),
+      redisUser: 'tailslide-sdk-999',
+    });
+    const m = manager(key, { initTimeoutMs: 3_000 });
+    const seen: string[] = [];
+    m.on('unauthorized', (e) => seen.push(e.error.code));
+    try {
+      expect((await m.initialize()).status).toBe('unauthorized');
+      expect(seen).toEqual([TailslideErrorCode.unauthorized]);
+      expect(m.newToggler({ flagName: 'f', defaultValue: true }).isFlagActive('u')).toBe(true);
+    } finally {
+      await m.close();
+    }
+  });
 });

@@ -13,7 +13,6 @@ import { FlagStore } from './flag-store.js';
 import {
   MIN_FLUSH_INTERVAL_MS,
   MIN_RETRY_DELAY_MS,
-  appIdOption,
   describeValue,
   isObject,
   loggerOption,
@@ -23,6 +22,7 @@ import {
   userIdOption,
 } from './options.js';
 import { RedisSignalWriter, type RedisClientLike } from './redis-signal-writer.js';
+import { appIdFrom, sdkKeyOption } from './sdk-key-auth.js';
 import { NatsRulesetSource, type RulesetSource } from './ruleset-source.js';
 import { SignalSink, type SignalSinkStats, type SignalWriter } from './signal-sink.js';
 import { SnapshotFile, type SnapshotContents } from './snapshot-file.js';
@@ -40,8 +40,12 @@ export interface FlagManagerOptions {
    * Id of the app whose flags this manager serves, as Tower issues it (`POST /api/apps` returns
    * it; the dashboard shows it): a number such as `7`, or the same as a string (`'7'`).
    */
-  readonly appId: string | number;
-  /** Sent as the NATS auth token when the SDK opens the NATS connection. @default none */
+  readonly appId?: string | number | undefined;
+  /**
+   * The app's SDK key from Tower (`tsk1.…`, SDK keys page): the credentials NATS and Redis check.
+   * It names its app, so `appId` may be left out (an `appId` naming another app is an
+   * `invalid_config`). Required when NATS and Redis enforce keys (ADR 0007). @default none
+   */
   readonly sdkKey?: string | undefined;
   /**
    * NATS server list — one URL or several separated by commas, as `NATS_URL` in Tower and Airbag
@@ -92,6 +96,11 @@ export const ManagerStatus = {
   ready: 'ready',
   /** Serving last known rules (disconnected, or loaded from the snapshot file). */
   stale: 'stale',
+  /**
+   * NATS refused the SDK key (revoked in Tower, or made up): serving the last known rules (or
+   * defaults), retrying in the background.
+   */
+  unauthorized: 'unauthorized',
   /** `close()` was called. */
   closed: 'closed',
 } as const;
@@ -121,11 +130,18 @@ export interface StaleEvent {
   readonly error?: TailslideError | undefined;
 }
 
+/** Payload of the `unauthorized` event: NATS refused the SDK key. */
+export interface UnauthorizedEvent {
+  readonly error: TailslideError;
+}
+
 /** Events of {@link FlagManager}. */
 export interface FlagManagerEvents {
   ready: [ReadyEvent];
   changed: [ChangedEvent];
   stale: [StaleEvent];
+  /** NATS refused the SDK key (status `unauthorized`); the last known rules keep being served. */
+  unauthorized: [UnauthorizedEvent];
   error: [TailslideError];
 }
 
@@ -191,7 +207,8 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     if (!isObject(options))
       throw invalidConfig('new FlagManager(options): options must be an object');
     const o = options as Partial<FlagManagerOptions>;
-    this.#appId = appIdOption(o.appId);
+    const key = sdkKeyOption(o.sdkKey);
+    this.#appId = appIdFrom(o.appId, key);
     if (o.nats === undefined && o.rulesetSource === undefined) {
       throw invalidConfig(
         'nats (a server list like nats://host:4222, or a connection) is required',
@@ -230,7 +247,6 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     this.#logger = loggerOption(o.logger) ?? consoleLogger;
     const flagsBucket = nameOption('flagsBucket', o.flagsBucket, DEFAULT_FLAGS_BUCKET);
     const redisPrefix = nameOption('redisPrefix', o.redisPrefix, DEFAULT_REDIS_PREFIX);
-    const sdkKey = optionalString('sdkKey', o.sdkKey);
     const snapshotFile = optionalString('snapshotFile', o.snapshotFile);
     if (o.natsOptions !== undefined && !isObject(o.natsOptions))
       throw invalidConfig('natsOptions must be an object of nats.js connection options');
@@ -246,7 +262,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
         appId: this.#appId,
         nats: o.nats as string | NatsConnection,
         bucket: flagsBucket,
-        sdkKey,
+        sdkKey: key,
         natsOptions: o.natsOptions,
         retryDelayMs,
       });
@@ -255,7 +271,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
       new RedisSignalWriter({
         redis: o.redis as string | RedisClientLike,
         prefix: redisPrefix,
-        sdkKey,
+        sdkKey: o.sdkKey,
       });
     this.#snapshot = snapshotFile
       ? new SnapshotFile({
@@ -626,11 +642,23 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
   #onStale(error: TailslideError): void {
     if (this.#status === ManagerStatus.closed) return;
     this.#resync = null;
+    if (error.code === TailslideErrorCode.unauthorized) {
+      this.#onUnauthorized(error);
+      return;
+    }
     this.#reportError(error);
     if (this.#status === ManagerStatus.ready) {
       this.#status = ManagerStatus.stale;
       this.#emit('stale', { reason: 'disconnected', error });
     }
+  }
+
+  // NATS refused the key (revoked in Tower, made up): say so once per refusal, keep serving.
+  #onUnauthorized(error: TailslideError): void {
+    this.#reportError(error);
+    if (this.#status === ManagerStatus.unauthorized) return;
+    this.#status = ManagerStatus.unauthorized;
+    this.#emit('unauthorized', { error });
   }
 
   // Emits without letting a throwing listener break the SDK's own loops.

@@ -6,7 +6,9 @@ import {
   parseFlagKvKey,
   parseNatsServers,
 } from '@tailslide/contracts';
+import type { SdkCredentials } from '@tailslide/contracts';
 import { TailslideErrorCode, toTailslideError, type TailslideError } from './errors.js';
+import { isNatsAuthError, natsKeyOptions, sdkKeyOption } from './sdk-key-auth.js';
 import { MIN_RETRY_DELAY_MS, timerOption } from './options.js';
 
 /** Receives what a {@link RulesetSource} sees. Every callback must not throw. */
@@ -45,8 +47,11 @@ export interface NatsRulesetSourceOptions {
   readonly nats: string | NatsConnection;
   /** KV bucket name. */
   readonly bucket: string;
-  /** Sent as the NATS auth token when the source opens the connection. */
-  readonly sdkKey?: string | undefined;
+  /**
+   * The app's SDK key (`tsk1.…`, or parsed): its NATS user authenticates the connection the
+   * source opens. A string that is not a key makes the constructor throw `invalid_config`.
+   */
+  readonly sdkKey?: string | SdkCredentials | undefined;
   /** Extra connection options when the source opens the connection (TLS, user, ...). */
   readonly natsOptions?: Partial<NodeConnectionOptions> | undefined;
   /** Pause between attempts to (re)connect or (re)watch (an integer from 100 to 2147483647). @default 1000 */
@@ -72,6 +77,17 @@ function safeListener(listener: RulesetListener): RulesetListener {
   };
 }
 
+// A NATS failure as the listener sees it: `unauthorized` when NATS refused the key.
+function natsError(message: string, err: unknown): TailslideError {
+  return isNatsAuthError(err)
+    ? toTailslideError(
+        TailslideErrorCode.unauthorized,
+        `${message}: the SDK key was refused (revoked, or not from this platform)`,
+        err,
+      )
+    : toTailslideError(TailslideErrorCode.natsUnavailable, message, err);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
     setTimeout(resolve, ms).unref();
@@ -94,6 +110,7 @@ interface WatchInternals {
 export class NatsRulesetSource implements RulesetSource {
   readonly #opts: NatsRulesetSourceOptions;
   readonly #retryMs: number;
+  readonly #key: SdkCredentials | undefined;
   #nc: NatsConnection | null = null;
   // True while nats.js dials: its connect() cannot be cancelled, so close() does not wait for it
   // (a frozen server would hold close() for the whole connect timeout); #connect closes the
@@ -109,6 +126,7 @@ export class NatsRulesetSource implements RulesetSource {
   constructor(opts: NatsRulesetSourceOptions) {
     this.#opts = opts;
     this.#retryMs = timerOption('retryDelayMs', opts.retryDelayMs, 1000, MIN_RETRY_DELAY_MS);
+    this.#key = typeof opts.sdkKey === 'string' ? sdkKeyOption(opts.sdkKey) : opts.sdkKey;
   }
 
   start(rawListener: RulesetListener): void {
@@ -149,7 +167,7 @@ export class NatsRulesetSource implements RulesetSource {
         const nc = await connect({
           servers: parseNatsServers(target),
           name: `tailslide-sdk:${this.#opts.appId}`,
-          ...(this.#opts.sdkKey ? { token: this.#opts.sdkKey } : {}),
+          ...(this.#key ? natsKeyOptions(this.#key) : {}),
           maxReconnectAttempts: -1,
           reconnectTimeWait: 1000,
           pingInterval: 10_000,
@@ -169,9 +187,7 @@ export class NatsRulesetSource implements RulesetSource {
         }
         return nc;
       } catch (err) {
-        listener.onStale(
-          toTailslideError(TailslideErrorCode.natsUnavailable, 'cannot connect to NATS', err),
-        );
+        listener.onStale(natsError('cannot connect to NATS', err));
         await this.#pause();
       }
     }
@@ -186,6 +202,8 @@ export class NatsRulesetSource implements RulesetSource {
           listener.onStale(
             toTailslideError(TailslideErrorCode.natsUnavailable, 'NATS connection lost', s.type),
           );
+        } else if (s.type === 'error' && isNatsAuthError(s.error)) {
+          listener.onStale(natsError('NATS refused the SDK key', s.error));
         } else if (s.type === 'reconnect') {
           // The ordered consumer behind the watch may or may not survive a server restart;
           // re-watch from scratch so deletions made meanwhile are seen too.
@@ -203,9 +221,8 @@ export class NatsRulesetSource implements RulesetSource {
       this.#watchStatus(nc, listener);
       await this.#watchUntilClosed(nc, listener);
       if (this.#closed) return;
-      listener.onStale(
-        toTailslideError(TailslideErrorCode.natsUnavailable, 'NATS connection closed', 'closed'),
-      );
+      const why = await nc.closed();
+      listener.onStale(natsError('NATS connection closed', why ?? 'closed'));
       // A connection we were given is the caller's to replace; one we opened (closed for good
       // by, e.g., repeated auth errors) is opened again.
       if (!this.#owned) return;

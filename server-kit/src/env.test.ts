@@ -10,6 +10,7 @@ describe('baseEnvSchema', () => {
       TAILSLIDE_CIRCUIT_STREAM: 'TAILSLIDE_CIRCUITS',
       TAILSLIDE_CIRCUIT_SUBJECT_ROOT: 'tailslide.circuit',
       TAILSLIDE_REDIS_PREFIX: 'tailslide',
+      TAILSLIDE_NATS_REPLICAS: 1,
       LOG_LEVEL: 'info',
     });
   });

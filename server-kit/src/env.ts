@@ -37,10 +37,14 @@ export const baseEnvSchema = z.object({
   NATS_URL: natsServerListSchema.default(DEFAULT_NATS_URL),
   NATS_USER: z.string().min(1).optional(),
   NATS_PASSWORD: z.string().min(1).optional(),
+  /** `.creds` file of the service's NATS user (operator/JWT mode, `cli.js nats-init`). */
+  NATS_CREDS: z.string().min(1).optional(),
   TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
   TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
   TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
   TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  /** Copies JetStream keeps of the flags bucket, circuit stream and lease bucket (3 on a cluster). */
+  TAILSLIDE_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** The service's Redis ACL user (`tailslide-tower`, `tailslide-airbag`); none: `default`. */
   REDIS_USER: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),

@@ -3,7 +3,7 @@ export type { ConnectNatsOptions } from './nats.js';
 export { createRedis } from './redis.js';
 export type { RedisClient, RedisCredentials } from './redis.js';
 export { ensureCircuitStream } from './circuit-stream.js';
-export type { CircuitStreamNames } from './circuit-stream.js';
+export type { CircuitStreamNames, ReplicaOptions } from './circuit-stream.js';
 export { ensureKvBucket } from './kv-bucket.js';
 export {
   DEFAULT_HOST,
@@ -16,3 +16,32 @@ export {
   parseEnv,
 } from './env.js';
 export type { LogLevel } from './env.js';
+export {
+  CLAIMS_UPDATE_SUBJECT,
+  SYSTEM_ACCOUNT_NAME,
+  TAILSLIDE_ACCOUNT_NAME,
+  accountSignerOf,
+  airbagPermissions,
+  credsFile,
+  generateNatsAuthSeeds,
+  mintUser,
+  natsAuthConfig,
+  operatorJwt,
+  publicKeyOf,
+  pushAccountJwt,
+  sdkPermissions,
+  systemAccountJwt,
+  systemUser,
+  tailslideAccountJwt,
+  towerPermissions,
+} from './nats-auth.js';
+export type {
+  AccountSigner,
+  NatsAuthSeeds,
+  NatsNames,
+  NatsRevocation,
+  NatsServerConfigOptions,
+  NatsUserCredentials,
+} from './nats-auth.js';
+export { NATS_KEY_FILES, initNatsKeysDir } from './nats-keys-dir.js';
+export type { InitNatsKeysOptions, InitNatsKeysResult } from './nats-keys-dir.js';

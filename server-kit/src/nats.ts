@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { parseNatsServers } from '@tailslide/contracts';
 
 /** How a service connects to NATS. */
@@ -11,6 +12,11 @@ export interface ConnectNatsOptions {
   readonly user?: string | undefined;
   /** Password of `user`. */
   readonly pass?: string | undefined;
+  /**
+   * Path of a `.creds` file (user JWT + nkey seed, written by `cli.js nats-init`): operator/JWT
+   * mode (ADR 0007). Read at every (re)connect, so a rotated file is picked up.
+   */
+  readonly credsFile?: string | undefined;
 }
 
 /**
@@ -25,9 +31,16 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
     servers,
     name: options.name,
     ...(options.user ? { user: options.user, pass: options.pass ?? '' } : {}),
+    ...(options.credsFile ? { authenticator: credsFileAuthenticator(options.credsFile) } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     reconnectJitter: 100,
     timeout: 5_000,
   });
+}
+
+function credsFileAuthenticator(path: string) {
+  // Read once now so a missing file fails at start with its path, then at each (re)connect.
+  readFileSync(path);
+  return credsAuthenticator(() => readFileSync(path));
 }

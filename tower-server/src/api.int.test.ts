@@ -7,7 +7,10 @@ import {
   type AuditEntryDto,
   type FlagDto,
   type FlagEventDto,
+  parseSdkKey,
+  type CreatedSdkKeyDto,
   type Page,
+  type SdkKeyDto,
 } from '@tailslide/contracts';
 import pg from 'pg';
 import { createClient } from 'redis';
@@ -505,31 +508,63 @@ describe('Tower REST API (real Postgres + NATS + Redis)', () => {
   });
 
   describe('SDK keys', () => {
-    it('shows the key once, stores only a hash, lists and revokes', async () => {
-      const created = await t.api<{ id: string; key: string; prefix: string }>(
-        'POST',
-        '/api/sdk-keys',
-        { name: 'backend' },
-      );
+    it('shows the key once, stores only hashes, lists by app and revokes', async () => {
+      const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Keys' })).body;
+      const other = (await t.api<AppDto>('POST', '/api/apps', { title: 'Other keys' })).body;
+      const created = await t.api<CreatedSdkKeyDto>('POST', '/api/sdk-keys', {
+        name: 'backend',
+        appId: app.id,
+      });
       expect(created.status).toBe(201);
-      expect(created.body.key).toMatch(/^tsk_[A-Za-z0-9_-]{43}$/);
-      expect(created.body.key.startsWith(created.body.prefix)).toBe(true);
-      const { rows } = await db.query<{ key_hash: string }>(
-        'SELECT key_hash FROM sdk_keys WHERE id = $1',
+      const parsed = parseSdkKey(created.body.key);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      expect(parsed.value).toMatchObject({ appId: app.id, keyId: created.body.id });
+      expect(parsed.value.secret).toMatch(/^SU/);
+      expect(created.body.key.startsWith(`${created.body.prefix}.`)).toBe(true);
+      const { rows } = await db.query<Record<string, string>>(
+        'SELECT * FROM sdk_keys WHERE id = $1',
         [created.body.id],
       );
-      expect(rows[0]!.key_hash).not.toContain(created.body.key);
-      const list = await t.api<{ id: string; revokedAt: string | null }[]>('GET', '/api/sdk-keys');
-      expect(JSON.stringify(list.body)).not.toContain(created.body.key);
-      expect(list.body.find((k) => k.id === created.body.id)?.revokedAt).toBeNull();
+      expect(JSON.stringify(rows[0])).not.toContain(parsed.value.secret);
+      expect(rows[0]!.secret_sha256).toMatch(/^[0-9a-f]{64}$/);
+      await t.api('POST', '/api/sdk-keys', { name: 'elsewhere', appId: other.id });
+      const list = await t.api<Page<SdkKeyDto>>('GET', `/api/sdk-keys?appId=${app.id}`);
+      expect(JSON.stringify(list.body)).not.toContain(parsed.value.secret);
+      expect(list.body.items.map((k) => [k.name, k.appId, k.revokedAt])).toEqual([
+        ['backend', app.id, null],
+      ]);
       expect((await t.api('DELETE', `/api/sdk-keys/${created.body.id}`)).status).toBe(204);
-      const after = await t.api<{ id: string; revokedAt: string | null }[]>('GET', '/api/sdk-keys');
-      expect(after.body.find((k) => k.id === created.body.id)?.revokedAt).not.toBeNull();
+      const after = await t.api<Page<SdkKeyDto>>('GET', '/api/sdk-keys');
+      expect(after.body.items.find((k) => k.id === created.body.id)?.revokedAt).not.toBeNull();
       const logs = await t.api<Page<AuditEntryDto>>(
         'GET',
         '/api/logs?action=sdk_key.created,sdk_key.revoked',
       );
-      expect(logs.body.items.map((e) => e.action)).toEqual(['sdk_key.revoked', 'sdk_key.created']);
+      expect(logs.body.items.map((e) => e.action)).toEqual([
+        'sdk_key.revoked',
+        'sdk_key.created',
+        'sdk_key.created',
+      ]);
+    });
+
+    it('refuses a key for a missing app (404) or without an app (400)', async () => {
+      expect((await t.api('POST', '/api/sdk-keys', { name: 'x', appId: '999999' })).status).toBe(
+        404,
+      );
+      expect((await t.api('POST', '/api/sdk-keys', { name: 'x' })).status).toBe(400);
+    });
+
+    it("revokes an app's keys when the app is deleted", async () => {
+      const app = (await t.api<AppDto>('POST', '/api/apps', { title: 'Doomed' })).body;
+      const key = (
+        await t.api<CreatedSdkKeyDto>('POST', '/api/sdk-keys', { name: 'k', appId: app.id })
+      ).body;
+      expect((await t.api('DELETE', `/api/apps/${app.id}`)).status).toBe(204);
+      const list = await t.api<Page<SdkKeyDto>>('GET', '/api/sdk-keys');
+      const row = list.body.items.find((k) => k.id === key.id);
+      expect(row?.revokedAt).not.toBeNull();
+      expect(row?.appId).toBeNull();
+      expect(row?.note).toMatch(/deleted/);
     });
   });
 

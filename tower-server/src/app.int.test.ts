@@ -16,6 +16,7 @@ import { TowerError } from './errors.js';
 import { FlagService } from './flags/flag-service.js';
 import { createMetrics } from './ops/metrics.js';
 import { toOpenApiPath } from './openapi.js';
+import { unenforcedNatsAccount } from './sdk-keys/nats-account.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
 import { TokenService } from './tokens/token-service.js';
 import { UserService } from './users/user-service.js';
@@ -67,7 +68,12 @@ describe('Tower app with Postgres unreachable', () => {
       apps: new AppService({ pool: deadPool, feed }),
       flags: new FlagService({ pool: deadPool, feed }),
       audit: new AuditService({ pool: deadPool }),
-      sdkKeys: new SdkKeyService({ pool: deadPool, feed }),
+      sdkKeys: new SdkKeyService({
+        pool: deadPool,
+        feed,
+        nats: unenforcedNatsAccount({ flagsBucket: 'unused' }),
+        redisPrefix: 'unused',
+      }),
       webhooks: new WebhookService({ pool: deadPool, feed, allowedHosts: [] }),
       ...authServices(deadPool, feed),
       signals: null,

@@ -2,19 +2,49 @@ import { text } from 'node:stream/consumers';
 import { pino } from 'pino';
 import { parseInput } from './validation.js';
 import { createUserSchema } from './users/user-schemas.js';
-import { loadCliConfig } from './config.js';
+import { resolve } from 'node:path';
+import { initNatsKeysDir } from '@tailslide/server-kit';
+import { loadCliConfig, loadNatsNames } from './config.js';
 import { ChangeFeed } from './change-feed.js';
 import { createPool, runMigrations } from './db.js';
 import { UserService } from './users/user-service.js';
 
 const USAGE = `usage: node tower-server/dist/cli.js create-admin <email>
   Creates an admin user (any time; the first admin or another one). Reads DATABASE_URL, and the
-  password from TAILSLIDE_ADMIN_PASSWORD or, when unset, from stdin (first line).`;
+  password from TAILSLIDE_ADMIN_PASSWORD or, when unset, from stdin (first line).
+usage: node tower-server/dist/cli.js nats-init --dir <dir> [--resolver-dir <dir>]
+  NATS operator/JWT mode (ADR 0007): generates the operator, system and Tailslide account keys
+  once into <dir>, and (again on every run) auth.conf for nats-server and the tower, airbag and
+  system .creds, from TAILSLIDE_FLAGS_BUCKET, AIRBAG_BUCKET, TAILSLIDE_CIRCUIT_STREAM,
+  TAILSLIDE_CIRCUIT_SUBJECT_ROOT and TAILSLIDE_FEED_SUBJECT. --resolver-dir: where nats-server keeps account JWTs
+  (default <dir>/jwt; a path as the server sees it).`;
+
+function flag(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+async function natsInit(argv: readonly string[]): Promise<number> {
+  const dir = flag(argv, '--dir');
+  if (!dir) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const resolverDir = flag(argv, '--resolver-dir');
+  const result = await initNatsKeysDir(resolve(dir), loadNatsNames(), {
+    resolverDir: resolverDir ?? resolve(dir, 'jwt'),
+  });
+  process.stdout.write(
+    `${result.created ? 'created' : 'kept'} NATS keys in ${resolve(dir)}; wrote ${result.authConf} and the service creds\n`,
+  );
+  return 0;
+}
 
 // Tower's command line: `create-admin` for the first admin without putting a password in the
 // server's environment (or to recover when every admin lost their password).
 async function main(argv: readonly string[]): Promise<number> {
   const [command, email] = argv;
+  if (command === 'nats-init') return natsInit(argv.slice(1));
   if (command !== 'create-admin' || !email) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

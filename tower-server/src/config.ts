@@ -1,5 +1,6 @@
 import {
   CIRCUIT_SUBJECT_ROOT,
+  DEFAULT_AIRBAG_BUCKET,
   DEFAULT_CIRCUIT_STREAM,
   DEFAULT_FLAGS_BUCKET,
   DEFAULT_REDIS_PREFIX,
@@ -30,6 +31,15 @@ export interface TowerConfig {
   readonly natsUser: string | null;
   /** Password of `natsUser`. */
   readonly natsPassword: string | null;
+  /**
+   * `TAILSLIDE_NATS_DIR`: the directory `cli.js nats-init` wrote (operator/JWT mode, ADR 0007).
+   * Tower connects with its `tower.creds`, mints SDK users with the account signing key and
+   * pushes revocations as the system user. `null`: NATS without authorization; SDK keys are
+   * minted but nothing enforces them (Tower warns at start).
+   */
+  readonly natsKeysDir: string | null;
+  /** `NATS_CREDS`: Tower's `.creds` file when it is not `<natsKeysDir>/tower.creds`. */
+  readonly natsCredsFile: string | null;
   /** Redis for the time-series endpoint and SDK key users; `null`: the endpoint answers 503. */
   readonly redisUrl: string | null;
   /** Tower's Redis ACL user (`REDIS_USER`, `<prefix>-tower` in redis/tailslide-redis.sh). */
@@ -50,6 +60,8 @@ export interface TowerConfig {
    */
   readonly feedSubject: string;
   readonly redisPrefix: string;
+  /** Copies JetStream keeps of the flags bucket and circuit stream (`TAILSLIDE_NATS_REPLICAS`). */
+  readonly natsReplicas: number;
   /** Directory of the built tower-ui, served with an SPA fallback; `null`: API only. */
   readonly uiDir: string | null;
   /** Hosts (`host` or `host:port`) allowed for alert webhooks besides hooks.slack.com; http allowed for them. */
@@ -92,6 +104,8 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
   natsUrl: DEFAULT_NATS_URL,
   natsUser: null,
   natsPassword: null,
+  natsKeysDir: null,
+  natsCredsFile: null,
   redisUrl: null,
   redisUser: null,
   redisPassword: null,
@@ -103,6 +117,7 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
   circuitConsumer: DEFAULT_TOWER_CIRCUIT_CONSUMER,
   feedSubject: feedSubject(DEFAULT_FLAGS_BUCKET),
   redisPrefix: DEFAULT_REDIS_PREFIX,
+  natsReplicas: 1,
   uiDir: null,
   webhookAllowedHosts: [],
   logLevel: 'info',
@@ -134,6 +149,7 @@ const envSchema = baseEnvSchema.extend({
   REDIS_URL: z.string().min(1).optional(),
   PORT: portSchema.optional(),
   HOST: z.string().min(1).optional(),
+  TAILSLIDE_NATS_DIR: z.string().min(1).optional(),
   TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).optional(),
   TAILSLIDE_FEED_SUBJECT: z.string().min(1).optional(),
   TAILSLIDE_PUBLIC_URL: z
@@ -168,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
     natsUrl: e.NATS_URL,
     natsUser: e.NATS_USER,
     natsPassword: e.NATS_USER ? (e.NATS_PASSWORD ?? '') : undefined,
+    natsKeysDir: e.TAILSLIDE_NATS_DIR,
+    natsCredsFile: e.NATS_CREDS,
     redisUrl: e.REDIS_URL,
     redisUser: e.REDIS_USER,
     redisPassword: e.REDIS_PASSWORD,
@@ -179,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
     circuitConsumer: e.TAILSLIDE_CIRCUIT_CONSUMER,
     feedSubject: e.TAILSLIDE_FEED_SUBJECT,
     redisPrefix: e.TAILSLIDE_REDIS_PREFIX,
+    natsReplicas: e.TAILSLIDE_NATS_REPLICAS,
     uiDir: e.TOWER_UI_DIR,
     publicUrl: e.TAILSLIDE_PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
@@ -223,5 +242,33 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     ...(parsed.data.TAILSLIDE_ADMIN_PASSWORD
       ? { password: parsed.data.TAILSLIDE_ADMIN_PASSWORD }
       : {}),
+  };
+}
+
+/** The names `cli.js nats-init` builds the service permissions from (the `TAILSLIDE_*` settings). */
+export function loadNatsNames(env: NodeJS.ProcessEnv = process.env): {
+  flagsBucket: string;
+  airbagBucket: string;
+  circuitStream: string;
+  circuitSubjectRoot: string;
+  feedSubject: string | undefined;
+} {
+  const e = parseEnv(
+    z.object({
+      TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
+      AIRBAG_BUCKET: z.string().min(1).default(DEFAULT_AIRBAG_BUCKET),
+      TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
+      TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
+      TAILSLIDE_FEED_SUBJECT: z.string().min(1).optional(),
+    }),
+    env,
+    'nats-init',
+  );
+  return {
+    flagsBucket: e.TAILSLIDE_FLAGS_BUCKET,
+    airbagBucket: e.AIRBAG_BUCKET,
+    circuitStream: e.TAILSLIDE_CIRCUIT_STREAM,
+    circuitSubjectRoot: e.TAILSLIDE_CIRCUIT_SUBJECT_ROOT,
+    feedSubject: e.TAILSLIDE_FEED_SUBJECT,
   };
 }

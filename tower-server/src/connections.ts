@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, createRedis, type RedisClient } from '@tailslide/server-kit';
+import { connectNats, createRedis, NATS_KEY_FILES, type RedisClient } from '@tailslide/server-kit';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { TowerConfig } from './config.js';
@@ -14,6 +15,12 @@ export interface TowerConnections {
   readonly redis: RedisClient | null;
   /** Closes Redis, NATS (drained) and Postgres, in reverse order of opening. */
   close(): Promise<void>;
+}
+
+/** Tower's `.creds`: `NATS_CREDS`, else `tower.creds` of `TAILSLIDE_NATS_DIR`, else none. */
+export function towerCredsFile(config: TowerConfig): string | undefined {
+  if (config.natsCredsFile) return config.natsCredsFile;
+  return config.natsKeysDir ? join(config.natsKeysDir, NATS_KEY_FILES.towerCreds) : undefined;
 }
 
 /**
@@ -34,6 +41,7 @@ export async function openTowerConnections(
       name: 'tailslide-tower',
       user: config.natsUser ?? undefined,
       pass: config.natsPassword ?? undefined,
+      credsFile: towerCredsFile(config),
     });
   } catch (err) {
     await pool.end();

@@ -130,7 +130,9 @@ describe('hostile input: every write route and query parameter of the OpenAPI do
         url: 'https://hooks.slack.com/services/T/B/hostile',
       })
     ).body.id;
-    ids.sdkKey = (await t.api<CreatedSdkKeyDto>('POST', '/api/sdk-keys', { name: 'k' })).body.id;
+    ids.sdkKey = (
+      await t.api<CreatedSdkKeyDto>('POST', '/api/sdk-keys', { name: 'k', appId: ids.app })
+    ).body.id;
     ids.user = (
       await t.api<{ id: string }>('POST', '/api/users', {
         email: 'hostile@example.com',

@@ -20,11 +20,14 @@ export const NATS_API_TIMEOUT_MS = 1_000;
 export class FlagsBucket {
   readonly #nc: NatsConnection;
   readonly name: string;
+  readonly #replicas: number | undefined;
   #kv: Promise<KV> | null = null;
 
-  constructor(nc: NatsConnection, name: string) {
+  /** `replicas`: copies JetStream keeps (`TAILSLIDE_NATS_REPLICAS`); unset leaves it as it is. */
+  constructor(nc: NatsConnection, name: string, replicas?: number) {
     this.#nc = nc;
     this.name = name;
+    this.#replicas = replicas;
   }
 
   /** The bucket, created if missing. */
@@ -43,7 +46,7 @@ export class FlagsBucket {
 
   async #open(): Promise<KV> {
     const jsm = await jetstreamManager(this.#nc, { timeout: NATS_API_TIMEOUT_MS });
-    return ensureKvBucket(jsm.jetstream(), this.name);
+    return ensureKvBucket(jsm.jetstream(), this.name, { replicas: this.#replicas });
   }
 }
 
@@ -52,6 +55,8 @@ export interface CircuitStreamOptions {
   readonly stream: string;
   readonly subjectRoot: string;
   readonly consumer: string;
+  /** Copies of the stream (`TAILSLIDE_NATS_REPLICAS`); the consumer follows the stream. */
+  readonly replicas?: number;
 }
 
 /**
@@ -64,7 +69,11 @@ export async function ensureCircuitStreamAndConsumer(
   opts: CircuitStreamOptions,
 ): Promise<void> {
   const jsm = await jetstreamManager(nc, { timeout: NATS_API_TIMEOUT_MS });
-  await ensureCircuitStream(jsm, { stream: opts.stream, subjectRoot: opts.subjectRoot });
+  await ensureCircuitStream(
+    jsm,
+    { stream: opts.stream, subjectRoot: opts.subjectRoot },
+    { replicas: opts.replicas },
+  );
   const settings = {
     ack_wait: nanos(CIRCUIT_CONSUMER_SETTINGS.ackWaitMs),
     max_ack_pending: CIRCUIT_CONSUMER_SETTINGS.maxAckPending,

@@ -123,8 +123,12 @@ describe('/api/openapi.json describes what Tower really answers', () => {
     await call('GET', `${flagPath}/circuit/history`);
     expect((await call('GET', `${flagPath}/timeseries?window=30s`)).status).toBe(200);
 
-    const key = await call<CreatedSdkKeyDto>('POST', '/api/sdk-keys', { name: 'web' });
+    const key = await call<CreatedSdkKeyDto>('POST', '/api/sdk-keys', {
+      name: 'web',
+      appId: app.id,
+    });
     await call('GET', '/api/sdk-keys');
+    await call('GET', `/api/sdk-keys?appId=${app.id}&limit=1`);
     expect((await call('DELETE', `/api/sdk-keys/${key.body.id}`)).status).toBe(204);
 
     const user = await call<{ id: string }>('POST', '/api/users', {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { RedisClient } from '@tailslide/server-kit';
+import { connectNats, type RedisClient } from '@tailslide/server-kit';
 import type pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -27,6 +27,8 @@ import { circuitConsumerBacklog, ensureCircuitStreamAndConsumer, FlagsBucket } f
 import { createMetrics, registerOutboxGauge, registerPlatformGauges } from './ops/metrics.js';
 import { FeedBridge } from './feed-bridge.js';
 import { attachRealtime } from './realtime.js';
+import { NatsAccount, readTowerNatsKeys, unenforcedNatsAccount } from './sdk-keys/nats-account.js';
+import { keepSdkAclInSync, RedisSdkAcl } from './sdk-keys/redis-acl.js';
 import { SdkKeyService } from './sdk-keys/sdk-key-service.js';
 import { TokenService } from './tokens/token-service.js';
 import { UserService } from './users/user-service.js';
@@ -139,7 +141,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
     }
     // Sessions that ended more than a day ago are of no use to anyone.
     await deleteEndedSessions(pool, new Date(Date.now() - 86_400_000));
-    const bucket = new FlagsBucket(nc, config.flagsBucket);
+    const bucket = new FlagsBucket(nc, config.flagsBucket, config.natsReplicas);
     await bucket.get();
     const stream = config.circuitStream;
     const consumerName = config.circuitConsumer;
@@ -148,6 +150,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
         stream,
         subjectRoot: config.circuitSubjectRoot,
         consumer: consumerName,
+        replicas: config.natsReplicas,
       });
     await ensureStream();
 
@@ -158,6 +161,8 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
           prefix: config.redisPrefix,
         })
       : null;
+
+    const sdkKeys = await startSdkKeys({ config, logger, pool, nc, redis, feed, onClose });
 
     const metrics = createMetrics();
     const allowedHosts = [...config.webhookAllowedHosts];
@@ -202,7 +207,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
       apps: new AppService({ pool, feed }),
       flags: new FlagService({ pool, feed }),
       audit: new AuditService({ pool }),
-      sdkKeys: new SdkKeyService({ pool, feed }),
+      sdkKeys,
       webhooks: new WebhookService({ pool, feed, allowedHosts }),
       auth,
       users,
@@ -280,4 +285,94 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * SDK keys on the NATS account and the Redis ACL (ADR 0007). Postgres is the truth: the account
+ * JWT with every revocation is pushed now (Tower fails to start when NATS refuses it), again
+ * after each NATS reconnect (a restarted server may have loaded an older JWT) and after an app
+ * deletion revoked its keys; Redis ACL users are re-created after every Redis (re)connect.
+ */
+async function startSdkKeys(deps: {
+  config: TowerConfig;
+  logger: Logger;
+  pool: pg.Pool;
+  nc: NatsConnection;
+  redis: RedisClient | null;
+  feed: ChangeFeed;
+  onClose: (name: string, fn: () => Promise<void>) => void;
+}): Promise<SdkKeyService> {
+  const { config, logger, pool, nc, redis, feed, onClose } = deps;
+  const names = { flagsBucket: config.flagsBucket };
+  let nats;
+  if (config.natsKeysDir) {
+    const keys = readTowerNatsKeys(config.natsKeysDir);
+    nats = new NatsAccount({
+      keys,
+      names,
+      connectSystem: () =>
+        connectNats({
+          servers: config.natsUrl,
+          name: 'tailslide-tower-system',
+          credsFile: keys.systemCredsFile,
+        }),
+    });
+  } else {
+    nats = unenforcedNatsAccount(names);
+    logger.warn(
+      'TAILSLIDE_NATS_DIR is not set: SDK keys are minted but NATS does not enforce them (development only)',
+    );
+  }
+  const acl = redis ? new RedisSdkAcl(redis, { prefix: config.redisPrefix }) : null;
+  const sdkKeys = new SdkKeyService({
+    pool,
+    feed,
+    nats,
+    redis: acl,
+    redisPrefix: config.redisPrefix,
+    logger,
+  });
+  await sdkKeys.syncNats();
+  const resync = (why: string) => {
+    sdkKeys.syncNats().catch((err: unknown) => {
+      logger.error({ err, why }, 'could not push SDK key revocations to NATS');
+    });
+    if (acl && redis?.isReady)
+      acl
+        .syncWith(() => sdkKeys.liveRedisGrants())
+        .catch((err: unknown) => {
+          logger.warn({ err, why }, 'could not sync SDK users to Redis');
+        });
+  };
+  onClose(
+    'sdk key sync',
+    (() => {
+      const stopFeed = feed.subscribe({ appDeleted: () => resync('app deleted') });
+      const stopRedis =
+        redis && acl
+          ? keepSdkAclInSync(
+              redis,
+              acl,
+              () => sdkKeys.liveRedisGrants(),
+              (err) => {
+                logger.warn({ err }, 'could not sync SDK users to Redis');
+              },
+            )
+          : () => undefined;
+      let stopped = false;
+      void (async () => {
+        for await (const s of nc.status()) {
+          if (stopped) return;
+          if (s.type === 'reconnect') resync('nats reconnect');
+        }
+      })().catch(() => undefined);
+      return () => {
+        stopped = true;
+        stopFeed();
+        stopRedis();
+        return Promise.resolve();
+      };
+    })(),
+  );
+  return sdkKeys;
 }

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import {
   circuitEventId,
   circuitEventSubject,
@@ -16,6 +16,10 @@ import {
   type FlagRule,
   type ServerToClientEvents,
 } from '@tailslide/contracts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NATS_KEY_FILES } from '@tailslide/server-kit';
+import { createClient } from 'redis';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import {
   createTestDatabase,
@@ -128,6 +132,14 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
     servers: options.natsUrl,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 100,
+    // On a NATS in operator/JWT mode the fixture acts as Tower (its creds from TAILSLIDE_NATS_DIR).
+    ...(options.natsKeysDir
+      ? {
+          authenticator: credsAuthenticator(
+            readFileSync(join(options.natsKeysDir, NATS_KEY_FILES.towerCreds)),
+          ),
+        }
+      : {}),
   });
   // Short API timeout: a read issued while a test has NATS stopped fails fast and is retried.
   const js = jetstream(nc, { timeout: 500 });
@@ -206,6 +218,7 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
         const jsm = await jetstreamManager(nc);
         await jsm.streams.delete(options.circuitStream).catch(() => undefined);
         await kv.destroy().catch(() => undefined);
+        await dropSdkRedisUsers(options.redisPrefix);
       } finally {
         await nc.close();
         await db.drop();
@@ -213,6 +226,22 @@ export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise
     },
   };
   return t;
+}
+
+/** Deletes the Redis ACL users Tower made for this test's SDK keys (`<prefix>-sdk-<id>`). */
+async function dropSdkRedisUsers(prefix: string): Promise<void> {
+  const redis = createClient({ url: services.redisUrl });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const users = await redis.sendCommand<string[]>(['ACL', 'USERS']);
+    for (const u of users.filter((x) => x.startsWith(`${prefix}-sdk-`)))
+      await redis.sendCommand(['ACL', 'DELUSER', u]);
+  } catch {
+    // Redis gone: nothing to clean
+  } finally {
+    redis.destroy();
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { browserSuite, E2E_ACTOR, openPage, screenshot, waitForAttribute } from 
 interface SdkKeyRow {
   id: string;
   name: string;
+  appId: string | null;
   prefix: string;
   revokedAt: string | null;
 }
@@ -19,7 +20,8 @@ async function rowCount(page: Page, n: number): Promise<void> {
 describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout: 30_000 }, () => {
   const suite = browserSuite();
 
-  it('creates an SDK key, shows its secret once, and revokes it after confirmation', async () => {
+  it("creates an app's SDK key, shows it once with a snippet, and revokes it after confirmation", async () => {
+    const app = (await suite.stack.api<AppDto>('POST', '/apps', { title: 'Checkout' })).body;
     const { page, errors } = await openPage(suite.browser);
     await page
       .context()
@@ -28,12 +30,18 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
     await page.getByText('No SDK keys yet.').waitFor();
     await page.getByLabel('Key name').fill('checkout-prod');
     await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Pick the app whose flags the key reads.').waitFor();
+    await page.getByLabel('App', { exact: true }).selectOption(app.id);
+    await page.getByRole('button', { name: 'Create key' }).click();
 
     const reveal = page.getByRole('region', { name: 'New SDK key' });
     const secret = await reveal.getByRole('textbox', { name: 'New SDK key' }).inputValue();
-    const [listed] = (await suite.stack.api<SdkKeyRow[]>('GET', '/sdk-keys')).body;
+    const [listed] = (await suite.stack.api<ListPage<SdkKeyRow>>('GET', '/sdk-keys')).body.items;
     expect(listed?.name).toBe('checkout-prod');
-    expect(secret.startsWith(listed!.prefix)).toBe(true);
+    expect(listed?.appId).toBe(app.id);
+    expect(secret.startsWith(`${listed!.prefix}.`)).toBe(true);
+    const snippet = page.getByRole('region', { name: 'SDK snippet' });
+    expect(await snippet.locator('code').textContent()).toContain(`TAILSLIDE_SDK_KEY=${secret}`);
     await reveal.getByRole('button', { name: 'Copy key' }).click();
     await reveal.getByText('Copied to the clipboard.').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
@@ -41,20 +49,24 @@ describe('dashboard in Chromium: SDK keys, webhooks, logs, refusals', { timeout:
 
     await reveal.getByRole('button', { name: 'I have saved it' }).click();
     await reveal.waitFor({ state: 'detached' });
+    await snippet.waitFor({ state: 'detached' });
     expect(await page.content()).not.toContain(secret);
     await page.reload();
     await page.getByRole('cell', { name: 'checkout-prod', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'Checkout', exact: true }).waitFor();
     expect(await page.content()).not.toContain(secret);
 
     // A key created elsewhere appears without a reload.
-    expect((await suite.stack.api('POST', '/sdk-keys', { name: 'ci-runner' })).status).toBe(201);
+    expect(
+      (await suite.stack.api('POST', '/sdk-keys', { name: 'ci-runner', appId: app.id })).status,
+    ).toBe(201);
     await page.getByRole('cell', { name: 'ci-runner', exact: true }).waitFor();
 
     await page.getByRole('button', { name: 'Revoke checkout-prod' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke SDK key?' });
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
     await page.getByText(/^Revoked/).waitFor();
-    const keys = (await suite.stack.api<SdkKeyRow[]>('GET', '/sdk-keys')).body;
+    const keys = (await suite.stack.api<ListPage<SdkKeyRow>>('GET', '/sdk-keys')).body.items;
     expect(keys.find((k) => k.name === 'checkout-prod')?.revokedAt).not.toBeNull();
     expect(keys.find((k) => k.name === 'ci-runner')?.revokedAt).toBeNull();
     expect(errors).toEqual([]);

@@ -86,9 +86,15 @@ describe('roles on every operation of the OpenAPI document', () => {
     'get /api/apps/{appId}/logs': async () => ({ path: `/api/apps/${await newApp()}/logs` }),
     'get /api/logs': () => Promise.resolve({ path: '/api/logs' }),
     'get /api/sdk-keys': () => Promise.resolve({ path: '/api/sdk-keys' }),
-    'post /api/sdk-keys': () => Promise.resolve({ path: '/api/sdk-keys', body: { name: 'k' } }),
+    'post /api/sdk-keys': async () => ({
+      path: '/api/sdk-keys',
+      body: { name: 'k', appId: await newApp() },
+    }),
     'delete /api/sdk-keys/{id}': async () => {
-      const key = await admin<{ id: string }>('POST', '/api/sdk-keys', { name: unique('k') });
+      const key = await admin<{ id: string }>('POST', '/api/sdk-keys', {
+        name: unique('k'),
+        appId: await newApp(),
+      });
       return { path: `/api/sdk-keys/${key.id}` };
     },
     'get /api/webhooks': () => Promise.resolve({ path: '/api/webhooks' }),

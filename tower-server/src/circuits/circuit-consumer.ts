@@ -22,6 +22,8 @@ export const CIRCUIT_CONSUMER_SETTINGS = Object.freeze({
   concurrency: 4,
   /** Deliveries awaiting an ack across all Towers; beyond it the stream waits. */
   maxAckPending: 1_000,
+  /** Life of one pull request; a lost one (node died, leader moved) is replaced after this. */
+  pullExpiresMs: 5_000,
 });
 
 /** `<appId>.<flagKey>` of a circuit-event subject (`<root>.<appId>.<flagKey>.<type>`). */
@@ -72,6 +74,9 @@ export class CircuitEventConsumer {
     // Abort (instead of waiting forever) when the consumer or stream is deleted: we recreate them.
     const messages = await c.consume({
       max_messages: CIRCUIT_CONSUMER_SETTINGS.batchSize,
+      // Pull requests live 5 s (heartbeats every 2.5 s): on a cluster, a pull parked on a node
+      // that died, or on a consumer leader that moved, is replaced within seconds, not 30 s.
+      expires: CIRCUIT_CONSUMER_SETTINGS.pullExpiresMs,
       abort_on_missing_resource: true,
     });
     this.#messages = messages;

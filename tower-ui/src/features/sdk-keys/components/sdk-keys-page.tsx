@@ -9,20 +9,27 @@ import { RevocableCells } from '../../../components/ui/revocable-cells.js';
 import { EmptyState } from '../../../components/ui/states.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { formatDateTime } from '../../../lib/format.js';
-import { useAuditedResource } from '../../../lib/use-audited-resource.js';
+import { useAuditedPages } from '../../../lib/use-paged-resource.js';
+import { useResource } from '../../../lib/use-resource.js';
 import { useSubmit } from '../../../lib/use-submit.js';
+import { listAllApps } from '../../apps/index.js';
 import { createSdkKey, listSdkKeys, revokeSdkKey } from '../api/sdk-keys-api.js';
+import { SdkSnippet } from './sdk-snippet.js';
 
-/** SDK keys: create (the secret is shown once), list, revoke. */
+/** SDK keys: one per app and service; create (the key is shown once, with a snippet), list, revoke. */
 export function SdkKeysPage() {
   // Keys created or revoked elsewhere (another admin, a script) show up without a reload.
-  const { state, reload, mutate } = useAuditedResource<SdkKeyDto[]>(
+  const { state, reload, mutate, more } = useAuditedPages<SdkKeyDto>(
     'sdk-keys',
-    (signal) => listSdkKeys(signal),
+    listSdkKeys,
     'sdk_key',
   );
+  const apps = useResource('apps', (signal) => listAllApps(signal));
+  const appTitle = (id: string | null) =>
+    id === null ? null : (apps.state.data?.find((a) => a.id === id)?.title ?? `App ${id}`);
   const notify = useToast();
   const [name, setName] = useState('');
+  const [appId, setAppId] = useState('');
   const submit = useSubmit();
   const [created, setCreated] = useState<CreatedSdkKeyDto | null>(null);
   const [revoking, setRevoking] = useState<SdkKeyDto | null>(null);
@@ -30,8 +37,9 @@ export function SdkKeysPage() {
   return (
     <Page titleId="keys-title" title="SDK keys">
       <p className="muted">
-        Services use an SDK key to read flags. The secret is shown once when the key is created;
-        Tower only keeps its hash.
+        A service reads its app&apos;s flags with an SDK key, and nothing else: NATS and Redis check
+        it. The key is shown once when it is created; Tower keeps no copy. Revoking a key cuts its
+        services off within seconds.
       </p>
       <InlineForm
         label="Create SDK key"
@@ -44,15 +52,19 @@ export function SdkKeysPage() {
             submit.fail('Give the key a name (e.g. the service that will use it).');
             return;
           }
+          if (appId === '') {
+            submit.fail('Pick the app whose flags the key reads.');
+            return;
+          }
           submit.run(
-            () => createSdkKey(name.trim()),
+            () => createSdkKey(name.trim(), appId),
             (k) => {
               setName('');
               setCreated(k);
               const { key: _secret, ...listed } = k;
               mutate((keys) => [
-                { ...listed, revokedAt: null },
                 ...keys.filter((x) => x.id !== k.id),
+                { ...listed, revokedAt: null, note: null },
               ]);
             },
           );
@@ -68,19 +80,34 @@ export function SdkKeysPage() {
             maxLength={200}
           />
         </div>
+        <div className="field">
+          <label htmlFor="new-key-app">App</label>
+          <select id="new-key-app" value={appId} onChange={(e) => setAppId(e.target.value)}>
+            <option value="">Choose an app…</option>
+            {apps.state.data?.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.title}
+              </option>
+            ))}
+          </select>
+        </div>
       </InlineForm>
       {created && (
-        <CopyOnceSecret
-          secret={created.key}
-          name={created.name}
-          kind="SDK key"
-          noun="key"
-          onDone={() => setCreated(null)}
-        />
+        <>
+          <CopyOnceSecret
+            secret={created.key}
+            name={`${created.name} (${appTitle(created.appId) ?? ''})`}
+            kind="SDK key"
+            noun="key"
+            onDone={() => setCreated(null)}
+          />
+          <SdkSnippet sdkKey={created.key} />
+        </>
       )}
       <ResourceList
         state={state}
         onRetry={reload}
+        more={more}
         loadingLabel="Loading keys…"
         empty={<EmptyState title="No SDK keys yet." />}
       >
@@ -91,6 +118,7 @@ export function SdkKeysPage() {
               <thead>
                 <tr>
                   <th scope="col">Name</th>
+                  <th scope="col">App</th>
                   <th scope="col">Key</th>
                   <th scope="col">Created</th>
                   <th scope="col">Status</th>
@@ -102,7 +130,11 @@ export function SdkKeysPage() {
               <tbody>
                 {items.map((k) => (
                   <tr key={k.id} className={k.revokedAt ? 'row--revoked' : undefined}>
-                    <td data-label="Name">{k.name}</td>
+                    <td data-label="Name">
+                      {k.name}
+                      {k.note && <div className="muted">{k.note}</div>}
+                    </td>
+                    <td data-label="App">{appTitle(k.appId) ?? '—'}</td>
                     <td data-label="Key">
                       <code>{k.prefix}…</code>
                     </td>
