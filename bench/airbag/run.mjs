@@ -75,7 +75,7 @@ redis.on('error', () => undefined);
 await redis.connect();
 const nats = await connect({ servers: NATS_URL });
 const rows = [];
-let memoryNote = '';
+let memoryNote;
 
 async function delPrefix(prefix) {
   const keys = [];
