@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const suites = ['sdk', 'airbag', 'breaker', 'tower'];
+const suites = ['sdk', 'airbag', 'breaker', 'tower', 'story'];
 const only = process.argv[2];
 let failed = false;
 for (const suite of suites) {

@@ -33,6 +33,15 @@ const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const id = `abbench_${randomBytes(4).toString('hex')}`;
 const silent = pino({ level: 'silent' });
+// No circuit state is held in the KV: every seeded circuit is healthy and closed (ADR 0008).
+const noStates = {
+  effective: (rule) => rule,
+  get: () => undefined,
+  all: () => [],
+  write: async () => {
+    throw new Error('the bench seeds healthy traffic: no circuit state should be written');
+  },
+};
 
 function rule(appId, flagKey, over = {}) {
   return {
@@ -66,6 +75,7 @@ redis.on('error', () => undefined);
 await redis.connect();
 const nats = await connect({ servers: NATS_URL });
 const rows = [];
+let memoryNote;
 
 async function delPrefix(prefix) {
   const keys = [];
@@ -119,6 +129,7 @@ async function delPrefix(prefix) {
       rules: { rules: () => rules },
       reader: new SignalReader({ redis, prefix, timeoutMs: 10_000, script: v.script }),
       publisher: { publish: async () => void published++ },
+      states: noStates,
       lease: { acquire: async () => true },
       now: () => now,
       logger: silent,
@@ -298,6 +309,83 @@ async function delPrefix(prefix) {
   await delPrefix(names.redisPrefix);
 }
 
+// ---- 3. scale: one tick over 100,000 circuits across 1,000 apps (issue 14 §4) ---------------
+// Same set-up as 1 (default settings: 30 s windows), ten times the apps; only the default read.
+// Reports this process's memory (rules, the sealed-bucket cache) beside the tick times.
+// AIRBAG_BENCH_SCALE_APPS=<n> changes the app count (100 flags each).
+{
+  const APPS = Number(process.env.AIRBAG_BENCH_SCALE_APPS ?? 1000);
+  const FLAGS = 100;
+  const prefix = `${id}_scale`;
+  const TICKS = 11;
+  const t0 = Date.now();
+  const starts = c.windowBucketStarts(
+    t0 + TICKS * 1000,
+    c.DEFAULT_CIRCUIT_SETTINGS.windowMs + TICKS * 1000,
+    c.FINE_RESOLUTION_MS,
+  );
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const rules = [];
+  for (let a = 0; a < APPS; a++)
+    for (let f = 0; f < FLAGS; f++) rules.push(rule(`app${a}`, `flag${f}`));
+  const fields = {};
+  for (let f = 0; f < FLAGS; f++) {
+    fields[c.signalField(`flag${f}`, 'success')] = 40 + (f % 7);
+    fields[c.signalField(`flag${f}`, 'failure')] = f % 3;
+  }
+  process.stdout.write(`seeding ${APPS * starts.length} buckets for ${APPS * FLAGS} circuits … `);
+  for (let a = 0; a < APPS; a += 50) {
+    const m = redis.multi();
+    for (let b = a; b < Math.min(APPS, a + 50); b++)
+      for (const st of starts)
+        m.hSet(c.signalBucketKey(prefix, `app${b}`, c.FINE_RESOLUTION_MS, st), fields);
+    await m.execAsPipeline();
+  }
+  console.log('done');
+  let now = t0;
+  const poller = new Poller({
+    rules: { rules: () => rules },
+    reader: new SignalReader({ redis, prefix, timeoutMs: 30_000, script: true }),
+    publisher: { publish: async () => undefined },
+    states: noStates,
+    lease: { acquire: async () => true },
+    now: () => now,
+    logger: silent,
+    metrics: new AirbagMetrics(),
+  });
+  const times = [];
+  const cpuTimes = [];
+  let cold = 0;
+  for (let i = 0; i < TICKS; i++) {
+    const t = performance.now();
+    const cpu0 = process.cpuUsage();
+    const r = await poller.tick();
+    const dt = performance.now() - t;
+    const cpu = process.cpuUsage(cpu0);
+    if (r.evaluated !== APPS * FLAGS || r.noData !== 0)
+      throw new Error(`unexpected tick ${JSON.stringify(r)}`);
+    if (i === 0) cold = dt;
+    else {
+      times.push(dt);
+      cpuTimes.push((cpu.user + cpu.system) / 1000);
+    }
+    now += 1000;
+  }
+  global.gc?.();
+  const mem = process.memoryUsage();
+  const label = `${(APPS * FLAGS).toLocaleString('en')} circuits / ${APPS.toLocaleString('en')} apps`;
+  rows.push([`tick, cold (${label}, 30 s windows)`, stats([cold]), 'reported']);
+  rows.push([`tick, steady state (${label})`, stats(times), '≤ 100 ms']);
+  rows.push([
+    '  same ticks: Airbag process CPU only (excludes Redis)',
+    stats(cpuTimes),
+    'reported',
+  ]);
+  memoryNote = `memory at ${label}: heap ${((mem.heapUsed - heapBefore) / 1048576).toFixed(0)} MiB for the rules and the bucket cache (heap ${(mem.heapUsed / 1048576).toFixed(0)} MiB, RSS ${(mem.rss / 1048576).toFixed(0)} MiB in all, bench included)`;
+  await delPrefix(prefix);
+}
+
 await nats.close();
 redis.destroy();
 
@@ -312,3 +400,4 @@ for (const [name, s, target] of rows)
   console.log(
     `| ${name} | ${s.n} | ${fmt(s.median)} | ${fmt(s.p95)} | ${fmt(s.max)} | ${target} |`,
   );
+if (memoryNote) console.log(`\n${memoryNote}`);

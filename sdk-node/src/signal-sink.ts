@@ -1,4 +1,5 @@
 import { FINE_RESOLUTION_MS } from '@tailslide/contracts';
+import { EarlyFlushPolicy, type EarlyFlushOptions } from './early-flush.js';
 import type { TailslideError } from './errors.js';
 
 /**
@@ -92,6 +93,11 @@ export interface SignalSinkOptions {
   readonly flushTimeoutMs?: number | undefined;
   /** Clock, for tests. @default Date.now */
   readonly now?: (() => number) | undefined;
+  /**
+   * Flush at once when failures spike ({@link EarlyFlushPolicy}); `false` waits for the timer
+   * only. @default EARLY_FLUSH_DEFAULTS
+   */
+  readonly earlyFlush?: Partial<EarlyFlushOptions> | false | undefined;
   /** Called (never throwing) when a flush fails and its signals are dropped. */
   readonly onDropped?: ((dropped: number, cause: unknown) => void) | undefined;
 }
@@ -127,6 +133,7 @@ export class SignalSink {
   // batches are dropped at once, so a hung Redis never accumulates pipelines in the client.
   #stuckWrite: Promise<void> | null = null;
   #lastCollectAt: number;
+  readonly #early: EarlyFlushPolicy | null;
   #stats = { flushes: 0, failedFlushes: 0, signalsWritten: 0, signalsDropped: 0 };
 
   constructor(opts: SignalSinkOptions) {
@@ -137,6 +144,8 @@ export class SignalSink {
     this.#now = opts.now ?? Date.now;
     this.#onDropped = opts.onDropped ?? (() => undefined);
     this.#lastCollectAt = this.#now();
+    this.#early =
+      opts.earlyFlush === false ? null : new EarlyFlushPolicy(opts.earlyFlush ?? {}, this.#now);
   }
 
   /** Counts one success of `c`'s flag (O(1), in memory). */
@@ -149,6 +158,11 @@ export class SignalSink {
   failure(c: SignalCounter): void {
     c.failures++;
     if (!c.queued) this.#enqueue(c);
+    // A spike goes out now — after the current turn of the event loop, so the rest of a burst
+    // counted in the same turn goes with it — in the background (never awaited here). Only while
+    // the periodic flush runs: a stopped sink flushes when asked.
+    if (this.#early !== null && this.#timer !== null && this.#early.afterFailure(c))
+      setImmediate(() => void this.tick());
   }
 
   /** Counts one off-arm (control) success of `c`'s flag (O(1), in memory). */

@@ -12,6 +12,11 @@ export interface ChangeListener {
   outboxWritten(): void;
   /** Alert deliveries were queued. */
   alertsQueued(): void;
+  /**
+   * Sessions or API tokens ended here (logout, revocation, a user disabled or deleted): open
+   * socket connections should check their credentials now rather than at the next sweep.
+   */
+  credentialsEnded(): void;
 }
 
 type Method = keyof ChangeListener;
@@ -67,5 +72,8 @@ export class ChangeFeed implements ChangeListener {
   }
   alertsQueued(): void {
     this.#emit('alertsQueued');
+  }
+  credentialsEnded(): void {
+    this.#emit('credentialsEnded');
   }
 }

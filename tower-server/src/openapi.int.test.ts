@@ -79,7 +79,7 @@ describe('/api/openapi.json describes what Tower really answers', () => {
 
   beforeAll(async () => {
     t = await startTestTower();
-    doc = (await (await fetch(`${t.tower.url}/api/openapi.json`)).json()) as Document;
+    doc = (await t.api<Document>('GET', '/api/openapi.json')).body;
   });
   afterAll(async () => {
     await t?.close();

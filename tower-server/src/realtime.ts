@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import {
   SocketEvent,
   type ClientToServerEvents,
@@ -15,12 +15,21 @@ export interface Realtime {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
   /** Sends one event to every dashboard connected to this Tower. */
   emit: DashboardEmit;
+  /**
+   * Checks the credentials of every open connection once (one check per session or token) and
+   * closes the connections whose session ended (logout, revoked, idle or absolute expiry, user
+   * disabled or deleted) or whose token was revoked. Resolves the number closed. Runs on its own
+   * every `sweepIntervalMs` and whenever the change feed says credentials ended on this Tower.
+   */
+  sweep(): Promise<number>;
   close(): Promise<void>;
 }
 
 /** Who opened a socket: `key` names the session or API token the connection cap counts. */
 export interface SocketPrincipal {
   readonly key: string;
+  /** Whether the credential still holds (a check that moves no idle deadline). */
+  readonly isLive?: () => Promise<boolean>;
 }
 
 /** Authenticates a handshake request from its cookie or `Authorization` header; null refuses. */
@@ -33,6 +42,11 @@ export interface RealtimeOptions {
   readonly authenticate?: SocketAuthenticator;
   /** Open connections one session or token may hold (tabs, reconnects). @default 20 */
   readonly maxConnectionsPerPrincipal?: number;
+  /**
+   * How often open connections' credentials are checked ({@link Realtime.sweep}); what ends on
+   * another Tower or by expiry is closed within this. `0`: only on demand. @default 30000
+   */
+  readonly sweepIntervalMs?: number;
 }
 
 /** Largest whitelist pushed in full with a flag; a larger one goes as its size only. */
@@ -79,6 +93,8 @@ function emit<E extends keyof ServerToClientEvents>(
   (io as unknown as { emit(e: string, p: unknown): void }).emit(event, payload);
 }
 
+type ServerSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
 /** A handshake that was accepted but has not become a connection yet is forgotten after this. */
 const RESERVATION_MS = 30_000;
 
@@ -97,8 +113,12 @@ export function attachRealtime(
   const { policy, authenticate } = options;
   const max = options.maxConnectionsPerPrincipal ?? 20;
   const open = new Map<string, number>();
-  const reserved = new WeakMap<IncomingMessage, { key: string; release: () => void }>();
-  const reserve = (req: IncomingMessage, key: string) => {
+  const reserved = new WeakMap<
+    IncomingMessage,
+    { principal: SocketPrincipal; release: () => void }
+  >();
+  const reserve = (req: IncomingMessage, principal: SocketPrincipal) => {
+    const { key } = principal;
     open.set(key, (open.get(key) ?? 0) + 1);
     let released = false;
     const release = () => {
@@ -111,7 +131,7 @@ export function attachRealtime(
     const timer = setTimeout(release, RESERVATION_MS);
     timer.unref();
     reserved.set(req, {
-      key,
+      principal,
       release: () => {
         clearTimeout(timer);
         release();
@@ -145,7 +165,7 @@ export function attachRealtime(
             callback('too many connections for this session', false);
             return;
           }
-          reserve(req, principal.key);
+          reserve(req, principal);
           callback(null, true);
         },
         () => callback('authentication failed', false),
@@ -161,11 +181,67 @@ export function attachRealtime(
     },
   );
 
-  const unsubscribe = feed.subscribe(dashboardEvents((event, payload) => emit(io, event, payload)));
+  // Open sockets by credential, so a sweep checks each session or token once.
+  const live = new Map<string, { principal: SocketPrincipal; sockets: Set<ServerSocket> }>();
+  io.on('connection', (socket) => {
+    const principal = reserved.get(socket.request)?.principal;
+    if (!principal) return;
+    let entry = live.get(principal.key);
+    if (!entry) live.set(principal.key, (entry = { principal, sockets: new Set() }));
+    const { sockets } = entry;
+    sockets.add(socket);
+    socket.on('disconnect', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0 && live.get(principal.key)?.sockets === sockets)
+        live.delete(principal.key);
+    });
+  });
+  let sweeping: Promise<number> | null = null;
+  let again = false;
+  const sweepOnce = async (): Promise<number> => {
+    let closed = 0;
+    for (const [key, { principal, sockets }] of [...live]) {
+      if (!principal.isLive) continue;
+      // A failed check (database down) is no verdict: the connection stays.
+      const ok = await principal.isLive().catch(() => true);
+      if (ok) continue;
+      live.delete(key);
+      for (const s of sockets) {
+        s.disconnect(true);
+        closed++;
+      }
+    }
+    return closed;
+  };
+  // One sweep at a time; a request during one runs once more right after it.
+  const sweep = (): Promise<number> => {
+    if (sweeping) {
+      again = true;
+      return sweeping;
+    }
+    sweeping = sweepOnce().finally(() => {
+      sweeping = null;
+      if (again) {
+        again = false;
+        void sweep();
+      }
+    });
+    return sweeping;
+  };
+  const interval = options.sweepIntervalMs ?? 30_000;
+  const timer = interval > 0 ? setInterval(() => void sweep(), interval) : null;
+  timer?.unref();
+
+  const unsubscribe = feed.subscribe({
+    ...dashboardEvents((event, payload) => emit(io, event, payload)),
+    credentialsEnded: () => void sweep(),
+  });
   return {
     io,
     emit: (event, payload) => emit(io, event, payload),
+    sweep,
     close() {
+      if (timer) clearInterval(timer);
       unsubscribe();
       io.disconnectSockets(true);
       // io.close() would also close the HTTP server, which the caller owns: close the engine only.

@@ -47,12 +47,19 @@ export interface TowerDeps {
   readonly nats: NatsConnection;
   /** A Redis client (connected or still connecting) for the charts; `null`: they answer 503. */
   readonly redis: RedisClient | null;
+  /** The clock sessions are opened, expired and checked by. @default () => new Date() */
+  readonly now?: () => Date;
 }
 
 /** A running Tower. */
 export interface RunningTower {
   /** `http://127.0.0.1:PORT` (or the configured host). */
   url: string;
+  /**
+   * Closes the dashboard socket connections whose session or token ended (it also runs every
+   * 30 s and right after a logout or revocation here); resolves how many it closed.
+   */
+  sweepSockets(): Promise<number>;
   /** Stops HTTP, consumers and loops (and, from {@link startTower}, closes the connections). */
   close(): Promise<void>;
 }
@@ -82,13 +89,16 @@ export function createTowerLogger(level: string): Logger {
  * ({@link openTowerConnections}), builds Tower on them ({@link createTower}); `close()` stops Tower,
  * then closes the connections. For tests and embedding; `main.ts` does the same steps itself.
  */
-export async function startTower(options: TowerOptions): Promise<RunningTower> {
+export async function startTower(
+  options: TowerOptions,
+  runtime: Pick<TowerDeps, 'now'> = {},
+): Promise<RunningTower> {
   const config = resolveTowerConfig(options);
   const logger = createTowerLogger(config.logLevel);
   const connections = await openTowerConnections(config, logger);
   let tower: RunningTower;
   try {
-    tower = await createTower({ config, logger, ...connections });
+    tower = await createTower({ config, logger, ...connections, ...runtime });
   } catch (err) {
     await connections.close();
     throw err;
@@ -96,6 +106,7 @@ export async function startTower(options: TowerOptions): Promise<RunningTower> {
   let closing: Promise<void> | null = null;
   return {
     url: tower.url,
+    sweepSockets: () => tower.sweepSockets(),
     close: () => (closing ??= tower.close().finally(() => connections.close())),
   };
 }
@@ -200,6 +211,8 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
       tokens,
       session: config.session,
       limits: config.loginLimits,
+      feed,
+      ...(deps.now ? { now: deps.now } : {}),
     });
     const app = createApp({
       logger,
@@ -250,7 +263,10 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
       authenticate: async (req) => {
         const p = await authenticateHandshake(auth, req);
         if (!p) return null;
-        return { key: p.sessionHash !== null ? `s:${p.sessionHash}` : `t:${String(p.tokenId)}` };
+        return {
+          key: p.sessionHash !== null ? `s:${p.sessionHash}` : `t:${String(p.tokenId)}`,
+          isLive: () => auth.isLive(p),
+        };
       },
     });
     // Dashboards connected to other Towers of this platform see this Tower's changes, and back.
@@ -279,6 +295,7 @@ export async function createTower(deps: TowerDeps): Promise<RunningTower> {
     let closing: Promise<void> | null = null;
     return {
       url,
+      sweepSockets: () => realtime.sweep(),
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

@@ -109,14 +109,17 @@ export function testTowerOptions(
   };
 }
 
-/** Starts Tower for a test file. `natsUrl` may point at a private server. */
-export async function startTestTower(extra: Partial<TowerOptions> = {}): Promise<TestTower> {
+/** Starts Tower for a test file. `natsUrl` may point at a private server; `now` is its session clock. */
+export async function startTestTower(
+  extra: Partial<TowerOptions> = {},
+  runtime: { now?: () => Date } = {},
+): Promise<TestTower> {
   const db = await createTestDatabase('tower');
   const options = testTowerOptions(db.url, extra);
   let tower: RunningTower;
   let admin: AdminCredentials;
   try {
-    tower = await startTower(options);
+    tower = await startTower(options, runtime);
   } catch (err) {
     await db.drop();
     throw err;

@@ -89,9 +89,18 @@ export interface Stack {
 }
 
 /** Tower options a suite may set on top of the stack's own (e.g. webhook hosts of a local receiver). */
-export type ExtraTowerOptions = Pick<TowerOptions, 'webhookAllowedHosts' | 'publicUrl'>;
+export type ExtraTowerOptions = Pick<
+  TowerOptions,
+  'webhookAllowedHosts' | 'publicUrl' | 'session'
+> & {
+  /** Tower's session clock: a test moves it forward instead of waiting. */
+  readonly now?: () => Date;
+};
 
-export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): Promise<Stack> {
+export async function startStack(
+  uiDir: string,
+  { now, ...extra }: ExtraTowerOptions = {},
+): Promise<Stack> {
   const id = uniqueName('e2e');
   const names: StackNames = {
     flagsBucket: `${id}_flags`,
@@ -108,17 +117,20 @@ export async function startStack(uiDir: string, extra: ExtraTowerOptions = {}): 
   await redis.connect();
   let tower: RunningTower;
   try {
-    tower = await startTower({
-      databaseUrl: db.url,
-      natsUrl: services.natsUrl,
-      redisUrl: services.redisUrl,
-      port: 0,
-      uiDir,
-      logLevel: 'silent',
-      admin: TEST_ADMIN,
-      ...extra,
-      ...names,
-    });
+    tower = await startTower(
+      {
+        databaseUrl: db.url,
+        natsUrl: services.natsUrl,
+        redisUrl: services.redisUrl,
+        port: 0,
+        uiDir,
+        logLevel: 'silent',
+        admin: TEST_ADMIN,
+        ...extra,
+        ...names,
+      },
+      now ? { now } : {},
+    );
   } catch (err) {
     await nats.close();
     await redis.close();

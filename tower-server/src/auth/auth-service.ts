@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { API_TOKEN_PREFIX, SESSION_COOKIE, type UserDto } from '@tailslide/contracts';
 import type pg from 'pg';
+import type { ChangeFeed } from '../change-feed.js';
 import { ForbiddenError, TowerError, UnauthenticatedError } from '../errors.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { UserService } from '../users/user-service.js';
@@ -49,6 +50,8 @@ export interface AuthServiceDeps {
   readonly session?: SessionLifetime;
   readonly limits?: LoginLimiterOptions;
   readonly now?: () => Date;
+  /** Told when sessions end here, so open socket connections re-check at once. */
+  readonly feed?: Pick<ChangeFeed, 'credentialsEnded'>;
 }
 
 /** The value of one cookie in a `Cookie` header. */
@@ -77,6 +80,7 @@ export class AuthService {
   readonly #tokens: TokenService;
   readonly #now: () => Date;
   readonly #limiter: LoginLimiter;
+  readonly #feed: Pick<ChangeFeed, 'credentialsEnded'> | undefined;
   readonly session: SessionLifetime;
 
   constructor(deps: AuthServiceDeps) {
@@ -86,6 +90,7 @@ export class AuthService {
     this.#now = deps.now ?? (() => new Date());
     this.#limiter = new LoginLimiter(deps.pool, deps.limits);
     this.session = deps.session ?? DEFAULT_SESSION_LIFETIME;
+    this.#feed = deps.feed;
   }
 
   /**
@@ -119,6 +124,21 @@ export class AuthService {
   /** Revokes the session of a cookie value (no-op for an unknown one). */
   async logout(secret: string): Promise<void> {
     await revokeSession(this.#pool, hashSecret(secret), this.#now());
+    this.#feed?.credentialsEnded();
+  }
+
+  /**
+   * True while what authenticated `p` still would: the session live (not revoked, expired or
+   * idle, its user enabled) or the token not revoked. A check, not a use: it moves no idle
+   * deadline, so an open dashboard socket does not keep a session alive.
+   */
+  async isLive(p: Principal): Promise<boolean> {
+    if (p.sessionHash !== null)
+      return (
+        (await findLiveSession(this.#pool, p.sessionHash, this.#now(), this.session.idleMs)) !==
+        null
+      );
+    return p.tokenId !== null && this.#tokens.isLive(p.tokenId);
   }
 
   /**
@@ -179,10 +199,12 @@ export class AuthService {
       throw new TowerError(401, 'invalid_credentials', 'the current password is wrong');
     await this.#users.setPassword(p.userId, newPassword, { actor: p.actor, requestId });
     await revokeUserSessions(this.#pool, p.userId, this.#now(), p.sessionHash);
+    this.#feed?.credentialsEnded();
   }
 
   /** Ends every session of a user (disabled or deleted). */
   async revokeUserSessions(userId: number): Promise<void> {
     await revokeUserSessions(this.#pool, userId, this.#now());
+    this.#feed?.credentialsEnded();
   }
 }

@@ -64,8 +64,10 @@ export function registerOpsRoutes(router: DocumentedRouter, deps: OpsRoutesDeps)
         .send(await deps.metrics.registry.metrics());
     },
   });
+  // Signed in only, like every /api route: the document maps every operation an attacker could
+  // try (admin ones included); whoever may call the API has a session or a token to read it.
   r.get('/api/openapi.json', 'This document', {
-    role: 'public',
+    role: 'viewer',
     response: openApiDocumentSchema,
     description: 'OpenAPI 3.1 document',
     handler: () => deps.openapi(),

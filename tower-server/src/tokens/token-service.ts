@@ -19,6 +19,7 @@ import {
   insertToken,
   listTokens,
   revokeToken,
+  tokenIsLive,
   touchToken,
 } from './token-store.js';
 
@@ -98,6 +99,14 @@ export class TokenService {
         after: { name: after.name, revokedAt: after.revokedAt },
       });
     });
-    if (audit) this.#feed.auditAppended(audit);
+    if (audit) {
+      this.#feed.auditAppended(audit);
+      this.#feed.credentialsEnded();
+    }
+  }
+
+  /** True while the token is not revoked (no last-use write: a check, not a use). */
+  isLive(id: number): Promise<boolean> {
+    return tokenIsLive(this.#pool, id);
   }
 }

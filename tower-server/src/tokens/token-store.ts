@@ -79,6 +79,15 @@ export async function findLiveToken(
   return rows[0] ? toDto(rows[0]) : null;
 }
 
+/** True when the token exists and is not revoked. */
+export async function tokenIsLive(db: Queryable, id: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'SELECT 1 FROM api_tokens WHERE id = $1 AND revoked_at IS NULL',
+    [id],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 /** Records a use. */
 export async function touchToken(db: Queryable, id: number, now: Date): Promise<void> {
   await db.query('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [id, now]);

@@ -205,5 +205,6 @@ export class UserService {
       });
     });
     this.#feed.auditAppended(audit);
+    this.#feed.credentialsEnded();
   }
 }

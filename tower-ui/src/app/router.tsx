@@ -4,7 +4,7 @@ import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { AppsPage } from '../features/apps/components/apps-page.js';
 import { LoginPage } from '../features/auth/components/login-page.js';
 import { RequireSession } from '../features/auth/components/require-session.js';
-import { useCan } from '../features/auth/hooks/use-session.js';
+import { useCan, useSession } from '../features/auth/hooks/use-session.js';
 import { FlagPage } from '../features/flags/components/flag-page.js';
 import { FlagsPage } from '../features/flags/components/flags-page.js';
 import { LogsPage } from '../features/logs/components/logs-page.js';
@@ -21,6 +21,12 @@ function AdminOnly({ children }: { readonly children: ReactNode }) {
   return useCan(Role.admin) ? <>{children}</> : <NotFoundPage />;
 }
 
+/** The live socket of a signed-in person: when Tower closes it, the session is checked again. */
+function LiveSocket({ children }: { readonly children: ReactNode }) {
+  const { recheck } = useSession();
+  return <SocketProvider onClosedByServer={recheck}>{children}</SocketProvider>;
+}
+
 /** URL map of the dashboard. Tower answers every non-API path with index.html (SPA fallback). */
 export function AppRouter() {
   return (
@@ -30,9 +36,9 @@ export function AppRouter() {
         <Route
           element={
             <RequireSession>
-              <SocketProvider>
+              <LiveSocket>
                 <Layout />
-              </SocketProvider>
+              </LiveSocket>
             </RequireSession>
           }
         >

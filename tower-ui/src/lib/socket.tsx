@@ -24,12 +24,34 @@ export function createTowerSocket(): TowerSocket {
 
 const SocketContext = createContext<TowerSocket | null>(null);
 
+export interface SocketProviderProps {
+  readonly children: ReactNode;
+  /**
+   * Tower closed the connection itself: the session may have ended (logout elsewhere, revoked,
+   * idle or absolute expiry, user disabled) or Tower is shutting down. Check the session; the
+   * socket then connects again, which works only while the session lives.
+   */
+  readonly onClosedByServer?: () => void;
+}
+
 /** Owns one socket for the whole app; closes it on unmount. */
-export function SocketProvider({ children }: { readonly children: ReactNode }) {
+export function SocketProvider({ children, onClosedByServer }: SocketProviderProps) {
   const [socket] = useState(createTowerSocket);
+  const closedRef = useRef(onClosedByServer);
+  useEffect(() => {
+    closedRef.current = onClosedByServer;
+  });
   useEffect(() => {
     if (!socket.connected) socket.connect();
+    const onDisconnect = (reason: Socket.DisconnectReason) => {
+      // Only a server-side close stops socket.io's own reconnecting.
+      if (reason !== 'io server disconnect') return;
+      closedRef.current?.();
+      socket.connect();
+    };
+    socket.on('disconnect', onDisconnect);
     return () => {
+      socket.off('disconnect', onDisconnect);
       socket.disconnect();
     };
   }, [socket]);

@@ -4,6 +4,7 @@ import { Dialog } from '../../../components/ui/dialog.js';
 import { useToast } from '../../../components/ui/toast.js';
 import { useSubmit } from '../../../lib/use-submit.js';
 import { changePassword } from '../api/auth-api.js';
+import { PasswordField } from '../../../components/ui/password-field.js';
 
 /** Changes the signed-in user's password; Tower signs out their other sessions. */
 export function ChangePasswordDialog({
@@ -47,38 +48,29 @@ export function ChangePasswordDialog({
           );
         }}
       >
-        <div className="field">
-          <label htmlFor="pw-current">Current password</label>
-          <input
-            id="pw-current"
-            type="password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="pw-new">New password</label>
-          <input
-            id="pw-new"
-            type="password"
-            autoComplete="new-password"
-            minLength={MIN_PASSWORD_LENGTH}
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-          />
-          <p className="muted field__hint">At least {MIN_PASSWORD_LENGTH} characters.</p>
-        </div>
-        <div className="field">
-          <label htmlFor="pw-repeat">New password again</label>
-          <input
-            id="pw-repeat"
-            type="password"
-            autoComplete="new-password"
-            value={repeat}
-            onChange={(e) => setRepeat(e.target.value)}
-          />
-        </div>
+        <PasswordField
+          id="pw-current"
+          label="Current password"
+          autoComplete="current-password"
+          value={current}
+          onChange={setCurrent}
+        />
+        <PasswordField
+          id="pw-new"
+          label="New password"
+          autoComplete="new-password"
+          minLength={MIN_PASSWORD_LENGTH}
+          value={next}
+          onChange={setNext}
+          hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+        />
+        <PasswordField
+          id="pw-repeat"
+          label="New password again"
+          autoComplete="new-password"
+          value={repeat}
+          onChange={setRepeat}
+        />
         {submit.error && (
           <p role="alert" className="form-error">
             {submit.error}

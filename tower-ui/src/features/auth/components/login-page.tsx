@@ -4,6 +4,7 @@ import { ApiError } from '../../../lib/api-client.js';
 import { useSubmit } from '../../../lib/use-submit.js';
 import { login } from '../api/auth-api.js';
 import { useSession } from '../hooks/use-session.js';
+import { PasswordField } from '../../../components/ui/password-field.js';
 
 /** Where to go after signing in: the page that asked (`?next=`), only if it is one of ours. */
 export function safeNext(next: string | null): string {
@@ -73,17 +74,14 @@ export function LoginPage() {
             required
           />
         </div>
-        <div className="field">
-          <label htmlFor="login-password">Password</label>
-          <input
-            id="login-password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </div>
+        <PasswordField
+          id="login-password"
+          label="Password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+          required
+        />
         {submit.error && (
           <p role="alert" className="form-error">
             {submit.error}

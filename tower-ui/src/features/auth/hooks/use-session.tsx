@@ -45,9 +45,11 @@ export function SessionProvider({ children }: { readonly children: ReactNode }) 
       (error: unknown) => {
         if (ctl.signal.aborted) return;
         if (error instanceof ApiError && error.status === 401) {
-          setState({ status: 'signed-out', expired: false });
+          // A recheck of a signed-in session that Tower no longer knows: it ended.
+          setState((s) => ({ status: 'signed-out', expired: s.status === 'signed-in' }));
         } else {
-          setState({ status: 'error', error });
+          // Tower unreachable during a recheck: stay signed in; the next request will tell.
+          setState((s) => (s.status === 'signed-in' ? s : { status: 'error', error }));
         }
       },
     );

@@ -14,6 +14,7 @@ import { useAuditedPages } from '../../../lib/use-paged-resource.js';
 import { useSubmit } from '../../../lib/use-submit.js';
 import { useSession, useUser } from '../../auth/index.js';
 import { createUser, deleteUser, listUsers, updateUser } from '../api/users-api.js';
+import { PasswordField } from '../../../components/ui/password-field.js';
 
 /** Users (admins only): create with a role, change role, disable or enable, delete. */
 export function UsersPage() {
@@ -85,16 +86,13 @@ export function UsersPage() {
             onChange={(e) => setEmail(e.target.value)}
           />
         </div>
-        <div className="field">
-          <label htmlFor="new-user-password">Initial password</label>
-          <input
-            id="new-user-password"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <PasswordField
+          id="new-user-password"
+          label="Initial password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+        />
         <div className="field">
           <label htmlFor="new-user-role">Role</label>
           <RoleSelect id="new-user-role" value={role} onChange={setRole} />
