@@ -130,6 +130,10 @@ describe('circuit health in Chromium', { timeout: 30_000 }, () => {
       () => airbag?.rule(appId, 'recs-v2')?.circuitStatus.state === 'recovering',
       LIVE_TIMEOUT_MS,
     );
+    // Airbag stamps the recovery with its own clock (ADR 0008), 2.5 s ahead of the SDK's here:
+    // let the real clock reach it, so the healthy batch falls inside the recovery interval.
+    const recoveringSince = Date.parse(airbag?.circuitState(appId, 'recs-v2')?.since ?? '');
+    await eventually(() => Date.now() >= recoveringSince, LIVE_TIMEOUT_MS);
     // The SDK stamps a batch halfway between its previous collection and this one; an (empty)
     // flush first makes sure the healthy batch is stamped after the recovering transition.
     await manager.flush();

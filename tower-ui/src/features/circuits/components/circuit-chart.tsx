@@ -43,16 +43,26 @@ function drawMarks(u: uPlot, marks: readonly TimeSeriesMarkDto[]): void {
   const min = u.scales.x?.min;
   const max = u.scales.x?.max;
   if (min == null || max == null) return;
+  const width = u.over.clientWidth;
+  // Labels of marks close together are stacked instead of drawn over each other.
+  const placed: number[] = [];
   for (const m of marks) {
     const x = m.t / 1000;
     if (x < min || x > max) continue;
     const label = markLabel(m);
     const when = new Date(m.t).toLocaleTimeString();
+    const left = u.valToPos(x, 'x');
+    let row = 0;
+    while (placed.some((p, i) => Math.abs(p - left) < 90 && placedRow[i] === row)) row++;
+    placed.push(left);
+    placedRow.push(row);
     const line = document.createElement('div');
     line.className = `chart__mark chart__mark--${m.kind}`;
-    line.style.left = `${u.valToPos(x, 'x')}px`;
+    line.style.left = `${left}px`;
     const flag = document.createElement('span');
-    flag.className = 'chart__mark-flag';
+    flag.className =
+      left > width - 90 ? 'chart__mark-flag chart__mark-flag--left' : 'chart__mark-flag';
+    flag.style.top = `${row * 1.5}em`;
     flag.setAttribute('role', 'img');
     flag.setAttribute('aria-label', `${label} at ${when} by ${m.actor}`);
     flag.title = `${m.action} at ${when} by ${m.actor}${m.reason ? ` — ${m.reason}` : ''}`;
@@ -60,11 +70,16 @@ function drawMarks(u: uPlot, marks: readonly TimeSeriesMarkDto[]): void {
     line.append(flag);
     u.over.append(line);
   }
+  placedRow.length = 0;
 }
+
+/** Row of each label placed by the current {@link drawMarks} call (reused, cleared after). */
+const placedRow: number[] = [];
 
 interface Shape {
   readonly hasPeak: boolean;
   readonly hasControl: boolean;
+  readonly resolutionSeconds: number;
 }
 
 function options(
@@ -86,7 +101,11 @@ function options(
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
     scales: {
-      x: { time: true },
+      // Up to the end of the newest bucket: a transition in the bucket still filling is drawn.
+      x: {
+        time: true,
+        range: (_u, min, max) => [min, max + shape.resolutionSeconds],
+      },
       pct: { range: [0, 100] },
       req: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] },
     },
@@ -195,7 +214,7 @@ export function CircuitChart({ data, window, marks, summary }: CircuitChartProps
   latest.current = data;
   const latestMarks = useRef(marks);
   latestMarks.current = marks;
-  const { hasPeak, hasControl } = data;
+  const { hasPeak, hasControl, resolutionSeconds } = data;
 
   useEffect(() => {
     const el = host.current;
@@ -206,7 +225,13 @@ export function CircuitChart({ data, window, marks, summary }: CircuitChartProps
     });
     const { width, height } = size();
     const u = new uPlot(
-      options(width, height, window, { hasPeak, hasControl }, () => latestMarks.current),
+      options(
+        width,
+        height,
+        window,
+        { hasPeak, hasControl, resolutionSeconds },
+        () => latestMarks.current,
+      ),
       latest.current.columns as uPlot.AlignedData,
       el,
     );
@@ -221,7 +246,7 @@ export function CircuitChart({ data, window, marks, summary }: CircuitChartProps
       u.destroy();
       plot.current = null;
     };
-  }, [window, hasPeak, hasControl]);
+  }, [window, hasPeak, hasControl, resolutionSeconds]);
 
   useEffect(() => {
     plot.current?.setData(data.columns as uPlot.AlignedData);

@@ -89,8 +89,8 @@ export function CircuitHealth({ flag }: { readonly flag: FlagDto }) {
           </span>
           {flag.circuit.mode === 'relative' && (
             <span className="muted" data-testid="relative-mode">
-              and ≥ {formatPercent(flag.circuit.relativeMarginPoints)} points above the control arm
-              (flag-off users)
+              and ≥ {flag.circuit.relativeMarginPoints} points above the control arm (flag-off
+              users)
             </span>
           )}
         </div>

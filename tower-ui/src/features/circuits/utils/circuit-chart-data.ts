@@ -14,6 +14,8 @@ import type { TimeWindow } from '../api/circuits-api.js';
  */
 export interface ChartData {
   readonly columns: (number | null)[][];
+  /** Bucket width in seconds: the x axis runs to the end of the newest bucket. */
+  readonly resolutionSeconds: number;
   readonly hasPeak: boolean;
   readonly hasControl: boolean;
 }
@@ -34,7 +36,7 @@ export function toChartData(ts: TimeSeriesDto): ChartData {
   ];
   if (hasPeak) columns.push(points.map((p) => p.peakErrorRatePercentage));
   if (hasControl) columns.push(points.map((p) => (p.off ? p.off.errorRatePercentage : null)));
-  return { columns, hasPeak, hasControl };
+  return { columns, resolutionSeconds: ts.resolutionMs / 1000, hasPeak, hasControl };
 }
 
 /** Totals over the shown window, for the text summary beside the chart. */
