@@ -16,6 +16,7 @@ import { useTimeSeries } from '../hooks/use-time-series.js';
 import { nextCircuitStep, summarize, toChartData } from '../utils/circuit-chart-data.js';
 import { CircuitChart } from './circuit-chart.js';
 import { CircuitStateBadge } from './circuit-state-badge.js';
+import { recoveryAfter } from '../utils/transition.js';
 
 const WINDOW_LABEL: Record<TimeWindow, string> = {
   '30s': '30 s',
@@ -226,18 +227,8 @@ function CircuitHistory({ flag }: { readonly flag: FlagDto }) {
   );
 }
 
-function recoveryOf(after: unknown): number | null {
-  if (typeof after !== 'object' || after === null) return null;
-  const a = after as {
-    recoveryPercentage?: unknown;
-    circuitStatus?: { recoveryPercentage?: unknown };
-  };
-  const v = a.circuitStatus?.recoveryPercentage ?? a.recoveryPercentage;
-  return typeof v === 'number' ? v : null;
-}
-
 function TransitionItem({ entry }: { readonly entry: AuditEntryDto }) {
-  const pct = recoveryOf(entry.after);
+  const pct = recoveryAfter(entry);
   const kind = entry.action.replace('circuit.', '');
   return (
     <li className={`timeline__item timeline__item--${kind}`}>

@@ -2,6 +2,7 @@ import { Role, type ApiTokenDto, type CreatedApiTokenDto } from '@tailslide/cont
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
 import { CopyOnceSecret } from '../../../components/ui/copy-once-secret.js';
+import { DataTable } from '../../../components/ui/data-table.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
 import { Page } from '../../../components/ui/page.js';
 import { ResourceList } from '../../../components/ui/resource-list.js';
@@ -87,42 +88,31 @@ export function TokensPage() {
         empty={<EmptyState title="No API tokens yet." />}
       >
         {(items) => (
-          <div className="table-wrap">
-            <table className="table table--stack">
-              <caption className="visually-hidden">API tokens</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((t) => (
-                  <tr key={t.id} className={t.revokedAt ? 'row--revoked' : undefined}>
-                    <td data-label="Name">{t.name}</td>
-                    <td data-label="Role">{t.role}</td>
-                    <td className="nowrap" data-label="Created">
-                      {formatDateTime(t.createdAt)} <span className="muted">by {t.createdBy}</span>
-                    </td>
-                    <td className="nowrap" data-label="Last used">
-                      {t.lastUsedAt ? formatDateTime(t.lastUsedAt) : 'never'}
-                    </td>
-                    <RevocableCells
-                      name={t.name}
-                      revokedAt={t.revokedAt}
-                      onRevoke={() => setRevoking(t)}
-                    />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="API tokens"
+            columns={['Name', 'Role', 'Created', 'Last used', 'Status']}
+            actions
+            items={items}
+            rowKey={(t) => t.id}
+            rowClassName={(t) => (t.revokedAt ? 'row--revoked' : undefined)}
+            row={(t) => (
+              <>
+                <td data-label="Name">{t.name}</td>
+                <td data-label="Role">{t.role}</td>
+                <td className="nowrap" data-label="Created">
+                  {formatDateTime(t.createdAt)} <span className="muted">by {t.createdBy}</span>
+                </td>
+                <td className="nowrap" data-label="Last used">
+                  {t.lastUsedAt ? formatDateTime(t.lastUsedAt) : 'never'}
+                </td>
+                <RevocableCells
+                  name={t.name}
+                  revokedAt={t.revokedAt}
+                  onRevoke={() => setRevoking(t)}
+                />
+              </>
+            )}
+          />
         )}
       </ResourceList>
       <ConfirmDialog

@@ -1,6 +1,7 @@
 import { MIN_PASSWORD_LENGTH, Role, type UserDto } from '@tailslide/contracts';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.js';
+import { DataTable } from '../../../components/ui/data-table.js';
 import { InlineForm } from '../../../components/ui/inline-form.js';
 import { Page } from '../../../components/ui/page.js';
 import { ResourceList } from '../../../components/ui/resource-list.js';
@@ -106,69 +107,59 @@ export function UsersPage() {
         empty={<EmptyState title="No users yet." />}
       >
         {(items) => (
-          <div className="table-wrap">
-            <table className="table table--stack">
-              <caption className="visually-hidden">Users</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Last sign-in</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((u) => (
-                  <tr key={u.id} className={u.disabled ? 'row--revoked' : undefined}>
-                    <td data-label="Email">
-                      {u.email}
-                      {u.id === me.id && <span className="muted"> (you)</span>}
-                    </td>
-                    <td data-label="Role">
-                      <RoleSelect
-                        id={`role-${u.id}`}
-                        label={`Role of ${u.email}`}
-                        value={u.role}
-                        onChange={(r) => change(u, { role: r }, `${u.email} is now ${r}.`)}
-                      />
-                    </td>
-                    <td data-label="Status">
-                      {u.disabled ? (
-                        <span className="badge badge--muted">Disabled</span>
-                      ) : (
-                        <span className="badge badge--closed">Active</span>
-                      )}
-                    </td>
-                    <td className="nowrap" data-label="Last sign-in">
-                      {u.lastLoginAt ? formatDateTime(u.lastLoginAt) : 'never'}
-                    </td>
-                    <td className="row-actions">
-                      <RowAction
-                        label={u.disabled ? 'Enable' : 'Disable'}
-                        target={u.email}
-                        onClick={() =>
-                          change(
-                            u,
-                            { disabled: !u.disabled },
-                            `${u.email} ${u.disabled ? 'enabled' : 'disabled and signed out'}.`,
-                          )
-                        }
-                      />
-                      <RowAction
-                        label="Delete"
-                        target={u.email}
-                        danger
-                        onClick={() => setDeleting(u)}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Users"
+            columns={['Email', 'Role', 'Status', 'Last sign-in']}
+            actions
+            items={items}
+            rowKey={(u) => u.id}
+            rowClassName={(u) => (u.disabled ? 'row--revoked' : undefined)}
+            row={(u) => (
+              <>
+                <td data-label="Email">
+                  {u.email}
+                  {u.id === me.id && <span className="muted"> (you)</span>}
+                </td>
+                <td data-label="Role">
+                  <RoleSelect
+                    id={`role-${u.id}`}
+                    label={`Role of ${u.email}`}
+                    value={u.role}
+                    onChange={(r) => change(u, { role: r }, `${u.email} is now ${r}.`)}
+                  />
+                </td>
+                <td data-label="Status">
+                  {u.disabled ? (
+                    <span className="badge badge--muted">Disabled</span>
+                  ) : (
+                    <span className="badge badge--closed">Active</span>
+                  )}
+                </td>
+                <td className="nowrap" data-label="Last sign-in">
+                  {u.lastLoginAt ? formatDateTime(u.lastLoginAt) : 'never'}
+                </td>
+                <td className="row-actions">
+                  <RowAction
+                    label={u.disabled ? 'Enable' : 'Disable'}
+                    target={u.email}
+                    onClick={() =>
+                      change(
+                        u,
+                        { disabled: !u.disabled },
+                        `${u.email} ${u.disabled ? 'enabled' : 'disabled and signed out'}.`,
+                      )
+                    }
+                  />
+                  <RowAction
+                    label="Delete"
+                    target={u.email}
+                    danger
+                    onClick={() => setDeleting(u)}
+                  />
+                </td>
+              </>
+            )}
+          />
         )}
       </ResourceList>
       <ConfirmDialog
