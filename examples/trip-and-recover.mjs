@@ -12,9 +12,11 @@ import { FlagManager } from '../sdk-node/dist/index.js';
 const args = process.argv.slice(2);
 const cleanup = args.includes('--cleanup');
 const tower = args.find((a) => !a.startsWith('--')) ?? 'http://localhost:3000';
-const nats = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+// `npm start` runs its NATS on 4322 (operator/JWT mode); compose publishes 4222.
+const nats = process.env.NATS_URL ?? 'nats://127.0.0.1:4322';
 const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const flagsBucket = process.env.TAILSLIDE_FLAGS_BUCKET; // only when Tower uses a non-default bucket
+const redisPrefix = process.env.TAILSLIDE_REDIS_PREFIX; // likewise for the Redis prefix
 
 /** `Authorization` or `Cookie` header for the API: the token given, or a session from a login. */
 async function credentials() {
@@ -65,11 +67,21 @@ const flag = await api('POST', `/api/apps/${app.id}/flags`, {
 });
 console.log(`app ${app.id}, flag ${flag.key}: open ${tower}/apps/${app.id}/flags/${flag.key}`);
 
-const manager = new FlagManager({
+// The app's SDK key (an admin's credential is needed for this one call; an editor token gets a
+// 403 and the example falls back to the app id, which works on a NATS without authorization).
+const keyRes = await api('POST', '/api/sdk-keys', {
+  name: 'trip-and-recover example',
   appId: app.id,
+}).catch((err) => {
+  console.log(`no SDK key (${err.message}): the SDK connects without one`);
+  return null;
+});
+const manager = new FlagManager({
+  ...(keyRes?.key ? { sdkKey: keyRes.key } : { appId: app.id }),
   nats,
   redis,
   ...(flagsBucket ? { flagsBucket } : {}),
+  ...(redisPrefix ? { redisPrefix } : {}),
 });
 await manager.initialize();
 const checkout = manager.newToggler({ flagName: 'new-checkout' });
