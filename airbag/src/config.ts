@@ -57,6 +57,8 @@ export interface AirbagConfig {
   readonly natsServers: string[];
   readonly natsUser: string | undefined;
   readonly natsPassword: string | undefined;
+  /** `NATS_CREDS`: Airbag's `.creds` file (`airbag.creds` of `cli.js nats-init`; ADR 0007). */
+  readonly natsCredsFile: string | undefined;
   readonly redisUrl: string;
   /** Airbag's Redis ACL user (`REDIS_USER`, `<prefix>-airbag` in redis/tailslide-redis.sh). */
   readonly redisUser: string | undefined;
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirbagConfig {
     natsServers: parseNatsServers(e.NATS_URL),
     natsUser: e.NATS_USER,
     natsPassword: e.NATS_PASSWORD,
+    natsCredsFile: e.NATS_CREDS,
     redisUrl: e.REDIS_URL,
     redisUser: e.REDIS_USER,
     redisPassword: e.REDIS_PASSWORD,

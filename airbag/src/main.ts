@@ -14,6 +14,7 @@ const nats = await connectNats({
   servers: config.natsServers,
   user: config.natsUser,
   pass: config.natsPassword,
+  credsFile: config.natsCredsFile,
   name: `airbag-${config.instanceId}`,
 });
 let redisErrorLogged = false;

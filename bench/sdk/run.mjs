@@ -60,9 +60,9 @@ console.log(`${fmt(emit.amortisedNs, 2)} ns amortised`);
 process.stdout.write('OpenFeature layer … ');
 const of = node([resolve(here, 'openfeature.mjs')]);
 console.log(`${fmt(of.provider, 0)} ns`);
-process.stdout.write('propagation (100 SDK instances) … ');
+process.stdout.write('propagation (100 SDK instances, each with its own SDK key) … ');
 const prop = node([resolve(here, 'propagation.mjs'), '100', '100']);
-console.log(`p99 ${fmt(prop.p99, 2)} ms`);
+console.log(`p99 ${fmt(prop.p99, 2)} ms, start-up p50 ${fmt(prop.startupP50, 1)} ms`);
 process.stdout.write('fleet (1,000 SDK instances in 4 processes) … ');
 const fleet = node([resolve(here, 'fleet.mjs'), '1000', '4', '20']);
 console.log(`p99 ${fmt(fleet.p99, 2)} ms`);
@@ -113,10 +113,13 @@ console.log(
   `| emitSuccess amortised over 3 s incl. 250 ms flushes to Redis | ${fmt(emit.amortisedNs, 2)} ns (${emit.flushes} flushes, ${emit.dropped} dropped) |`,
 );
 console.log(
-  `| KV put → visible in isFlagActive, ${prop.instances} SDK instances × ${prop.changes} changes: p50 / p99 / max | ${fmt(prop.p50, 2)} / ${fmt(prop.p99, 2)} / ${fmt(prop.max, 2)} ms |`,
+  `| KV put → visible in isFlagActive, ${prop.instances} SDK instances (one SDK key each, NATS in operator/JWT mode) × ${prop.changes} changes: p50 / p99 / max | ${fmt(prop.p50, 2)} / ${fmt(prop.p99, 2)} / ${fmt(prop.max, 2)} ms |`,
 );
 console.log(
   `| cold start (initialize() to ready), p50 over ${prop.instances} instances started together | ${fmt(prop.coldStartP50, 1)} ms |`,
+);
+console.log(
+  `| start-up with an SDK key (new FlagManager → initialize() ready), one at a time: p50 / p99 | ${fmt(prop.startupP50, 1)} / ${fmt(prop.startupP99, 1)} ms |`,
 );
 console.log(
   `| KV put → visible, fleet of ${fleet.instances} instances in ${fleet.processes} processes × ${fleet.changes} changes: p50 / p99 / max | ${fmt(fleet.p50, 2)} / ${fmt(fleet.p99, 2)} / ${fmt(fleet.max, 2)} ms |`,
@@ -130,7 +133,8 @@ const goals = [
   ['≥ 4× faster than flagd-core', flagd.p50 / ours.p50 >= 4],
   ['≤ 64 bytes allocated per evaluation', ours.bytes <= 64],
   ['emitSuccess ≤ 50 ns amortised', emit.amortisedNs <= 50],
-  ['rule change visible p99 ≤ 20 ms with 100 instances', prop.p99 <= 20],
+  ['rule change visible p99 ≤ 20 ms with 100 instances (each with an SDK key)', prop.p99 <= 20],
+  ['SDK start-up with an SDK key ≤ 100 ms p50', prop.startupP50 <= 100],
   ['rule change visible p99 ≤ 50 ms with 1,000 instances (issue 14)', fleet.p99 <= 50],
 ];
 console.log('');

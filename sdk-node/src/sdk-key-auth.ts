@@ -52,10 +52,16 @@ export function natsKeyOptions(key: SdkCredentials): Partial<NodeConnectionOptio
 }
 
 const AUTH_MESSAGE = /authorization violation|authentication (revoked|expired)|user .*revoked/i;
+// nats.js files a slow handshake under AuthorizationError too; it says nothing about the key.
+const TIMEOUT_MESSAGE = /authentication timeout/i;
 
-/** True when NATS refused the credentials (unknown, revoked or expired user), looking through causes. */
+/**
+ * True when NATS refused the credentials (unknown, revoked or expired user), looking through
+ * causes. An authentication timeout (the process was too busy to answer the nonce) is not one.
+ */
 export function isNatsAuthError(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof Error && TIMEOUT_MESSAGE.test(e.message)) return false;
     if (e instanceof AuthorizationError || e instanceof UserAuthenticationExpiredError) return true;
     if (typeof e === 'string') return AUTH_MESSAGE.test(e);
     if (e instanceof Error) {
