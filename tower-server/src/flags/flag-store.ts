@@ -1,6 +1,5 @@
 import {
   RULESET_SCHEMA_VERSION,
-  type CircuitSettings,
   type CircuitState,
   type FlagDto,
   type FlagRule,
@@ -25,20 +24,15 @@ export interface Flag extends Omit<FlagDto, HeldApart> {
   readonly updatedAt: Date;
 }
 
-/** The columns a create or update writes. */
-export interface FlagValues {
-  readonly title: string;
-  readonly description: string;
-  readonly active: boolean;
-  readonly rolloutPercentage: number;
-  readonly whitelist: readonly string[];
-  readonly circuit: CircuitSettings;
-  readonly circuitStatus: {
-    readonly state: CircuitState;
-    readonly recoveryPercentage: number;
+/** The columns a create or update writes: the DTO's editable fields, the change time as a Date. */
+export type FlagValues = Pick<
+  FlagDto,
+  'title' | 'description' | 'active' | 'rolloutPercentage' | 'whitelist' | 'circuit'
+> & {
+  readonly circuitStatus: Omit<FlagDto['circuitStatus'], 'changedAt'> & {
     readonly changedAt: Date;
   };
-}
+};
 
 interface FlagRow {
   id: number;
