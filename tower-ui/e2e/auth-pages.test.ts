@@ -65,7 +65,7 @@ describe('signing in, roles and admin pages in Chromium', { timeout: 30_000 }, (
     expect(
       (await suite.stack.api('PATCH', `/users/${user.body.id}`, { disabled: true })).status,
     ).toBe(200);
-    await page.waitForURL(/\/login\?next=%2Fapps/);
+    await page.waitForURL(/\/login\?next=%2Fapps/, { timeout: 20_000 });
     await page.getByText('Your session has ended. Sign in again to continue.').waitFor();
     await screenshot(page, 'session-ended-1280');
     expect(errors).toEqual([]);
