@@ -28,7 +28,7 @@ acl="${TAILSLIDE_REDIS_ACL_FILE:-$(mktemp -d)/users.acl}"
 cat >"$acl" <<ACL
 user default off resetpass resetkeys resetchannels -@all
 user ${prefix}-tower on #$(sha256 "$TOWER_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels -@all +hmget +acl|setuser +acl|deluser +acl|users
-user ${prefix}-airbag on #$(sha256 "$AIRBAG_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels -@all +hgetall +eval
+user ${prefix}-airbag on #$(sha256 "$AIRBAG_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels &${prefix}:wake:* -@all +hgetall +eval +psubscribe +punsubscribe
 ACL
 
 exec redis-server --aclfile "$acl" "$@"

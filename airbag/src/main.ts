@@ -31,6 +31,10 @@ redis.on('ready', () => {
   redisErrorLogged = false;
 });
 await redis.connect();
+// Pub/Sub needs a connection of its own: the leader hears SDKs' wake-ups on it (ADR 0003).
+const wakeSubscriber = redis.duplicate();
+wakeSubscriber.on('error', () => undefined);
+await wakeSubscriber.connect();
 
 const airbag = await startAirbag({
   nats,
@@ -42,6 +46,8 @@ const airbag = await startAirbag({
   redisPrefix: config.redisPrefix,
   replicas: config.natsReplicas,
   pollIntervalMs: config.pollIntervalMs,
+  wakeSubscriber,
+  wakeMinIntervalMs: config.wakeMinIntervalMs,
   leaseMs: config.leaseMs,
   instanceId: config.instanceId,
   redisTimeoutMs: config.redisTimeoutMs,
@@ -62,6 +68,7 @@ async function shutdown(signal: string): Promise<void> {
   http.close();
   await airbag.close();
   await nats.drain().catch(() => undefined);
+  wakeSubscriber.destroy();
   redis.destroy();
   logger.info('airbag stopped');
 }

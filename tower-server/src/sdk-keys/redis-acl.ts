@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sdkRedisUser, signalKeyPattern } from '@tailslide/contracts';
+import { sdkRedisUser, signalKeyPattern, signalWakeChannelPattern } from '@tailslide/contracts';
 
 /**
  * Redis side of SDK keys (ADR 0007): one ACL user per live key, created and deleted by Tower.
@@ -21,10 +21,11 @@ export function sdkSecretSha256(secret: string): string {
 
 /**
  * The commands of the SDK's signal writer (sdk-node `RedisSignalWriter`: one pipeline of
- * `HINCRBY` per field and `PEXPIRE` per bucket). Nothing else: no reads, no `PING`, no `CLIENT`
- * (the writer sets `disableClientInfo`). `AUTH` and `HELLO` need no permission.
+ * `HINCRBY` per field and `PEXPIRE` per bucket, plus `PUBLISH` of the app's wake channel after an
+ * early flush). Nothing else: no reads, no `PING`, no `CLIENT` (the writer sets
+ * `disableClientInfo`). `AUTH` and `HELLO` need no permission.
  */
-export const SDK_REDIS_COMMANDS = ['hincrby', 'pexpire'] as const;
+export const SDK_REDIS_COMMANDS = ['hincrby', 'pexpire', 'publish'] as const;
 
 /** The part of a node-redis client {@link RedisSdkAcl} uses (server-kit `RedisClient` fits). */
 export interface AclRedisClient {
@@ -62,7 +63,7 @@ export class RedisSdkAcl {
 
   /**
    * Creates (or resets) the key's user: on, password hash only, the app's signal keys only,
-   * the writer's commands only, no pub/sub channels. Connections already open stay open and get
+   * the writer's commands only, one pub/sub channel (the app's wake channel). Connections already open stay open and get
    * the new rights at once.
    */
   grant(g: SdkRedisGrant): Promise<void> {
@@ -128,6 +129,7 @@ export class RedisSdkAcl {
       `#${g.secretSha256}`,
       `~${signalKeyPattern(this.#prefix, g.appId)}`,
       'resetchannels',
+      `&${signalWakeChannelPattern(this.#prefix, g.appId)}`,
       '-@all',
       ...SDK_REDIS_COMMANDS.map((c) => `+${c}`),
     ]);
