@@ -242,7 +242,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
       const parsed =
         typeof nodes === 'string' ||
         (Array.isArray(nodes) && nodes.every((n) => typeof n === 'string'))
-          ? parseRedisClusterNodes(nodes as string | string[])
+          ? parseRedisClusterNodes(nodes)
           : {
               ok: false as const,
               error: `must be a string or an array of strings; got ${describeValue(nodes)}`,
@@ -303,7 +303,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     this.#writer =
       o.signalWriter ??
       new RedisSignalWriter({
-        redis: o.redis as string | RedisClientLike | undefined,
+        redis: o.redis,
         clusterNodes: o.redisClusterNodes,
         prefix: redisPrefix,
         sdkKey: o.sdkKey,

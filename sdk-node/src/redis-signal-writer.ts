@@ -213,7 +213,6 @@ export class RedisSignalWriter implements SignalWriter {
     timer.unref();
   }
 
-
   async write(batch: SignalBatch): Promise<void> {
     if (this.#refusals > 0 && this.#now() < this.#refusedUntil)
       throw new Error('Redis refused this SDK key; signals are dropped until the next retry');

@@ -118,9 +118,8 @@ export function createRedisCluster(
 function toClusterNodes(
   nodes: string | readonly string[] | readonly RedisClusterNode[],
 ): RedisClusterNode[] {
-  if (typeof nodes !== 'string' && nodes.every((n) => typeof n !== 'string'))
-    return [...(nodes as readonly RedisClusterNode[])];
-  const parsed = parseRedisClusterNodes(nodes as string | readonly string[]);
+  if (typeof nodes !== 'string' && nodes.every((n) => typeof n !== 'string')) return [...nodes];
+  const parsed = parseRedisClusterNodes(nodes);
   if (!parsed.ok) throw new Error(`REDIS_CLUSTER_NODES ${parsed.error}`);
   return parsed.nodes;
 }
