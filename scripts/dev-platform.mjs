@@ -268,11 +268,14 @@ function towerCliRun(args, env) {
 /** PostgreSQL: the URL Tower uses, and how to stop what was started for it. */
 async function startDatabase({ opts, dataDir, logsDir }) {
   const pgDir = join(dataDir, 'postgres');
+  // Written once PGlite created its database: a first start stopped during initdb leaves a partial
+  // folder, which the next start removes and creates again.
+  const pgReady = join(dataDir, 'postgres.initialized');
   const given = process.env.DATABASE_URL;
   const forced = opts.embeddedDb || truthy(process.env.TAILSLIDE_EMBEDDED_DB);
   if (given && forced)
     fail('DATABASE_URL and --embedded-db (TAILSLIDE_EMBEDDED_DB) contradict each other: unset one');
-  const useEmbedded = forced || (!given && (existsSync(pgDir) || !(await portAnswers(5432))));
+  const useEmbedded = forced || (!given && (existsSync(pgReady) || !(await portAnswers(5432))));
   if (!useEmbedded) {
     const url = given ?? 'postgres://postgres@127.0.0.1:5432/tailslide';
     await ensureDatabase(url);
@@ -291,6 +294,7 @@ async function startDatabase({ opts, dataDir, logsDir }) {
   } catch {
     fail('the embedded PostgreSQL (@electric-sql/pglite) is not installed: run npm ci');
   }
+  if (!existsSync(pgReady)) rmSync(pgDir, { recursive: true, force: true });
   mkdirSync(pgDir, { recursive: true });
   const pgLog = createWriteStream(join(logsDir, 'postgres.log'), { flags: 'a' });
   const log = (line) => pgLog.write(`${new Date().toISOString()} ${line}\n`);
@@ -304,6 +308,7 @@ async function startDatabase({ opts, dataDir, logsDir }) {
     );
   }
   log(`embedded PostgreSQL (PGlite ${pgDir}) on ${pgServer.url}`);
+  if (!existsSync(pgReady)) writeFileSync(pgReady, `${new Date().toISOString()}\n`);
   return {
     url: pgServer.url,
     description: `embedded PostgreSQL (PGlite) on ${pgServer.url}, data in ${pgDir}`,
