@@ -32,7 +32,7 @@ import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-const HELP = `usage: npm start [-- --embedded-db] [--data-dir <dir>] [--verbose]
+const HELP = `usage: npm start [-- [--embedded-db] [--data-dir <dir>] [--verbose]]
   --embedded-db       use the embedded PostgreSQL (PGlite) even when something answers on 5432
                       (or TAILSLIDE_EMBEDDED_DB=1)
   --data-dir <dir>    the data folder (or TAILSLIDE_DATA_DIR; default .tailslide/ in the repository)
@@ -586,6 +586,9 @@ async function main() {
   writeFileSync(pidFile, `${process.pid}\n`);
   process.on('exit', () => rmSync(pidFile, { force: true }));
 
+  const givenPassword = process.env.TAILSLIDE_ADMIN_PASSWORD;
+  if (givenPassword !== undefined && givenPassword.length < 12)
+    fail('TAILSLIDE_ADMIN_PASSWORD must have at least 12 characters');
   const towerPort = portSetting('PORT', 3000);
   const airbagPort = portSetting('AIRBAG_HTTP_PORT', 3002);
   for (const [port, what, name] of [
