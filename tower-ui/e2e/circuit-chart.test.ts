@@ -129,6 +129,17 @@ describe('circuit chart in Chromium', { timeout: 60_000 }, () => {
     await busy.close();
 
     const { page, errors } = await openPage(suite.browser);
+    // The flag list says the same as the flag page.
+    await page.goto(`${suite.stack.tower.url}/apps/${appId}`);
+    const rowBadge = (title: string) =>
+      page
+        .getByRole('link', { name: `Circuit health of ${title}` })
+        .locator('[data-circuit-state]');
+    await waitForAttribute(rowBadge('quiet'), 'data-traffic', 'none');
+    expect(await rowBadge('quiet').innerText()).toBe('No traffic');
+    await waitForAttribute(rowBadge('busy'), 'data-traffic', 'some');
+    expect(await rowBadge('busy').innerText()).toBe('Healthy');
+
     await page.goto(`${suite.stack.tower.url}/apps/${appId}/flags/quiet`);
     const quiet = page.locator('header [data-circuit-state], [data-circuit-state]').first();
     await waitForAttribute(quiet, 'data-traffic', 'none');

@@ -7,19 +7,27 @@ import { refreshIntervalMs } from '../utils/circuit-chart-data.js';
 
 /**
  * The circuit-health series of one flag, refetched on a timer suited to the window (counts are
- * in Redis, not pushed) and at once on every circuit event of the flag.
+ * in Redis, not pushed; `refreshMs` overrides it) and at once on every circuit event of the flag.
  */
-export function useTimeSeries(appId: string, flagKey: string, window: TimeWindow) {
+export function useTimeSeries(
+  appId: string,
+  flagKey: string,
+  window: TimeWindow,
+  refreshMs?: number,
+) {
   const res = useResource<TimeSeriesDto>(`ts:${appId}:${flagKey}:${window}`, (signal) =>
     getTimeSeries(appId, flagKey, window, signal),
   );
   const { reload } = res;
   useEffect(() => {
-    const t = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, refreshIntervalMs(window));
+    const t = setInterval(
+      () => {
+        if (document.visibilityState === 'visible') reload();
+      },
+      refreshMs ?? refreshIntervalMs(window),
+    );
     return () => clearInterval(t);
-  }, [window, reload]);
+  }, [window, reload, refreshMs]);
   useSocketEvent('circuit.event', ({ event }) => {
     if (event.appId === appId && event.flagKey === flagKey) reload();
   });

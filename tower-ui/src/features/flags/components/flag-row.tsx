@@ -3,7 +3,10 @@ import { Link } from 'react-router';
 import { RowAction } from '../../../components/ui/row-action.js';
 import { ToggleSwitch } from '../../../components/ui/toggle-switch.js';
 import { formatPercent } from '../../../lib/format.js';
-import { CircuitBadge } from '../../circuits/index.js';
+import { CircuitStateBadge } from '../../circuits/index.js';
+
+/** How often a row re-reads its flag's traffic (the flag page follows it every second). */
+const LIST_TRAFFIC_REFRESH_MS = 10_000;
 
 export interface FlagRowProps {
   readonly flag: FlagDto;
@@ -57,7 +60,7 @@ export function FlagRow({ flag, pending, canEdit, onToggle, onEdit, onDelete }: 
           aria-label={`Circuit health of ${flag.title}`}
           className="plain-link"
         >
-          <CircuitBadge status={flag.circuitStatus} enabled={flag.circuit.enabled} />
+          <CircuitStateBadge flag={flag} refreshMs={LIST_TRAFFIC_REFRESH_MS} />
         </Link>
       </div>
       <div className="row-actions flag-row__actions">
