@@ -55,6 +55,8 @@ export interface PollerDeps {
     rules(): Iterable<FlagRule>;
     /** The rules of one app, for a tick of some apps only (default: `rules()` filtered). */
     rulesOf?(appId: string): Iterable<FlagRule>;
+    /** One flag's rule; without it every held circuit state counts as live. */
+    get?(appId: string, flagKey: string): FlagRule | undefined;
   };
   readonly reader: {
     read(
@@ -314,7 +316,11 @@ export class Poller {
   #unsentCandidates(due: readonly CircuitEvent[]): CircuitEvent[] {
     const queued = new Set(due.map((e) => e.id));
     const out: CircuitEvent[] = [];
+    const { rules } = this.#deps;
     for (const { state } of this.#deps.states.all()) {
+      // A deleted flag's circuit is forgotten: Tower deletes its state (ADR 0008), and its last
+      // event would only be recorded as for an unknown flag.
+      if (rules.get !== undefined && rules.get(state.appId, state.flagKey) === undefined) continue;
       if (!queued.has(state.event.id)) out.push(state.event);
     }
     return out;
