@@ -10,6 +10,7 @@ export {
   DEFAULT_REDIS_PREFIX,
   flagKvKey,
   appFlagsKvFilter,
+  appFlagsKvSubject,
   ALL_FLAGS_KV_FILTER,
   parseFlagKvKey,
   circuitKvKey,
