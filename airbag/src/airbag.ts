@@ -156,6 +156,11 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
       if (closed) break;
       if (s.type === 'disconnect' || s.type === 'reconnecting') natsDown = true;
       else if (s.type === 'reconnect') natsDown = false;
+      else if (s.type === 'update' && (s.deleted?.length ?? 0) > 0) {
+        // A server left the cluster: the watches' consumers may have lived there.
+        watcher.rewatch();
+        states.rewatch();
+      }
     }
   })().catch(() => undefined);
   let timer: NodeJS.Timeout | null = null;
