@@ -128,10 +128,7 @@ export class RedisSignalWriter implements SignalWriter {
         if (isAuthRefusal(err)) this.#refused(err);
         else this.#report('Redis client error', err);
       });
-      owned.on('ready', () => {
-        this.#refusals = 0;
-        this.#refusedUntil = 0;
-      });
+      owned.on('ready', () => this.#accepted());
       this.#owned = owned;
       this.#client = owned;
     } else {
@@ -165,7 +162,20 @@ export class RedisSignalWriter implements SignalWriter {
       if (isAuthRefusal(err)) this.#refused(err);
       throw err;
     }
+    this.#accepted();
+  }
+
+  // A sign-in or a write succeeded: a refusal episode (if any) is over.
+  #accepted(): void {
+    const was = this.#refusals;
     this.#refusals = 0;
+    this.#refusedUntil = 0;
+    if (was === 0 || this.#closed) return;
+    try {
+      this.#listener?.onAccepted?.();
+    } catch {
+      // a reporting callback must never break the client
+    }
   }
 
   async #writeBatch(batch: SignalBatch): Promise<void> {
