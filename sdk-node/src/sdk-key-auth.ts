@@ -32,6 +32,11 @@ export function sdkKeyOption(value: unknown): SdkCredentials | undefined {
  * another app is a configuration error), else the `appId` option.
  */
 export function appIdFrom(appId: unknown, key: SdkCredentials | undefined): string {
+  if (!key && appId === undefined)
+    throw new TailslideError(
+      TailslideErrorCode.invalidConfig,
+      "sdkKey is required: your app's SDK key (tsk1.…, from Tower's SDK keys page or `npm start`'s output), e.g. sdkKey: process.env.TAILSLIDE_SDK_KEY with that variable set (on a platform that checks no keys, appId instead)",
+    );
   if (!key) return appIdOption(appId);
   const given = appId === undefined ? undefined : appIdOption(appId);
   if (given !== undefined && given !== key.appId)
