@@ -17,14 +17,14 @@ import { SignalReader, type SignalRedis } from './signal-reader.js';
 /** Buckets that ended this long ago are final (SDK flush interval 250 ms + clock skew). */
 const SEAL_LAG_MS = 1000;
 
-/** A connected node-redis v6 client (only `isReady` and `sendCommand` are used). */
+/** A connected node-redis v6 client or cluster client (only `isReady` and `sendCommand` are used). */
 export type RedisClient = SignalRedis;
 
 /** Options of {@link startAirbag}. Connections are passed in and stay owned by the caller. */
 export interface AirbagOptions {
   /** A connected NATS client (JetStream enabled). */
   readonly nats: NatsConnection;
-  /** A connected node-redis v6 client. */
+  /** A connected node-redis v6 client, or cluster client for Redis Cluster. */
   readonly redis: RedisClient;
   /** KV bucket of flag rules. @default DEFAULT_FLAGS_BUCKET ('tailslide_flags') */
   readonly flagsBucket?: string;

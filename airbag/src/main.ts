@@ -1,5 +1,11 @@
 import { once } from 'node:events';
-import { connectNats, createRedis } from '@tailslide/server-kit';
+import {
+  connectNats,
+  connectRedis,
+  destroyRedis,
+  onRedisReady,
+  openRedis,
+} from '@tailslide/server-kit';
 import { pino } from 'pino';
 import { startAirbag } from './airbag.js';
 import { loadConfig } from './config.js';
@@ -18,8 +24,8 @@ const nats = await connectNats({
   name: `airbag-${config.instanceId}`,
 });
 let redisErrorLogged = false;
-const redis = createRedis(
-  config.redisUrl,
+const redis = openRedis(
+  config.redisClusterNodes ? { clusterNodes: config.redisClusterNodes } : { url: config.redisUrl },
   (err: unknown) => {
     // node-redis emits an error on every reconnect attempt; the poller logs the outage once.
     if (!redisErrorLogged) logger.debug({ err }, 'redis client error');
@@ -27,10 +33,12 @@ const redis = createRedis(
   },
   { username: config.redisUser, password: config.redisPassword },
 );
-redis.on('ready', () => {
+onRedisReady(redis, () => {
   redisErrorLogged = false;
 });
-await redis.connect();
+await connectRedis(redis, (err: unknown) =>
+  logger.warn({ err }, 'no Redis Cluster node answers yet; retrying'),
+);
 
 const airbag = await startAirbag({
   nats,
@@ -62,7 +70,7 @@ async function shutdown(signal: string): Promise<void> {
   http.close();
   await airbag.close();
   await nats.drain().catch(() => undefined);
-  redis.destroy();
+  destroyRedis(redis);
   logger.info('airbag stopped');
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

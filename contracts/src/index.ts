@@ -22,7 +22,10 @@ export {
   feedSubject,
   circuitStreamSubjects,
   circuitEventSubject,
+  redisAppHashTag,
   signalBucketKey,
+  REDIS_PREFIX_PATTERN,
+  isValidRedisPrefix,
   signalField,
   parseSignalField,
   signalKeyPattern,
@@ -32,6 +35,8 @@ export {
 } from './names.js';
 export type { RedisService } from './names.js';
 export { parseNatsServers } from './nats-servers.js';
+export { parseRedisClusterNodes } from './redis-nodes.js';
+export type { RedisClusterNode } from './redis-nodes.js';
 export {
   CIRCUIT_STREAM_SETTINGS,
   KV_BUCKET_SETTINGS,

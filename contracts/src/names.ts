@@ -128,9 +128,21 @@ export function circuitEventSubject(
 }
 
 /**
+ * Redis Cluster hash tag of one app, `{<appId>}` (ADR 0007, "Redis Cluster"). Every Redis key of an
+ * app carries it, so all of them hash to one slot: the SDK's pipeline of an app's buckets goes to
+ * one node, and a script or multi-key command over an app's keys never spans slots. On a single
+ * Redis the braces are just characters of the key.
+ */
+export function redisAppHashTag(appId: string): string {
+  return `{${appId}}`;
+}
+
+/**
  * Redis hash holding the success/failure counts of every flag of one app for one time bucket:
- * `<prefix>:sig:<appId>:<resolutionMs>:<bucketStartMs>`. Fields come from {@link signalField}.
- * All SDK instances of an app increment the same hash, so counts aggregate across the fleet.
+ * `<prefix>:sig:{<appId>}:<resolutionMs>:<bucketStartMs>`. Fields come from {@link signalField}.
+ * All SDK instances of an app increment the same hash, so counts aggregate across the fleet. The
+ * app id is the key's hash tag ({@link redisAppHashTag}): a prefix must not contain `{` or `}`
+ * ({@link isValidRedisPrefix}), or the tag would be the prefix's.
  */
 export function signalBucketKey(
   prefix: string,
@@ -138,7 +150,15 @@ export function signalBucketKey(
   resolutionMs: number,
   bucketStartMs: number,
 ): string {
-  return `${prefix}:sig:${appId}:${resolutionMs}:${bucketStartMs}`;
+  return `${prefix}:sig:${redisAppHashTag(appId)}:${resolutionMs}:${bucketStartMs}`;
+}
+
+/** Allowed Redis key prefixes: no hash-tag braces, no glob characters, no `:` or spaces. */
+export const REDIS_PREFIX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** True when `prefix` can prefix Tailslide's Redis keys and ACL users ({@link REDIS_PREFIX_PATTERN}). */
+export function isValidRedisPrefix(prefix: string): boolean {
+  return REDIS_PREFIX_PATTERN.test(prefix);
 }
 
 /**
@@ -184,12 +204,12 @@ function escapeRedisGlob(value: string): string {
 
 /**
  * Redis key pattern (ACL `~…` and SCAN `MATCH`) of every signal bucket of one app,
- * `<prefix>:sig:<appId>:*`, or of every app when `appId` is omitted (`<prefix>:sig:*`).
- * Glob characters in the prefix or app id are escaped.
+ * `<prefix>:sig:{<appId>}:*`, or of every app when `appId` is omitted (`<prefix>:sig:*`).
+ * Glob characters in the prefix or app id are escaped (braces are not glob characters).
  */
 export function signalKeyPattern(prefix: string, appId?: string): string {
   const base = `${escapeRedisGlob(prefix)}:sig:`;
-  return appId === undefined ? `${base}*` : `${base}${escapeRedisGlob(appId)}:*`;
+  return appId === undefined ? `${base}*` : `${base}${escapeRedisGlob(redisAppHashTag(appId))}:*`;
 }
 
 /** Redis ACL user of one SDK key: `<prefix>-sdk-<keyId>` (Tower creates and deletes it). */
