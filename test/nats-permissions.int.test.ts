@@ -14,7 +14,6 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import {
-  appFlagsKvSubject,
   appKvFilter,
   feedSubject,
   flagKvKey,
@@ -184,11 +183,6 @@ describe('the platform on NATS in operator/JWT mode', () => {
     const kv = await new Kvm(nc).open(nats.names.flagsBucket);
     await expect(kv.watch({ key: appKvFilter(other.id) })).rejects.toThrow(/permission/i);
     await expect(kv.put(flagKvKey(app.id, 'checkout'), '{}')).rejects.toThrow(/permission/i);
-    // The fast path: its own app's rule subjects, not another app's.
-    const own = nc.subscribe(appFlagsKvSubject(nats.names.flagsBucket, app.id));
-    const foreign = nc.subscribe(appFlagsKvSubject(nats.names.flagsBucket, other.id));
-    await expect(foreign.closed).resolves.toBeInstanceOf(Error);
-    expect(own.isClosed()).toBe(false);
   });
 
   it('cuts a key revoked in Tower off within 10 s while another key of the app keeps working', async () => {

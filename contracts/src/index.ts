@@ -10,7 +10,6 @@ export {
   DEFAULT_REDIS_PREFIX,
   flagKvKey,
   appFlagsKvFilter,
-  appFlagsKvSubject,
   ALL_FLAGS_KV_FILTER,
   parseFlagKvKey,
   circuitKvKey,

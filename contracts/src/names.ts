@@ -39,16 +39,6 @@ export function appFlagsKvFilter(appId: string): string {
   return `apps.${appId}.flags.>`;
 }
 
-/**
- * Core NATS subject of every rule write of one app in the flags bucket:
- * `$KV.<bucket>.apps.<appId>.flags.*`. SDKs subscribe it beside their KV watch and apply a put
- * the moment Tower publishes it, when its version is newer (ADR 0001, fast path); an SDK key's
- * NATS user may subscribe this subject and no other `$KV` subject (ADR 0007).
- */
-export function appFlagsKvSubject(bucket: string, appId: string): string {
-  return `$KV.${bucket}.${flagKvKey(appId, '*')}`;
-}
-
 /** KV watch filter for every flag of every app (Airbag, the reconciler). */
 export const ALL_FLAGS_KV_FILTER = 'apps.*.flags.*';
 

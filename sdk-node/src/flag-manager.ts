@@ -453,7 +453,6 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
       onResync: () => this.#guard(() => this.#onResync()),
       onEntry: (key, value, revision) => this.#guard(() => this.#onEntry(key, value, revision)),
       onCircuit: (key, value, revision) => this.#guard(() => this.#onCircuit(key, value, revision)),
-      onPreview: (key, value) => this.#guard(() => this.#onPreview(key, value)),
       onSynced: () => this.#guard(() => this.#onSynced()),
       onStale: (err) => this.#guard(() => this.#onStale(err)),
     });
@@ -637,17 +636,6 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
       );
     }
     if (!outcome.changed) return;
-    if (this.#resync) this.#resync.changed.add(flagKey);
-    else {
-      this.#emit('changed', { flags: [flagKey] });
-      this.#snapshot?.schedule();
-    }
-  }
-
-  /** A rule put from the fast path: applied when newer than the rule held (ADR 0001). */
-  #onPreview(flagKey: string, value: Uint8Array): void {
-    if (this.#status === ManagerStatus.closed) return;
-    if (!this.#store.applyPreview(flagKey, value).changed) return;
     if (this.#resync) this.#resync.changed.add(flagKey);
     else {
       this.#emit('changed', { flags: [flagKey] });

@@ -50,35 +50,6 @@ describe('FlagStore', () => {
     expect(s.slot('f').flag?.active).toBe(true);
   });
 
-  it('applies a fast-path put only over a rule it holds, and only when newer', () => {
-    const s = new FlagStore('shop');
-    const bytes = (r: ReturnType<typeof rule>) => new TextEncoder().encode(encodeFlagRule(r));
-    // A flag the store does not hold waits for the watch.
-    expect(s.applyPreview('f', bytes(rule(2))).changed).toBe(false);
-    expect(s.slot('f').flag).toBeNull();
-    expect(s.applyValue('f', encodeFlagRule(rule(2)), 10).changed).toBe(true);
-    expect(s.applyPreview('f', bytes(rule(2, { active: false }))).changed).toBe(false);
-    expect(s.applyPreview('f', bytes(rule(1, { active: false }))).changed).toBe(false);
-    expect(s.applyPreview('f', new TextEncoder().encode('{')).changed).toBe(false);
-    expect(
-      s.applyPreview('f', bytes(testFlagRule({ appId: 'other', flagKey: 'f', version: 9 }))),
-    ).toEqual({ changed: false });
-    expect(s.slot('f').flag?.rule.version).toBe(2);
-    const v3 = bytes(rule(3, { active: false }));
-    expect(s.applyPreview('f', v3).changed).toBe(true);
-    expect(s.slot('f').flag?.active).toBe(false);
-    // The watch then delivers v2 (still in flight) and v3 itself: nothing changes again.
-    expect(s.applyValue('f', encodeFlagRule(rule(2)), 10).changed).toBe(false);
-    expect(s.applyValue('f', v3.slice(), 12).changed).toBe(false);
-    expect(s.slot('f').revision).toBe(12);
-    // A delete older than the revision that carried the rule in force is a replay.
-    expect(s.applyDelete('f', 11).changed).toBe(false);
-    expect(s.applyDelete('f', 13).changed).toBe(true);
-    // A deleted flag comes back through the watch only (a late put may have lost the CAS).
-    expect(s.applyPreview('f', bytes(rule(4))).changed).toBe(false);
-    expect(s.applyValue('f', encodeFlagRule(rule(4)), 14).changed).toBe(true);
-  });
-
   it('applies an entry only when its version is newer than the one held', () => {
     const s = new FlagStore('shop');
     expect(s.applyValue('f', encodeFlagRule(rule(2)), 10).changed).toBe(true);

@@ -44,11 +44,6 @@ export interface FlagSlot extends SignalCounter {
   /** Revision of the delete that removed this flag, 0 when not deleted. */
   deletedRevision: number;
   /**
-   * Bytes of the rule last applied from the fast path (a put seen on its core subject before the
-   * watch delivered it), until the watch delivers them: then they only confirm the revision.
-   */
-  preview: Uint8Array | null;
-  /**
    * True once the store let go of this slot (it held nothing and too many such slots piled up).
    * A toggler holding it asks the store for the current slot on its next miss.
    */
@@ -71,12 +66,6 @@ const CHANGED: ApplyOutcome = Object.freeze({ changed: true });
  * kept. Beyond it the oldest are let go, so memory stays bounded whatever names callers pass.
  */
 export const MAX_EMPTY_SLOTS = 1024;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** The `version` a rejected entry claims, if it is readable at all. */
 function claimedVersion(value: unknown): number | null {
@@ -127,7 +116,6 @@ export class FlagStore {
         invalid: null,
         revision: 0,
         deletedRevision: 0,
-        preview: null,
         detached: false,
       };
       this.#slots.set(flagKey, s);
@@ -148,13 +136,6 @@ export class FlagStore {
 
   /** Applies a KV value (bytes, text or object) seen at `revision` for `flagKey`. */
   applyValue(flagKey: string, value: unknown, revision: number): ApplyOutcome {
-    const held = this.#slots.get(flagKey);
-    if (held?.preview && value instanceof Uint8Array && sameBytes(value, held.preview)) {
-      // The watch delivering what the fast path applied already: it only confirms the revision.
-      held.preview = null;
-      if (revision > held.revision) held.revision = revision;
-      return UNCHANGED;
-    }
     const parsed = parseFlagRule(value);
     if (!parsed.ok) return this.#applyInvalid(flagKey, value, revision, parsed.error);
     const rule = parsed.value;
@@ -172,45 +153,16 @@ export class FlagStore {
   applyRule(rule: FlagRule, revision: number): ApplyOutcome {
     const s = this.slot(rule.flagKey);
     if (s.flag) {
-      if (rule.version <= s.flag.rule.version) {
-        // The same rule seen again at a later revision (the watch after the fast path): a delete
-        // is ordered against the newest revision that carried the rule in force.
-        if (rule.version === s.flag.rule.version && revision > s.revision) s.revision = revision;
-        return UNCHANGED;
-      }
+      if (rule.version <= s.flag.rule.version) return UNCHANGED;
     } else if (s.deletedRevision > 0 && revision <= s.deletedRevision) {
       return UNCHANGED; // a replay of an entry older than the delete
     }
     s.base = rule;
     s.flag = compileFlag(combineCircuitState(rule, s.circuit));
     s.invalid = null;
-    s.preview = null;
     s.deletedRevision = 0;
     if (revision > s.revision) s.revision = revision;
     this.#markHeld(s);
-    return CHANGED;
-  }
-
-  /**
-   * Applies a rule put seen on the fast path (the core subject, before the watch delivers it;
-   * ADR 0001): only to a flag the store already holds a rule for, and only when the rule is
-   * valid, names this flag and is newer than the rule held. Everything else — a new flag, a flag
-   * created again after a delete, a bad entry — waits for the watch, which stays the source of
-   * truth (a put that lost Tower's compare-and-set reaches core subscribers too, and only the
-   * watch knows where a delete stands against it). Reports nothing: the watch reports.
-   */
-  applyPreview(flagKey: string, value: Uint8Array): ApplyOutcome {
-    const s = this.#slots.get(flagKey);
-    if (!s?.flag) return UNCHANGED;
-    const parsed = parseFlagRule(value);
-    if (!parsed.ok) return UNCHANGED;
-    const rule = parsed.value;
-    if (rule.appId !== this.#appId || rule.flagKey !== flagKey) return UNCHANGED;
-    if (rule.version <= s.flag.rule.version) return UNCHANGED;
-    s.base = rule;
-    s.flag = compileFlag(combineCircuitState(rule, s.circuit));
-    s.invalid = null;
-    s.preview = value.slice();
     return CHANGED;
   }
 
@@ -222,7 +174,6 @@ export class FlagStore {
     s.flag = null;
     s.base = null;
     s.invalid = null;
-    s.preview = null;
     s.revision = revision;
     s.deletedRevision = revision;
     return CHANGED;
@@ -308,7 +259,6 @@ export class FlagStore {
       s.flag = null;
       s.base = null;
       s.invalid = null;
-      s.preview = null;
       s.deletedRevision = 0;
       this.#markEmpty(s);
     }

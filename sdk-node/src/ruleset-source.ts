@@ -1,12 +1,6 @@
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
-  connect,
-  type NatsConnection,
-  type NodeConnectionOptions,
-  type Subscription,
-} from '@nats-io/transport-node';
-import {
-  appFlagsKvSubject,
   appKvFilter,
   parseCircuitKvKey,
   parseFlagKvKey,
@@ -28,11 +22,6 @@ export interface RulesetListener {
    * (ADR 0008). Part of the same full load as `onEntry`.
    */
   onCircuit?(flagKey: string, value: Uint8Array | string | object | null, revision: number): void;
-  /**
-   * A rule put seen on its core subject as Tower published it, before the watch delivers it (no
-   * revision yet; ADR 0001 fast path). The watch delivers the same entry moments later.
-   */
-  onPreview?(flagKey: string, value: Uint8Array): void;
   /** The full load that began with `onResync` is complete; the source is live. */
   onSynced(): void;
   /** The source lost its feed (disconnected, watch broken, bucket missing). It keeps retrying. */
@@ -83,7 +72,6 @@ function safeListener(listener: RulesetListener): RulesetListener {
     onResync: () => call(() => listener.onResync()),
     onEntry: (key, value, revision) => call(() => listener.onEntry(key, value, revision)),
     onCircuit: (key, value, revision) => call(() => listener.onCircuit?.(key, value, revision)),
-    onPreview: (key, value) => call(() => listener.onPreview?.(key, value)),
     onSynced: () => call(() => listener.onSynced()),
     onStale: (error) => call(() => listener.onStale(error)),
   };
@@ -99,9 +87,6 @@ function natsError(message: string, err: unknown): TailslideError {
       )
     : toTailslideError(TailslideErrorCode.natsUnavailable, message, err);
 }
-
-/** Header nats.js and the server set on KV deletes and purges. */
-const KV_OPERATION_HEADER = 'KV-Operation';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -134,7 +119,6 @@ export class NatsRulesetSource implements RulesetSource {
   #owned = false;
   #closed = false;
   #watch: { stop(): void } | null = null;
-  #fast: Subscription | null = null;
   /** Set when the watch was stopped on purpose to be re-created at once (a server left). */
   #rewatch = false;
   #wake: (() => void) | null = null;
@@ -160,7 +144,6 @@ export class NatsRulesetSource implements RulesetSource {
   async close(): Promise<void> {
     this.#closed = true;
     this.#watch?.stop();
-    this.#fast?.unsubscribe();
     this.#wake?.();
     const nc = this.#nc;
     if (nc && this.#owned) {
@@ -245,7 +228,6 @@ export class NatsRulesetSource implements RulesetSource {
       if (!nc) return;
       this.#nc = nc;
       this.#watchStatus(nc, listener);
-      this.#subscribeFast(nc, listener);
       await this.#watchUntilClosed(nc, listener);
       if (this.#closed) return;
       const why = await nc.closed();
@@ -254,30 +236,6 @@ export class NatsRulesetSource implements RulesetSource {
       // by, e.g., repeated auth errors) is opened again.
       if (!this.#owned) return;
       await this.#pause();
-    }
-  }
-
-  /**
-   * The fast path (ADR 0001): a core subscription to the app's rule subjects, so a put reaches
-   * the store as Tower publishes it instead of after the stream stored it and one consumer per
-   * SDK relayed it. Puts only; deletes and purges (a `KV-Operation` header) are the watch's.
-   * A key minted before the fast path may not subscribe: the server refuses the subscription,
-   * nats.js closes it with the error, and the SDK goes on with the watch alone.
-   */
-  #subscribeFast(nc: NatsConnection, listener: RulesetListener): void {
-    const subject = appFlagsKvSubject(this.#opts.bucket, this.#opts.appId);
-    const prefixLength = subject.length - 1;
-    try {
-      this.#fast?.unsubscribe();
-      this.#fast = nc.subscribe(subject, {
-        callback: (err, msg) => {
-          if (err || this.#closed) return;
-          if (msg.data.length === 0 || msg.headers?.get(KV_OPERATION_HEADER)) return;
-          listener.onPreview?.(msg.subject.slice(prefixLength), msg.data);
-        },
-      });
-    } catch {
-      this.#fast = null; // a closed connection: the next one subscribes again
     }
   }
 

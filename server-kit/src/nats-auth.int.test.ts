@@ -12,7 +12,6 @@ import {
   type NodeConnectionOptions,
 } from '@nats-io/transport-node';
 import {
-  appFlagsKvSubject,
   appKvFilter,
   circuitEventSubject,
   circuitKvKey,
@@ -133,28 +132,6 @@ describe('NATS authorization in operator/JWT mode', () => {
     ).rejects.toThrow(/permission/i);
     await expect(jsm.streams.info(stream)).rejects.toThrow(/permission/i);
     await expect(jsm.consumers.list(stream).next()).rejects.toThrow(/permission/i);
-  });
-
-  it("lets an SDK key subscribe its own app's rule subjects (the fast path) and no other $KV subject", async () => {
-    const { nc } = await sdk(A, '109');
-    const bucket = server.names.flagsBucket;
-    const sub = nc.subscribe(appFlagsKvSubject(bucket, A), { max: 1 });
-    await nc.flush();
-    const tkv = await new Kvm(tower).open(bucket);
-    await tkv.put(flagKvKey(A, 'checkout'), '{"a":2}');
-    for await (const m of sub) {
-      expect(m.subject).toBe(`$KV.${bucket}.${flagKvKey(A, 'checkout')}`);
-      expect(m.string()).toBe('{"a":2}');
-    }
-    for (const subject of [
-      appFlagsKvSubject(bucket, B),
-      `$KV.${bucket}.${circuitKvKey(A, 'checkout')}`,
-      `$KV.${bucket}.${appKvFilter(A)}`,
-      `$KV.${bucket}.apps.*.flags.*`,
-    ]) {
-      const refused = nc.subscribe(subject);
-      await expect(refused.closed).resolves.toBeInstanceOf(Error);
-    }
   });
 
   it("refuses an SDK key circuit subjects and other clients' inboxes", async () => {

@@ -11,7 +11,7 @@ import {
   type Permissions,
 } from '@nats-io/jwt';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { appFlagsKvSubject, appKvFilter, feedSubject, sdkInboxPrefix } from '@tailslide/contracts';
+import { appKvFilter, feedSubject, sdkInboxPrefix } from '@tailslide/contracts';
 
 /**
  * NATS operator/JWT mode for Tailslide (ADR 0007). One operator signs two accounts: `SYS` (the
@@ -228,10 +228,9 @@ export function airbagPermissions(n: NatsNames): Permissions {
 
 /**
  * What one SDK key may do: create (and delete) the ordered consumer of a KV watch of
- * `apps.<appId>.>` in the flags bucket, answer its flow control, receive on its own inbox
- * prefix, and subscribe its app's rule subjects `$KV.<bucket>.apps.<appId>.flags.*` (the fast
- * path, ADR 0001). Nothing else: no other app's keys, no put/delete/purge, no other consumer, no
- * stream or consumer listing, no circuit subjects, no other client's inbox.
+ * `apps.<appId>.>` in the flags bucket, answer its flow control, and receive on its own inbox
+ * prefix. Nothing else: no other app's keys, no put/delete/purge, no other consumer, no stream
+ * or consumer listing, no circuit subjects, no other client's inbox.
  */
 export function sdkPermissions(
   n: Pick<NatsNames, 'flagsBucket'>,
@@ -247,7 +246,7 @@ export function sdkPermissions(
         `$JS.FC.${flags}.>`,
       ],
     },
-    sub: { allow: [`${sdkInboxPrefix(keyId)}.>`, appFlagsKvSubject(n.flagsBucket, appId)] },
+    sub: { allow: [`${sdkInboxPrefix(keyId)}.>`] },
   };
 }
 
