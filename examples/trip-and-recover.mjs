@@ -4,9 +4,12 @@
 // breaks the feature so Airbag trips the circuit, then heals it and watches the ramp back to
 // 100 %. Usage: node examples/trip-and-recover.mjs [towerUrl] [--cleanup]   (needs `npm run build`)
 // The app stays, so its dashboard link keeps working; `--cleanup` deletes it at the end.
-// Credentials: TAILSLIDE_API_TOKEN (an editor or admin API token, tst_…), or the email and
-// password of an editor or admin in TAILSLIDE_EMAIL / TAILSLIDE_PASSWORD (falling back to
-// TAILSLIDE_ADMIN_EMAIL / TAILSLIDE_ADMIN_PASSWORD, as `npm start` uses).
+// Credentials of an admin (the example creates the app's SDK key, which only admins may):
+// TAILSLIDE_API_TOKEN (an admin API token, tst_…), or an email and password in TAILSLIDE_EMAIL /
+// TAILSLIDE_PASSWORD (falling back to TAILSLIDE_ADMIN_EMAIL / TAILSLIDE_ADMIN_PASSWORD), or else
+// the first admin `npm start` generated (.tailslide/first-admin.json, or TAILSLIDE_DATA_DIR's).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FlagManager } from '../sdk-node/dist/index.js';
 
 const args = process.argv.slice(2);
@@ -22,10 +25,18 @@ const redisPrefix = process.env.TAILSLIDE_REDIS_PREFIX; // likewise for the Redi
 async function credentials() {
   if (process.env.TAILSLIDE_API_TOKEN)
     return { authorization: `Bearer ${process.env.TAILSLIDE_API_TOKEN}` };
-  const email = process.env.TAILSLIDE_EMAIL ?? process.env.TAILSLIDE_ADMIN_EMAIL;
-  const password = process.env.TAILSLIDE_PASSWORD ?? process.env.TAILSLIDE_ADMIN_PASSWORD;
+  let email = process.env.TAILSLIDE_EMAIL ?? process.env.TAILSLIDE_ADMIN_EMAIL;
+  let password = process.env.TAILSLIDE_PASSWORD ?? process.env.TAILSLIDE_ADMIN_PASSWORD;
+  const firstAdmin = join(
+    process.env.TAILSLIDE_DATA_DIR ?? join(import.meta.dirname, '..', '.tailslide'),
+    'first-admin.json',
+  );
+  if ((!email || !password) && existsSync(firstAdmin))
+    ({ email, password } = JSON.parse(readFileSync(firstAdmin, 'utf8')));
   if (!email || !password) {
-    console.error('Set TAILSLIDE_API_TOKEN, or TAILSLIDE_EMAIL and TAILSLIDE_PASSWORD.');
+    console.error(
+      `Set TAILSLIDE_API_TOKEN, or TAILSLIDE_EMAIL and TAILSLIDE_PASSWORD (no ${firstAdmin}).`,
+    );
     process.exit(2);
   }
   const res = await fetch(`${tower}/api/session`, {
@@ -67,17 +78,13 @@ const flag = await api('POST', `/api/apps/${app.id}/flags`, {
 });
 console.log(`app ${app.id}, flag ${flag.key}: open ${tower}/apps/${app.id}/flags/${flag.key}`);
 
-// The app's SDK key (an admin's credential is needed for this one call; an editor token gets a
-// 403 and the example falls back to the app id, which works on a NATS without authorization).
+// The app's SDK key: NATS and Redis let the SDK in with it only (an admin's call).
 const keyRes = await api('POST', '/api/sdk-keys', {
   name: 'trip-and-recover example',
   appId: app.id,
-}).catch((err) => {
-  console.log(`no SDK key (${err.message}): the SDK connects without one`);
-  return null;
 });
 const manager = new FlagManager({
-  ...(keyRes?.key ? { sdkKey: keyRes.key } : { appId: app.id }),
+  sdkKey: keyRes.key,
   nats,
   redis,
   ...(flagsBucket ? { flagsBucket } : {}),

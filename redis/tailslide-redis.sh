@@ -9,6 +9,11 @@
 #   TAILSLIDE_REDIS_ACL_FILE where the generated ACL file is written (default: a new temp dir)
 #
 # The ACL file holds sha256 hashes of the passwords, never the passwords themselves.
+#
+# Redis Cluster: run this on every node (with --cluster-enabled yes ...); ACL users are per node.
+# `CLUSTER SLOTS` (where each key lives) and `READONLY` (Tower reads charts from replicas) mean
+# nothing on a single server. TAILSLIDE_REDIS_ADMIN_PASSWORD adds user <prefix>-admin with every
+# right, for `redis-cli --cluster create` and operators; leave it unset to have no such user.
 set -eu
 
 prefix="${TAILSLIDE_REDIS_PREFIX:-tailslide}"
@@ -27,8 +32,11 @@ umask 077
 acl="${TAILSLIDE_REDIS_ACL_FILE:-$(mktemp -d)/users.acl}"
 cat >"$acl" <<ACL
 user default off resetpass resetkeys resetchannels -@all
-user ${prefix}-tower on #$(sha256 "$TOWER_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels -@all +hmget +acl|setuser +acl|deluser +acl|users
-user ${prefix}-airbag on #$(sha256 "$AIRBAG_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels -@all +hgetall +eval
+user ${prefix}-tower on #$(sha256 "$TOWER_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels -@all +hmget +acl|setuser +acl|deluser +acl|users +cluster|slots +readonly
+user ${prefix}-airbag on #$(sha256 "$AIRBAG_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels &${prefix}:wake:* -@all +hgetall +eval +cluster|slots +psubscribe +punsubscribe
 ACL
+if [ -n "${TAILSLIDE_REDIS_ADMIN_PASSWORD:-}" ]; then
+  echo "user ${prefix}-admin on #$(sha256 "$TAILSLIDE_REDIS_ADMIN_PASSWORD") ~* &* +@all" >>"$acl"
+fi
 
 exec redis-server --aclfile "$acl" "$@"

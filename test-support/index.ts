@@ -4,7 +4,7 @@
  * up what it creates. Fault tests start private servers on free ports; the shared services on
  * 5432 / 6379 / 4222 are never stopped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
@@ -347,6 +347,133 @@ export async function privateSecuredRedisServer(
     },
   );
   return { ...server, prefix, towerPassword, airbagPassword };
+}
+
+/** One node of a {@link privateRedisCluster}: a secured Redis with cluster mode on. */
+export interface RedisClusterNodeServer extends ManagedServer {
+  /** Its cluster bus port (`--cluster-port`). */
+  readonly busPort: number;
+}
+
+/** Private `redis-server --cluster-enabled yes` processes forming one Redis Cluster. */
+export interface PrivateRedisCluster {
+  readonly nodes: readonly RedisClusterNodeServer[];
+  /** Every node's URL, comma-separated: a `REDIS_CLUSTER_NODES` / the SDK's `redisClusterNodes`. */
+  readonly clusterNodes: string;
+  /** The key prefix the ACL was generated for. */
+  readonly prefix: string;
+  /** Password of `<prefix>-tower` on every node. */
+  readonly towerPassword: string;
+  /** Password of `<prefix>-airbag` on every node. */
+  readonly airbagPassword: string;
+  /** User `<prefix>-admin` (every right; made `redis-cli --cluster create` work). */
+  readonly admin: { readonly username: string; readonly password: string };
+  /**
+   * Starts every node, assigns the slots (`redis-cli --cluster create … --cluster-replicas 0`) and
+   * waits until each node reports `cluster_state:ok`.
+   */
+  start(): Promise<void>;
+  /** Runs `redis-cli` as the admin against `node` and returns its output. */
+  cli(node: RedisClusterNodeServer, ...args: string[]): Promise<string>;
+  /** Stops every node and removes their data directories. */
+  dispose(): Promise<void>;
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${command} ${args.join(' ')}: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/**
+ * A Redis Cluster of `masters` nodes (no replicas) on free loopback ports, each started through
+ * {@link REDIS_START_SCRIPT} with the same service passwords — the ACL every node of a real
+ * cluster would run — plus an admin user for creating the cluster. Nothing is kept on disk.
+ * Not started yet.
+ */
+export async function privateRedisCluster(
+  masters = 3,
+  prefix = uniqueName('ts').replaceAll('_', '-'),
+): Promise<PrivateRedisCluster> {
+  const towerPassword = randomBytes(16).toString('hex');
+  const airbagPassword = randomBytes(16).toString('hex');
+  const admin = { username: `${prefix}-admin`, password: randomBytes(16).toString('hex') };
+  const nodes: RedisClusterNodeServer[] = [];
+  for (let i = 0; i < masters; i++) {
+    const port = await freePort();
+    const busPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'tailslide-redisc-'));
+    const server = managed(
+      port,
+      `redis://127.0.0.1:${port}`,
+      REDIS_START_SCRIPT,
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-port',
+        String(busPort),
+        '--cluster-config-file',
+        join(dir, 'nodes.conf'),
+        '--cluster-node-timeout',
+        '2000',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      dir,
+      {
+        TAILSLIDE_REDIS_PREFIX: prefix,
+        TOWER_REDIS_PASSWORD: towerPassword,
+        AIRBAG_REDIS_PASSWORD: airbagPassword,
+        TAILSLIDE_REDIS_ADMIN_PASSWORD: admin.password,
+        TAILSLIDE_REDIS_ACL_FILE: join(dir, 'users.acl'),
+      },
+    );
+    nodes.push(Object.assign(server, { busPort }));
+  }
+  const auth = ['--user', admin.username, '--pass', admin.password, '--no-auth-warning'];
+  const cli = (node: RedisClusterNodeServer, ...args: string[]) =>
+    run('redis-cli', ['-h', '127.0.0.1', '-p', String(node.port), ...auth, ...args]);
+  return {
+    nodes,
+    clusterNodes: nodes.map((n) => n.url).join(','),
+    prefix,
+    towerPassword,
+    airbagPassword,
+    admin,
+    cli,
+    async start() {
+      await Promise.all(nodes.map((n) => n.start()));
+      await run('redis-cli', [
+        ...auth,
+        '--cluster',
+        'create',
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ]);
+      for (const node of nodes)
+        await eventually(
+          async () => (await cli(node, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+          30_000,
+          100,
+        );
+    },
+    async dispose() {
+      await Promise.all(nodes.map((n) => n.dispose()));
+    },
+  };
 }
 
 /**

@@ -99,6 +99,15 @@ export class CircuitStateStore {
     return held;
   }
 
+  /**
+   * Re-opens the watch from scratch (every key read again). Airbag calls it when a NATS server
+   * leaves the cluster: the watch's ordered consumer may have lived there, and nats.js would
+   * notice only after missed heartbeats and then re-create it slowly (95 s measured).
+   */
+  rewatch(): void {
+    if (!this.#stopped) this.#stopWatch?.();
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       circuitSubjectRoot: 'tailslide.circuit',
       redisPrefix: 'tailslide',
       pollIntervalMs: 1000,
+      wakeMinIntervalMs: 100,
       leaseMs: 5000,
       httpHost: '127.0.0.1',
       httpPort: 3002,
@@ -50,5 +51,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AIRBAG_POLL_INTERVAL_MS: '0', AIRBAG_HTTP_PORT: 'x' })).toThrow(
       /AIRBAG_POLL_INTERVAL_MS[\s\S]*AIRBAG_HTTP_PORT/,
     );
+  });
+
+  it('runs on a Redis Cluster given REDIS_CLUSTER_NODES, never on both it and REDIS_URL', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis://a:7000,redis://b:7001' })).toMatchObject({
+      redisClusterNodes: [
+        { tls: false, host: 'a', port: 7000 },
+        { tls: false, host: 'b', port: 7001 },
+      ],
+    });
+    expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+    expect(() =>
+      loadConfig({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'redis://b:7000' }),
+    ).toThrow(/REDIS_CLUSTER_NODES: REDIS_URL is set too/);
   });
 });

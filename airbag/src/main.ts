@@ -1,5 +1,11 @@
 import { once } from 'node:events';
-import { connectNats, createRedis } from '@tailslide/server-kit';
+import {
+  connectNats,
+  connectRedis,
+  destroyRedis,
+  onRedisReady,
+  openRedis,
+} from '@tailslide/server-kit';
 import { pino } from 'pino';
 import { startAirbag } from './airbag.js';
 import { loadConfig } from './config.js';
@@ -18,19 +24,29 @@ const nats = await connectNats({
   name: `airbag-${config.instanceId}`,
 });
 let redisErrorLogged = false;
-const redis = createRedis(
-  config.redisUrl,
+const redisTarget = config.redisClusterNodes
+  ? { clusterNodes: config.redisClusterNodes }
+  : { url: config.redisUrl };
+const redisCredentials = { username: config.redisUser, password: config.redisPassword };
+const redis = openRedis(
+  redisTarget,
   (err: unknown) => {
     // node-redis emits an error on every reconnect attempt; the poller logs the outage once.
     if (!redisErrorLogged) logger.debug({ err }, 'redis client error');
     redisErrorLogged = true;
   },
-  { username: config.redisUser, password: config.redisPassword },
+  redisCredentials,
 );
-redis.on('ready', () => {
+onRedisReady(redis, () => {
   redisErrorLogged = false;
 });
-await redis.connect();
+await connectRedis(redis, (err: unknown) =>
+  logger.warn({ err }, 'no Redis Cluster node answers yet; retrying'),
+);
+// Pub/Sub needs a connection of its own: the leader hears SDKs' wake-ups on it (ADR 0003). Its
+// errors are the main client's too (same server), which logs them.
+const wakeSubscriber = openRedis(redisTarget, () => undefined, redisCredentials);
+await connectRedis(wakeSubscriber, () => undefined);
 
 const airbag = await startAirbag({
   nats,
@@ -42,6 +58,8 @@ const airbag = await startAirbag({
   redisPrefix: config.redisPrefix,
   replicas: config.natsReplicas,
   pollIntervalMs: config.pollIntervalMs,
+  wakeSubscriber,
+  wakeMinIntervalMs: config.wakeMinIntervalMs,
   leaseMs: config.leaseMs,
   instanceId: config.instanceId,
   redisTimeoutMs: config.redisTimeoutMs,
@@ -62,7 +80,8 @@ async function shutdown(signal: string): Promise<void> {
   http.close();
   await airbag.close();
   await nats.drain().catch(() => undefined);
-  redis.destroy();
+  destroyRedis(wakeSubscriber);
+  destroyRedis(redis);
   logger.info('airbag stopped');
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -12,11 +12,30 @@ import { BUCKET_SCRIPT, FieldCache, parseBucket, parseJoinedReply } from './redi
  * The part of a node-redis v6 client the reader uses. Structural, so any `createClient()` result
  * (RESP2 or RESP3, with or without modules) fits.
  */
-export interface SignalRedis {
+export interface SignalRedisClient {
   readonly isReady: boolean;
   /** Raw command; with the type mapping below `HGETALL` replies as a flat `[field, value, …]`. */
   sendCommand(args: string[], options?: { typeMapping?: object }): Promise<unknown>;
 }
+
+/**
+ * The part of a node-redis v6 cluster client (`createCluster()`) the reader uses: each command
+ * goes to the master of its key's slot (node-redis follows MOVED/ASK redirections).
+ */
+export interface SignalRedisCluster {
+  readonly isReady: boolean;
+  /** Present on cluster clients only: tells the two shapes apart. */
+  readonly masters: readonly unknown[];
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: { typeMapping?: object },
+  ): Promise<unknown>;
+}
+
+/** A standalone or a cluster client. */
+export type SignalRedis = SignalRedisClient | SignalRedisCluster;
 
 /** What to read for one app: the bucket starts its evaluated circuits need. */
 export interface AppReadPlan {
@@ -68,7 +87,10 @@ class ReadTimeoutError extends Error {
  * Reads signal buckets from Redis: one command per (app, bucket) — `EVAL` of
  * {@link BUCKET_SCRIPT}, or a plain `HGETALL` where scripting is unavailable — all issued in the
  * same event-loop turn so node-redis writes them as one pipeline: one round trip per tick, however
- * many flags. Sealed buckets are kept in memory, so a steady-state tick reads only the two or
+ * many flags. On Redis Cluster every key of an app carries the app's hash tag (contracts'
+ * `signalBucketKey`), so an app's reads all go to one node; node-redis routes each command to its
+ * slot's master and each node client writes what it got in that turn as one pipeline: one round
+ * trip per node per tick, made in parallel. A node that fails costs only its apps ("no data"). Sealed buckets are kept in memory, so a steady-state tick reads only the two or
  * three newest buckets of each app instead of the whole window. The cache is dropped whenever
  * Redis cannot be read (it may come back empty) and trimmed to the buckets still planned.
  */
@@ -91,8 +113,15 @@ export class SignalReader {
     this.#useScript = deps.script ?? true;
   }
 
-  /** Reads what `plan` asks for at time `now`. Never rejects. */
-  async read(plan: ReadonlyMap<string, AppReadPlan>, now: number): Promise<SignalReadResult> {
+  /**
+   * Reads what `plan` asks for at time `now`. Never rejects. `partial`: the plan covers some apps
+   * only (a wake-up's tick), so the cache of the other apps is kept.
+   */
+  async read(
+    plan: ReadonlyMap<string, AppReadPlan>,
+    now: number,
+    opts: { readonly partial?: boolean } = {},
+  ): Promise<SignalReadResult> {
     const apps = new Map<string, AppSignals>();
     const fail = (error: unknown, commands: number): SignalReadResult => {
       this.#sealed.clear();
@@ -101,7 +130,9 @@ export class SignalReader {
     };
     if (!this.#redis.isReady) return fail(new Error('redis is not connected'), 0);
 
-    for (const appId of [...this.#sealed.keys()]) if (!plan.has(appId)) this.#sealed.delete(appId);
+    if (opts.partial !== true)
+      for (const appId of [...this.#sealed.keys()])
+        if (!plan.has(appId)) this.#sealed.delete(appId);
 
     const jobs: Job[] = [];
     const result = new Map<string, Map<number, BucketCounts>>();
@@ -209,12 +240,20 @@ export class SignalReader {
 
   #send(key: string): Promise<unknown> {
     return this.#useScript
-      ? this.#redis.sendCommand(['EVAL', BUCKET_SCRIPT, '1', key])
+      ? this.#command(key, ['EVAL', BUCKET_SCRIPT, '1', key])
       : this.#hgetall(key);
   }
 
   #hgetall(key: string): Promise<unknown> {
-    return this.#redis.sendCommand(['HGETALL', key], FLAT_MAPS);
+    return this.#command(key, ['HGETALL', key], FLAT_MAPS);
+  }
+
+  /** `args` (on the one key `key`) to the server, or to the master serving `key` on a cluster. */
+  #command(key: string, args: string[], options?: { typeMapping?: object }): Promise<unknown> {
+    const redis = this.#redis;
+    return 'masters' in redis
+      ? redis.sendCommand(key, false, args, options)
+      : redis.sendCommand(args, options);
   }
 }
 

@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // Tower benchmarks (issue 3 §7, issue 2). Not part of `npm test`. Run: node bench/tower/run.mjs
-// Needs the shared Postgres (5432), NATS (4222) and Redis (6379). Builds tower-server and sdk-node
-// (tsc -b, incremental) first, then starts Tower in this process from its dist with a fresh
-// database and its own KV bucket, circuit stream, subject root, consumer and Redis prefix, all
-// removed at the end. See README.md beside this file for what each scenario measures.
-import { execFileSync } from 'node:child_process';
+// Needs the shared Postgres (5432) and Redis (6379), and `nats-server` (NATS_SERVER_BIN, else from
+// PATH): NATS runs with keys, as in production — a private nats-server in the project's
+// operator/JWT mode (the configuration `cli.js nats-init` generates, ADR 0007) on a free port;
+// Tower signs in with its creds and mints the SDK key, the SDK signs in with that key, the
+// circuit events are published as Airbag. Builds tower-server and sdk-node (tsc -b, incremental)
+// first, then starts Tower in this process from its dist with a fresh database and its own KV
+// bucket, circuit stream, subject root, consumer and Redis prefix, all removed at the end (with
+// the SDK key's Redis ACL user). See README.md beside this file for what each scenario measures.
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -28,8 +33,9 @@ try {
   console.warn('build failed; measuring the existing tower-server/dist');
 }
 
-const { connect } = await import('@nats-io/transport-node');
-const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
+const { jetstream } = await import('@nats-io/jetstream');
+const { initNatsKeysDir, NATS_KEY_FILES } = await import(join(root, 'server-kit/dist/index.js'));
 const { Kvm } = await import('@nats-io/kv');
 const pg = (await import('pg')).default;
 const { createClient } = await import('redis');
@@ -45,7 +51,6 @@ const LOAD_CLIENTS = 50;
 const LOAD_MS = 10_000;
 const TIMEOUT_MS = 5_000;
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const suffix = randomBytes(4).toString('hex');
 const dbName = `tsbench_tower_${suffix}`;
@@ -54,6 +59,43 @@ const circuitStream = `TSBENCH_CIRCUITS_${suffix}`;
 const circuitSubjectRoot = `tsbench_${suffix}.circuit`;
 const circuitConsumer = `tsbench-tower-${suffix}`;
 const redisPrefix = `tsbench_${suffix}`;
+const airbagBucket = `tsbench_airbag_${suffix}`;
+
+// A private nats-server with the generated auth configuration, on a free port.
+const natsDir = mkdtempSync(join(tmpdir(), 'tailslide-bench-tower-nats-'));
+const natsPort = await new Promise((done) => {
+  const srv = createServer().listen(0, '127.0.0.1', () => {
+    const p = srv.address().port;
+    srv.close(() => done(p));
+  });
+});
+const keysDir = join(natsDir, 'keys');
+const { authConf } = await initNatsKeysDir(
+  keysDir,
+  { flagsBucket, airbagBucket, circuitStream, circuitSubjectRoot },
+  { resolverDir: join(natsDir, 'jwt') },
+);
+writeFileSync(
+  join(natsDir, 'nats.conf'),
+  `listen: "127.0.0.1:${natsPort}"\njetstream { store_dir: ${JSON.stringify(join(natsDir, 'js'))} }\ninclude ${JSON.stringify(relative(natsDir, authConf))}\n`,
+);
+const natsServer = spawn(
+  process.env.NATS_SERVER_BIN ?? 'nats-server',
+  ['-c', join(natsDir, 'nats.conf')],
+  { stdio: 'ignore' },
+);
+for (;;) {
+  const up = await new Promise((done) => {
+    const s = netConnect(natsPort, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), done(true)));
+    s.once('error', () => done(false));
+  });
+  if (up) break;
+  if (natsServer.exitCode !== null) throw new Error('nats-server did not start');
+  await new Promise((r) => setTimeout(r, 50));
+}
+const NATS_URL = `nats://127.0.0.1:${natsPort}`;
+const creds = (file) => credsAuthenticator(readFileSync(join(keysDir, file)));
 
 const quantile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -82,8 +124,13 @@ await admin.query(`CREATE DATABASE "${dbName}"`);
 const dbUrl = new URL(PG_URL);
 dbUrl.pathname = `/${dbName}`;
 
-const nc = await connect({ servers: NATS_URL });
-const js = jetstream(nc);
+// Tower's user reads the KV (convergence check); circuit events are published as Airbag.
+const nc = await connect({ servers: NATS_URL, authenticator: creds(NATS_KEY_FILES.towerCreds) });
+const airbagNc = await connect({
+  servers: NATS_URL,
+  authenticator: creds(NATS_KEY_FILES.airbagCreds),
+});
+const js = jetstream(airbagNc);
 const redis = createClient({ url: REDIS_URL });
 await redis.connect();
 
@@ -98,6 +145,7 @@ try {
   const towerOptions = {
     databaseUrl: dbUrl.toString(),
     natsUrl: NATS_URL,
+    natsKeysDir: keysDir,
     redisUrl: REDIS_URL,
     port: 0,
     flagsBucket,
@@ -182,8 +230,10 @@ try {
   socket = await dashboard(tower.url);
   socketB = await dashboard(towerB.url);
 
+  // The app's SDK key: the SDK's only credential on this NATS (and its own Redis ACL user).
+  const { key: sdkKey } = await api('POST', '/api/sdk-keys', { name: 'bench', appId: app.id });
   manager = new FlagManager({
-    appId: app.id,
+    sdkKey,
     nats: NATS_URL,
     redis: REDIS_URL,
     flagsBucket,
@@ -388,17 +438,18 @@ try {
   await manager?.close().catch(() => undefined);
   await towerB?.close().catch(() => undefined);
   await tower?.close().catch(() => undefined);
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.delete(circuitStream).catch(() => undefined);
-  await new Kvm(nc)
-    .open(flagsBucket)
-    .then((kv) => kv.destroy())
-    .catch(() => undefined);
   await nc.close();
+  await airbagNc.close();
+  natsServer.kill('SIGKILL');
+  rmSync(natsDir, { recursive: true, force: true });
   for await (const key of redis.scanIterator({ MATCH: `${redisPrefix}:*`, COUNT: 1000 })) {
     const keys = Array.isArray(key) ? key : [key];
     if (keys.length > 0) await redis.del(keys);
   }
+  // The SDK key's ACL user Tower created under this run's prefix.
+  const users = await redis.sendCommand(['ACL', 'USERS']);
+  const mine = users.filter((u) => u.startsWith(`${redisPrefix}-`));
+  if (mine.length > 0) await redis.sendCommand(['ACL', 'DELUSER', ...mine]);
   redis.destroy();
   await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   await admin.end();

@@ -21,16 +21,24 @@ export {
   feedSubject,
   circuitStreamSubjects,
   circuitEventSubject,
+  redisAppHashTag,
   signalBucketKey,
+  REDIS_PREFIX_PATTERN,
+  isValidRedisPrefix,
   signalField,
   parseSignalField,
   signalKeyPattern,
+  signalWakeChannel,
+  signalWakeChannelPattern,
+  parseSignalWakeChannel,
   sdkRedisUser,
   REDIS_SERVICES,
   serviceRedisUser,
 } from './names.js';
 export type { RedisService } from './names.js';
 export { parseNatsServers } from './nats-servers.js';
+export { parseRedisClusterNodes } from './redis-nodes.js';
+export type { RedisClusterNode } from './redis-nodes.js';
 export {
   CIRCUIT_STREAM_SETTINGS,
   KV_BUCKET_SETTINGS,

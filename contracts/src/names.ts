@@ -118,9 +118,21 @@ export function circuitEventSubject(
 }
 
 /**
+ * Redis Cluster hash tag of one app, `{<appId>}` (ADR 0007, "Redis Cluster"). Every Redis key of an
+ * app carries it, so all of them hash to one slot: the SDK's pipeline of an app's buckets goes to
+ * one node, and a script or multi-key command over an app's keys never spans slots. On a single
+ * Redis the braces are just characters of the key.
+ */
+export function redisAppHashTag(appId: string): string {
+  return `{${appId}}`;
+}
+
+/**
  * Redis hash holding the success/failure counts of every flag of one app for one time bucket:
- * `<prefix>:sig:<appId>:<resolutionMs>:<bucketStartMs>`. Fields come from {@link signalField}.
- * All SDK instances of an app increment the same hash, so counts aggregate across the fleet.
+ * `<prefix>:sig:{<appId>}:<resolutionMs>:<bucketStartMs>`. Fields come from {@link signalField}.
+ * All SDK instances of an app increment the same hash, so counts aggregate across the fleet. The
+ * app id is the key's hash tag ({@link redisAppHashTag}): a prefix must not contain `{` or `}`
+ * ({@link isValidRedisPrefix}), or the tag would be the prefix's.
  */
 export function signalBucketKey(
   prefix: string,
@@ -128,7 +140,15 @@ export function signalBucketKey(
   resolutionMs: number,
   bucketStartMs: number,
 ): string {
-  return `${prefix}:sig:${appId}:${resolutionMs}:${bucketStartMs}`;
+  return `${prefix}:sig:${redisAppHashTag(appId)}:${resolutionMs}:${bucketStartMs}`;
+}
+
+/** Allowed Redis key prefixes: no hash-tag braces, no glob characters, no `:` or spaces. */
+export const REDIS_PREFIX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** True when `prefix` can prefix Tailslide's Redis keys and ACL users ({@link REDIS_PREFIX_PATTERN}). */
+export function isValidRedisPrefix(prefix: string): boolean {
+  return REDIS_PREFIX_PATTERN.test(prefix);
 }
 
 /**
@@ -174,12 +194,41 @@ function escapeRedisGlob(value: string): string {
 
 /**
  * Redis key pattern (ACL `~…` and SCAN `MATCH`) of every signal bucket of one app,
- * `<prefix>:sig:<appId>:*`, or of every app when `appId` is omitted (`<prefix>:sig:*`).
- * Glob characters in the prefix or app id are escaped.
+ * `<prefix>:sig:{<appId>}:*`, or of every app when `appId` is omitted (`<prefix>:sig:*`).
+ * Glob characters in the prefix or app id are escaped (braces are not glob characters).
  */
 export function signalKeyPattern(prefix: string, appId?: string): string {
   const base = `${escapeRedisGlob(prefix)}:sig:`;
-  return appId === undefined ? `${base}*` : `${base}${escapeRedisGlob(appId)}:*`;
+  return appId === undefined ? `${base}*` : `${base}${escapeRedisGlob(redisAppHashTag(appId))}:*`;
+}
+
+/**
+ * Redis Pub/Sub channel of one app's signal wake-ups: `<prefix>:wake:<appId>`. An SDK whose
+ * early flush fired on a failure spike publishes here in the same pipeline as the counts, and the
+ * Airbag leader ticks that app at once instead of at its next poll (ADR 0003, "Wake-ups"). The
+ * message body carries nothing Airbag trusts: the channel names the app, and the app's SDK-key
+ * users may publish only their own app's channel (ACL `&…`, {@link signalWakeChannelPattern}).
+ */
+export function signalWakeChannel(prefix: string, appId: string): string {
+  return `${prefix}:wake:${appId}`;
+}
+
+/**
+ * Redis channel pattern of one app's wake channel (ACL `&…`, glob characters escaped) or, without
+ * `appId`, of every app's (`<prefix>:wake:*`: Airbag's `PSUBSCRIBE` and its ACL rule, which
+ * Redis matches literally for patterns).
+ */
+export function signalWakeChannelPattern(prefix: string, appId?: string): string {
+  const base = `${escapeRedisGlob(prefix)}:wake:`;
+  return appId === undefined ? `${base}*` : `${base}${escapeRedisGlob(appId)}`;
+}
+
+/** Inverse of {@link signalWakeChannel}: the app id, or `null` for another channel. */
+export function parseSignalWakeChannel(prefix: string, channel: string): string | null {
+  const head = `${prefix}:wake:`;
+  if (!channel.startsWith(head)) return null;
+  const appId = channel.slice(head.length);
+  return isValidToken(appId) ? appId : null;
 }
 
 /** Redis ACL user of one SDK key: `<prefix>-sdk-<keyId>` (Tower creates and deletes it). */

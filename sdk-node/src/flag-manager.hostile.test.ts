@@ -75,6 +75,19 @@ describe('options are validated once, at construction', () => {
     );
   });
 
+  it('rejects redis with redisClusterNodes, a bad cluster node and a prefix that breaks the hash tag', () => {
+    const sdk = { appId: 'shop', rulesetSource: new InMemoryRulesetSource() };
+    expect(
+      () =>
+        new FlagManager({ ...sdk, redis: 'redis://a:6379', redisClusterNodes: 'redis://b:7000' }),
+    ).toThrow(/not both/);
+    expect(() => new FlagManager({ ...sdk, redisClusterNodes: 'redis://u:p@b:7000' })).toThrow(
+      /redisClusterNodes .*credentials/,
+    );
+    expect(() => new FlagManager({ ...sdk, redisClusterNodes: [] })).toThrow(/at least one node/);
+    expect(() => new FlagManager({ ...base, redisPrefix: 'a{b}' })).toThrow(/redisPrefix/);
+  });
+
   it('accepts the numeric app id Tower issues, and a numeric userContext, as their strings', async () => {
     const rules = [
       testFlagRule({ appId: '7', flagKey: 'f', rolloutPercentage: 0, whitelist: ['42'] }),

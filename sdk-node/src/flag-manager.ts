@@ -3,8 +3,10 @@ import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-n
 import {
   DEFAULT_FLAGS_BUCKET,
   DEFAULT_REDIS_PREFIX,
+  isValidRedisPrefix,
   isValidToken,
   parseNatsServers,
+  parseRedisClusterNodes,
   type FlagRule,
 } from '@tailslide/contracts';
 import { TailslideError, TailslideErrorCode, toTailslideError } from './errors.js';
@@ -60,6 +62,13 @@ export interface FlagManagerOptions {
    * client. Optional only when `signalWriter` is given.
    */
   readonly redis?: string | RedisClientLike | undefined;
+  /**
+   * Seed nodes of a Redis Cluster, as `REDIS_CLUSTER_NODES` of Tower and Airbag: node URLs
+   * (`redis://host:port`) in a comma-separated string or an array. The SDK opens, owns and closes
+   * a cluster client, signed in as the SDK key's Redis user on every node. Give this or `redis`,
+   * not both (a node-redis cluster client you opened yourself goes in `redis`). @default none
+   */
+  readonly redisClusterNodes?: string | readonly string[] | undefined;
   /** Flags KV bucket. @default DEFAULT_FLAGS_BUCKET ('tailslide_flags') */
   readonly flagsBucket?: string | undefined;
   /** Prefix of the Redis keys signals are written to. @default DEFAULT_REDIS_PREFIX ('tailslide') */
@@ -223,7 +232,28 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
         `nats must be a server list (nats://host:4222, several separated by commas) or a NatsConnection; got ${describeValue(o.nats)}`,
       );
     }
-    if (o.redis === undefined && o.signalWriter === undefined) {
+    if (o.redis !== undefined && o.redisClusterNodes !== undefined) {
+      throw invalidConfig(
+        'give redis (one Redis server, or a client) or redisClusterNodes (a Redis Cluster), not both',
+      );
+    }
+    if (o.redisClusterNodes !== undefined) {
+      const nodes = o.redisClusterNodes as unknown;
+      const parsed =
+        typeof nodes === 'string' ||
+        (Array.isArray(nodes) && nodes.every((n) => typeof n === 'string'))
+          ? parseRedisClusterNodes(nodes)
+          : {
+              ok: false as const,
+              error: `must be a string or an array of strings; got ${describeValue(nodes)}`,
+            };
+      if (!parsed.ok) throw invalidConfig(`redisClusterNodes ${parsed.error}`);
+    }
+    if (
+      o.redis === undefined &&
+      o.redisClusterNodes === undefined &&
+      o.signalWriter === undefined
+    ) {
       throw invalidConfig('redis (a URL like redis://host:6379, or a client) is required');
     }
     if (
@@ -247,6 +277,10 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     this.#logger = loggerOption(o.logger) ?? consoleLogger;
     const flagsBucket = nameOption('flagsBucket', o.flagsBucket, DEFAULT_FLAGS_BUCKET);
     const redisPrefix = nameOption('redisPrefix', o.redisPrefix, DEFAULT_REDIS_PREFIX);
+    if (!isValidRedisPrefix(redisPrefix))
+      throw invalidConfig(
+        `redisPrefix must be 1-64 letters, digits, '_', '-' or '.' (no braces: keys carry a {appId} hash tag); got ${describeValue(redisPrefix)}`,
+      );
     const snapshotFile = optionalString('snapshotFile', o.snapshotFile);
     if (o.natsOptions !== undefined && !isObject(o.natsOptions))
       throw invalidConfig('natsOptions must be an object of nats.js connection options');
@@ -269,7 +303,8 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     this.#writer =
       o.signalWriter ??
       new RedisSignalWriter({
-        redis: o.redis as string | RedisClientLike,
+        redis: o.redis,
+        clusterNodes: o.redisClusterNodes,
         prefix: redisPrefix,
         sdkKey: o.sdkKey,
       });

@@ -1,13 +1,15 @@
 import {
   SIGNAL_RESOLUTIONS,
   bucketStart,
+  parseRedisClusterNodes,
   parseSdkKey,
   redisReconnectDelayMs,
   signalBucketKey,
   signalField,
+  signalWakeChannel,
   type SignalResolution,
 } from '@tailslide/contracts';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { TailslideErrorCode, toTailslideError } from './errors.js';
 import type { SignalBatch, SignalWriter, SignalWriterListener } from './signal-sink.js';
 
@@ -19,6 +21,8 @@ export interface RedisPipelineLike {
   hIncrBy(key: string, field: string, increment: number): unknown;
   pExpire(key: string, milliseconds: number): unknown;
   execAsPipeline(): Promise<unknown>;
+  /** Queues `PUBLISH` (the wake-up after an early flush); without it no wake-up is sent. */
+  publish?(channel: string, message: string): unknown;
 }
 
 /** The part of a node-redis client the SDK uses. */
@@ -35,15 +39,23 @@ export interface RedisClientLike {
 interface OwnedRedis extends RedisClientLike {
   connect(): Promise<unknown>;
   destroy(): void;
+  readonly isOpen: boolean;
 }
 
 /** Options of {@link RedisSignalWriter}. */
 export interface RedisSignalWriterOptions {
   /**
    * A Redis URL (the writer opens, owns and closes the client) or an existing node-redis v5/v6
-   * client (left open on close; the caller connects it).
+   * client or cluster client (left open on close; the caller connects it). Ignored when
+   * `clusterNodes` is given.
    */
-  readonly redis: string | RedisClientLike;
+  readonly redis?: string | RedisClientLike | undefined;
+  /**
+   * Seed nodes of a Redis Cluster (`redis://host:port`, a comma-separated string or an array, as
+   * `REDIS_CLUSTER_NODES` of Tower and Airbag): the writer opens, owns and closes a cluster client.
+   * Every key of an app carries the app's hash tag, so each flush is one pipeline to one node.
+   */
+  readonly clusterNodes?: string | readonly string[] | undefined;
   /** Prefix of every key. */
   readonly prefix: string;
   /** Resolutions maintained. @default SIGNAL_RESOLUTIONS */
@@ -58,6 +70,15 @@ export interface RedisSignalWriterOptions {
   readonly now?: (() => number) | undefined;
 }
 
+/** Options of the standalone client and of every node client of a cluster. */
+const NODE_OPTIONS = {
+  // Reject at once while disconnected instead of queueing: memory stays bounded.
+  disableOfflineQueue: true,
+  commandsQueueMaxLength: 1000,
+  // No CLIENT SETINFO: an SDK key's ACL user may run nothing but the writer's commands.
+  disableClientInfo: true,
+} as const;
+
 /** Redis error prefixes that mean "these credentials may not do this". */
 const AUTH_REFUSAL = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
 
@@ -65,14 +86,20 @@ function isAuthRefusal(err: unknown): boolean {
   return err instanceof Error && AUTH_REFUSAL.test(err.message);
 }
 
+/**
+ * Redis refused the wake-up's PUBLISH (command or channel). It is the last command of the
+ * pipeline and the pipeline reports its first error, so every count before it was written.
+ */
+const WAKE_REFUSAL = /^NOPERM\b.*('publish'|channel)/i;
+
 /** The key's Redis credentials when `url` carries none of its own. */
 function keyCredentials(
-  url: string,
+  url: string | undefined,
   sdkKey: string | undefined,
 ): { username: string; password: string } | null {
   if (sdkKey === undefined) return null;
   try {
-    const u = new URL(url);
+    const u = new URL(url ?? 'redis://cluster');
     if (u.username !== '' || u.password !== '') return null;
   } catch {
     // node-redis reports the bad URL on connect
@@ -100,6 +127,8 @@ export class RedisSignalWriter implements SignalWriter {
   // counted while the process was starting (the sink's flush timeout bounds the wait).
   #firstConnect: Promise<void> | null = null;
   #closed = false;
+  /** The owned client is a cluster client: its first discovery is retried here. */
+  #cluster = false;
   readonly #now: () => number;
   // Refusals in a row (WRONGPASS/NOAUTH/NOPERM); 0 once a write or a sign-in succeeds.
   #refusals = 0;
@@ -110,33 +139,56 @@ export class RedisSignalWriter implements SignalWriter {
     this.#prefix = opts.prefix;
     this.#resolutions = opts.resolutions ?? SIGNAL_RESOLUTIONS;
     this.#now = opts.now ?? Date.now;
-    if (typeof opts.redis === 'string') {
+    const onError = (err: unknown) => {
+      if (isAuthRefusal(err)) this.#refused(err);
+      else this.#report('Redis client error', err);
+    };
+    const onReady = () => {
+      this.#refusals = 0;
+      this.#refusedUntil = 0;
+    };
+    if (opts.clusterNodes !== undefined) {
+      const parsed = parseRedisClusterNodes(opts.clusterNodes);
+      if (!parsed.ok) throw new Error(`redisClusterNodes ${parsed.error}`);
+      const credentials = keyCredentials(undefined, opts.sdkKey);
+      const owned = createCluster({
+        rootNodes: parsed.nodes.map((n) => ({
+          socket: { host: n.host, port: n.port, tls: n.tls },
+        })),
+        // What every node client gets (rootNodes only seed the discovery).
+        defaults: {
+          ...(credentials ?? {}),
+          ...NODE_OPTIONS,
+          socket: { tls: parsed.nodes[0]?.tls ?? false, reconnectStrategy: redisReconnectDelayMs },
+        },
+      });
+      // A client error with no listener would be thrown; report it instead.
+      owned.on('error', onError);
+      owned.on('node-error', onError);
+      owned.on('connect', onReady);
+      owned.on('node-ready', onReady);
+      this.#owned = owned;
+      this.#client = owned;
+      this.#cluster = true;
+    } else if (typeof opts.redis === 'string') {
       const credentials = keyCredentials(opts.redis, opts.sdkKey);
       const owned = createClient({
         url: opts.redis,
         ...(credentials ?? {}),
-        // Reject at once while disconnected instead of queueing: memory stays bounded.
-        disableOfflineQueue: true,
-        commandsQueueMaxLength: 1000,
-        // No CLIENT SETINFO: an SDK key's ACL user may run nothing but the writer's commands.
-        disableClientInfo: true,
+        ...NODE_OPTIONS,
         // A refused sign-in (revoked key) is retried on the same schedule as a lost connection.
         socket: { reconnectStrategy: redisReconnectDelayMs },
       });
       // A client error with no listener would be thrown; report it instead.
-      owned.on('error', (err: unknown) => {
-        if (isAuthRefusal(err)) this.#refused(err);
-        else this.#report('Redis client error', err);
-      });
-      owned.on('ready', () => {
-        this.#refusals = 0;
-        this.#refusedUntil = 0;
-      });
+      owned.on('error', onError);
+      owned.on('ready', onReady);
       this.#owned = owned;
       this.#client = owned;
-    } else {
+    } else if (opts.redis !== undefined) {
       this.#owned = null;
       this.#client = opts.redis;
+    } else {
+      throw new Error('redis (a URL or a client) or clusterNodes is required');
     }
   }
 
@@ -148,9 +200,26 @@ export class RedisSignalWriter implements SignalWriter {
     this.#firstConnect = owned.connect().then(
       () => undefined,
       (err: unknown) => {
-        if (!this.#closed) this.#report('cannot connect to Redis', err);
+        if (this.#closed) return;
+        if (isAuthRefusal(err)) this.#refused(err);
+        else this.#report('cannot connect to Redis', err);
+        // A standalone client keeps reconnecting by itself; a cluster client gives up when no
+        // seed node answers its discovery, so it is retried here, in the background.
+        if (this.#cluster) this.#retryDiscovery(owned, 0);
       },
     );
+  }
+
+  #retryDiscovery(owned: OwnedRedis, attempt: number): void {
+    const timer = setTimeout(() => {
+      if (this.#closed || owned.isOpen) return;
+      owned.connect().catch((err: unknown) => {
+        if (this.#closed) return;
+        if (isAuthRefusal(err)) this.#refused(err);
+        this.#retryDiscovery(owned, attempt + 1);
+      });
+    }, redisReconnectDelayMs(attempt));
+    timer.unref();
   }
 
   async write(batch: SignalBatch): Promise<void> {
@@ -187,14 +256,27 @@ export class RedisSignalWriter implements SignalWriter {
       }
       m.pExpire(key, r.ttlMs);
     }
-    await m.execAsPipeline();
+    if (batch.wake !== true || m.publish === undefined) {
+      await m.execAsPipeline();
+      return;
+    }
+    // Last in the same round trip, after the counts: Airbag ticks the app on this message
+    // (ADR 0003, "Wake-ups"). Rate-limited by the early-flush policy (one per `minIntervalMs`).
+    m.publish(signalWakeChannel(this.#prefix, batch.appId), String(batch.atMs));
+    try {
+      await m.execAsPipeline();
+    } catch (err) {
+      // A refused PUBLISH alone (a Tower older than wake-ups granted no channel) loses only the
+      // wake-up: the counts were written and Airbag's poll still sees them.
+      if (!(err instanceof Error && WAKE_REFUSAL.test(err.message))) throw err;
+    }
   }
 
   /** Destroys the client the writer opened (pending writes reject); leaves a given client open. */
   close(): Promise<void> {
     this.#closed = true;
     try {
-      this.#owned?.destroy();
+      if (this.#owned?.isOpen !== false) this.#owned?.destroy();
     } catch {
       // already closed
     }

@@ -119,6 +119,8 @@ export class NatsRulesetSource implements RulesetSource {
   #owned = false;
   #closed = false;
   #watch: { stop(): void } | null = null;
+  /** Set when the watch was stopped on purpose to be re-created at once (a server left). */
+  #rewatch = false;
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
 
@@ -204,6 +206,13 @@ export class NatsRulesetSource implements RulesetSource {
           );
         } else if (s.type === 'error' && isNatsAuthError(s.error)) {
           listener.onStale(natsError('NATS refused the SDK key', s.error));
+        } else if (s.type === 'update' && (s.deleted?.length ?? 0) > 0) {
+          // A server left the cluster (its route dropped). The ordered consumer behind the watch
+          // may have lived there while this connection, on another node, stays up: nats.js would
+          // notice only after missed heartbeats and then re-create it slowly (a dead consumer
+          // host kept a trip from an SDK for 95 s). Re-watch at once from scratch.
+          this.#rewatch = true;
+          this.#watch?.stop();
         } else if (s.type === 'reconnect') {
           // The ordered consumer behind the watch may or may not survive a server restart;
           // re-watch from scratch so deletions made meanwhile are seen too.
@@ -236,6 +245,10 @@ export class NatsRulesetSource implements RulesetSource {
       try {
         const kv: KV = await new Kvm(nc).open(this.#opts.bucket);
         await this.#consume(kv, listener);
+        if (this.#rewatch) {
+          this.#rewatch = false;
+          continue;
+        }
         if (!this.#closed && !nc.isClosed()) {
           listener.onStale(
             toTailslideError(TailslideErrorCode.natsUnavailable, 'KV watch ended', 'restarting'),

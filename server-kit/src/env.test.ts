@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DEFAULT_HOST, baseEnvSchema, parseEnv } from './env.js';
+import {
+  DEFAULT_HOST,
+  baseEnvSchema,
+  parseEnv,
+  redisTargetFromEnv,
+  refineRedisTarget,
+} from './env.js';
 
 describe('baseEnvSchema', () => {
   it('fills the platform-wide defaults', () => {
@@ -30,5 +36,42 @@ describe('baseEnvSchema', () => {
 
   it('binds services to loopback by default', () => {
     expect(DEFAULT_HOST).toBe('127.0.0.1');
+  });
+
+  it('reads REDIS_CLUSTER_NODES into seed nodes and refuses a bad entry clearly', () => {
+    const e = parseEnv(
+      baseEnvSchema,
+      { REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000,10.0.0.2:7001' },
+      'test',
+    );
+    expect(redisTargetFromEnv(e, 'redis://127.0.0.1:6379')).toEqual({
+      clusterNodes: [
+        { tls: false, host: '10.0.0.1', port: 7000 },
+        { tls: false, host: '10.0.0.2', port: 7001 },
+      ],
+    });
+    expect(() =>
+      parseEnv(baseEnvSchema, { REDIS_CLUSTER_NODES: 'redis://u:p@a:7000' }, 'tower'),
+    ).toThrow(/REDIS_CLUSTER_NODES: .*carries credentials/);
+  });
+
+  it('refuses REDIS_URL and REDIS_CLUSTER_NODES together', () => {
+    const schema = baseEnvSchema
+      .extend({ REDIS_URL: z.string().optional() })
+      .superRefine(refineRedisTarget);
+    expect(() =>
+      parseEnv(
+        schema,
+        { REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'redis://b:7000' },
+        'airbag',
+      ),
+    ).toThrow(/REDIS_CLUSTER_NODES: REDIS_URL is set too/);
+    expect(redisTargetFromEnv(parseEnv(schema, {}, 'airbag'), null)).toBeNull();
+  });
+
+  it("refuses a Redis prefix that would break the keys' hash tag", () => {
+    expect(() => parseEnv(baseEnvSchema, { TAILSLIDE_REDIS_PREFIX: 'a{b}' }, 'tower')).toThrow(
+      /TAILSLIDE_REDIS_PREFIX: .*no braces/,
+    );
   });
 });

@@ -3,7 +3,10 @@ import {
   DEFAULT_CIRCUIT_STREAM,
   DEFAULT_FLAGS_BUCKET,
   DEFAULT_REDIS_PREFIX,
+  isValidRedisPrefix,
   parseNatsServers,
+  parseRedisClusterNodes,
+  type RedisClusterNode,
 } from '@tailslide/contracts';
 import { z } from 'zod';
 
@@ -28,6 +31,53 @@ export const natsServerListSchema = z
   .refine((s) => parseNatsServers(s).length > 0, { message: 'must name at least one server' });
 
 /**
+ * `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (`redis://host:port,…`, contracts'
+ * `parseRedisClusterNodes`), read into their hosts and ports.
+ */
+export const redisClusterNodesSchema = z.string().transform((value, ctx) => {
+  const parsed = parseRedisClusterNodes(value);
+  if (parsed.ok) return parsed.nodes;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+});
+
+/** A Redis key prefix ({@link isValidRedisPrefix}: it must not break the keys' hash tag). */
+export const redisPrefixSchema = z.string().refine(isValidRedisPrefix, {
+  message:
+    "must be 1-64 letters, digits, '_', '-' or '.' (no braces: keys carry a {appId} hash tag)",
+});
+
+/**
+ * Refinement of a service schema holding `REDIS_URL` and `REDIS_CLUSTER_NODES`: at most one is
+ * set (a service talks to one Redis server or one Redis Cluster).
+ */
+export function refineRedisTarget(
+  e: { readonly REDIS_URL?: string | undefined; readonly REDIS_CLUSTER_NODES?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_CLUSTER_NODES'],
+      message:
+        'REDIS_URL is set too: set REDIS_URL for one Redis server or REDIS_CLUSTER_NODES for a Redis Cluster, not both',
+    });
+}
+
+/** Where a service's Redis is, from its environment; `fallbackUrl` when neither is set. */
+export function redisTargetFromEnv(
+  e: {
+    readonly REDIS_URL?: string | undefined;
+    readonly REDIS_CLUSTER_NODES?: readonly RedisClusterNode[] | undefined;
+  },
+  fallbackUrl: string | null,
+): { url: string } | { clusterNodes: readonly RedisClusterNode[] } | null {
+  if (e.REDIS_CLUSTER_NODES) return { clusterNodes: e.REDIS_CLUSTER_NODES };
+  const url = e.REDIS_URL ?? fallbackUrl;
+  return url === null ? null : { url };
+}
+
+/**
  * The environment both Tower and Airbag read: NATS (servers, credentials), Redis credentials
  * (`REDIS_USER` / `REDIS_PASSWORD`; the URL is each service's own), the platform-wide
  * names of the shared buckets, stream and Redis prefix, and the log level. Each service extends
@@ -42,7 +92,12 @@ export const baseEnvSchema = z.object({
   TAILSLIDE_FLAGS_BUCKET: z.string().min(1).default(DEFAULT_FLAGS_BUCKET),
   TAILSLIDE_CIRCUIT_STREAM: z.string().min(1).default(DEFAULT_CIRCUIT_STREAM),
   TAILSLIDE_CIRCUIT_SUBJECT_ROOT: z.string().min(1).default(CIRCUIT_SUBJECT_ROOT),
-  TAILSLIDE_REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  TAILSLIDE_REDIS_PREFIX: redisPrefixSchema.default(DEFAULT_REDIS_PREFIX),
+  /**
+   * Seed nodes of a Redis Cluster (`redis://host:port,…`); set instead of the service's
+   * `REDIS_URL` to run on Redis Cluster (docs/operations.md).
+   */
+  REDIS_CLUSTER_NODES: redisClusterNodesSchema.optional(),
   /** Copies JetStream keeps of the flags bucket, circuit stream and lease bucket (3 on a cluster). */
   TAILSLIDE_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** The service's Redis ACL user (`tailslide-tower`, `tailslide-airbag`); none: `default`. */

@@ -1,7 +1,23 @@
 export { connectNats } from './nats.js';
 export type { ConnectNatsOptions } from './nats.js';
-export { createRedis } from './redis.js';
-export type { RedisClient, RedisCredentials } from './redis.js';
+export {
+  connectRedis,
+  createRedis,
+  createRedisCluster,
+  destroyRedis,
+  isRedisCluster,
+  onRedisReady,
+  openRedis,
+  redisNodeClients,
+} from './redis.js';
+export type {
+  RedisClient,
+  RedisClusterClient,
+  RedisCredentials,
+  RedisNodeClient,
+  RedisTarget,
+  ServiceRedis,
+} from './redis.js';
 export { ensureCircuitStream } from './circuit-stream.js';
 export type { CircuitStreamNames, ReplicaOptions } from './circuit-stream.js';
 export { ensureKvBucket } from './kv-bucket.js';
@@ -12,6 +28,10 @@ export {
   LOG_LEVELS,
   portSchema,
   natsServerListSchema,
+  redisClusterNodesSchema,
+  redisPrefixSchema,
+  redisTargetFromEnv,
+  refineRedisTarget,
   baseEnvSchema,
   parseEnv,
 } from './env.js';

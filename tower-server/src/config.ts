@@ -6,6 +6,7 @@ import {
   DEFAULT_REDIS_PREFIX,
   DEFAULT_TOWER_CIRCUIT_CONSUMER,
   feedSubject,
+  type RedisClusterNode,
 } from '@tailslide/contracts';
 import {
   DEFAULT_HOST,
@@ -13,6 +14,7 @@ import {
   baseEnvSchema,
   parseEnv,
   portSchema,
+  refineRedisTarget,
   type LogLevel,
 } from '@tailslide/server-kit';
 import { MIN_PASSWORD_LENGTH } from '@tailslide/contracts';
@@ -42,6 +44,11 @@ export interface TowerConfig {
   readonly natsCredsFile: string | null;
   /** Redis for the time-series endpoint and SDK key users; `null`: the endpoint answers 503. */
   readonly redisUrl: string | null;
+  /**
+   * `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster, used instead of `redisUrl`. Tower then
+   * creates SDK key users on every master and replica (ACL users are per node).
+   */
+  readonly redisClusterNodes: readonly RedisClusterNode[] | null;
   /** Tower's Redis ACL user (`REDIS_USER`, `<prefix>-tower` in redis/tailslide-redis.sh). */
   readonly redisUser: string | null;
   /** Password of `redisUser` (`REDIS_PASSWORD`). */
@@ -107,6 +114,7 @@ export const TOWER_DEFAULTS: Omit<TowerConfig, 'databaseUrl'> = Object.freeze({
   natsKeysDir: null,
   natsCredsFile: null,
   redisUrl: null,
+  redisClusterNodes: null,
   redisUser: null,
   redisPassword: null,
   port: 3000,
@@ -144,34 +152,36 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 
-const envSchema = baseEnvSchema.extend({
-  DATABASE_URL: z.string().min(1),
-  REDIS_URL: z.string().min(1).optional(),
-  PORT: portSchema.optional(),
-  HOST: z.string().min(1).optional(),
-  TAILSLIDE_NATS_DIR: z.string().min(1).optional(),
-  TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).optional(),
-  TAILSLIDE_FEED_SUBJECT: z.string().min(1).optional(),
-  TAILSLIDE_PUBLIC_URL: z
-    .string()
-    .min(1)
-    .transform((v, ctx) => {
-      try {
-        return parsePublicUrl(v);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    })
-    .optional(),
-  TRUST_PROXY: z.string().transform(parseTrustProxy).optional(),
-  TOWER_UI_DIR: z.string().min(1).optional(),
-  TOWER_WEBHOOK_ALLOWED_HOSTS: list.optional(),
-  TAILSLIDE_ADMIN_EMAIL: z.string().trim().max(254).pipe(z.email()).optional(),
-  TAILSLIDE_ADMIN_PASSWORD: z.string().min(MIN_PASSWORD_LENGTH).max(1024).optional(),
-  TAILSLIDE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(525_600).optional(),
-  TAILSLIDE_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).optional(),
-});
+const envSchema = baseEnvSchema
+  .extend({
+    DATABASE_URL: z.string().min(1),
+    REDIS_URL: z.string().min(1).optional(),
+    PORT: portSchema.optional(),
+    HOST: z.string().min(1).optional(),
+    TAILSLIDE_NATS_DIR: z.string().min(1).optional(),
+    TAILSLIDE_CIRCUIT_CONSUMER: z.string().min(1).optional(),
+    TAILSLIDE_FEED_SUBJECT: z.string().min(1).optional(),
+    TAILSLIDE_PUBLIC_URL: z
+      .string()
+      .min(1)
+      .transform((v, ctx) => {
+        try {
+          return parsePublicUrl(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    TRUST_PROXY: z.string().transform(parseTrustProxy).optional(),
+    TOWER_UI_DIR: z.string().min(1).optional(),
+    TOWER_WEBHOOK_ALLOWED_HOSTS: list.optional(),
+    TAILSLIDE_ADMIN_EMAIL: z.string().trim().max(254).pipe(z.email()).optional(),
+    TAILSLIDE_ADMIN_PASSWORD: z.string().min(MIN_PASSWORD_LENGTH).max(1024).optional(),
+    TAILSLIDE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(525_600).optional(),
+    TAILSLIDE_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).optional(),
+  })
+  .superRefine(refineRedisTarget);
 
 /**
  * Reads and validates Tower's configuration from the environment, once, at startup. The only
@@ -187,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TowerConfig {
     natsKeysDir: e.TAILSLIDE_NATS_DIR,
     natsCredsFile: e.NATS_CREDS,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisUser: e.REDIS_USER,
     redisPassword: e.REDIS_PASSWORD,
     port: e.PORT,

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, createRedis, NATS_KEY_FILES, type RedisClient } from '@tailslide/server-kit';
+import {
+  connectNats,
+  connectRedis,
+  destroyRedis,
+  NATS_KEY_FILES,
+  openRedis,
+  type ServiceRedis,
+} from '@tailslide/server-kit';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { TowerConfig } from './config.js';
@@ -11,8 +18,8 @@ export interface TowerConnections {
   /** Pool on the migrated database. */
   readonly pool: pg.Pool;
   readonly nats: NatsConnection;
-  /** Still connecting when returned; `null` without `redisUrl`. */
-  readonly redis: RedisClient | null;
+  /** Still connecting when returned; `null` without `redisUrl` or `redisClusterNodes`. */
+  readonly redis: ServiceRedis | null;
   /** Closes Redis, NATS (drained) and Postgres, in reverse order of opening. */
   close(): Promise<void>;
 }
@@ -47,13 +54,23 @@ export async function openTowerConnections(
     await pool.end();
     throw err;
   }
-  let redis: RedisClient | null = null;
-  if (config.redisUrl) {
-    const client = createRedis(config.redisUrl, (err) => logger.debug({ err }, 'redis error'), {
-      username: config.redisUser ?? undefined,
-      password: config.redisPassword ?? undefined,
-    });
-    client.connect().catch((err: unknown) => logger.warn({ err }, 'redis connect failed'));
+  let redis: ServiceRedis | null = null;
+  const target = config.redisClusterNodes
+    ? { clusterNodes: config.redisClusterNodes }
+    : config.redisUrl
+      ? { url: config.redisUrl }
+      : null;
+  if (target) {
+    const client = openRedis(
+      target,
+      (err) => logger.debug({ err }, 'redis error'),
+      { username: config.redisUser ?? undefined, password: config.redisPassword ?? undefined },
+      // SDK key users must exist on replicas too: a replica may become a master.
+      { useReplicas: true },
+    );
+    connectRedis(client, (err) =>
+      logger.warn({ err }, 'no Redis Cluster node answers yet; retrying'),
+    ).catch((err: unknown) => logger.warn({ err }, 'redis connect failed'));
     redis = client;
   }
   return {
@@ -61,7 +78,7 @@ export async function openTowerConnections(
     nats,
     redis,
     async close() {
-      if (redis?.isOpen) redis.destroy();
+      if (redis) destroyRedis(redis);
       await nats.drain().catch(() => nats.close());
       await pool.end();
     },

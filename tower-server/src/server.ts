@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, type RedisClient } from '@tailslide/server-kit';
+import {
+  connectNats,
+  isRedisCluster,
+  onRedisReady,
+  redisNodeClients,
+  type ServiceRedis,
+} from '@tailslide/server-kit';
 import type pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -46,7 +52,7 @@ export interface TowerDeps {
   /** A NATS connection (JetStream enabled). */
   readonly nats: NatsConnection;
   /** A Redis client (connected or still connecting) for the charts; `null`: they answer 503. */
-  readonly redis: RedisClient | null;
+  readonly redis: ServiceRedis | null;
   /** The clock sessions are opened, expired and checked by. @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -315,7 +321,7 @@ async function startSdkKeys(deps: {
   logger: Logger;
   pool: pg.Pool;
   nc: NatsConnection;
-  redis: RedisClient | null;
+  redis: ServiceRedis | null;
   feed: ChangeFeed;
   onClose: (name: string, fn: () => Promise<void>) => void;
 }): Promise<SdkKeyService> {
@@ -340,7 +346,12 @@ async function startSdkKeys(deps: {
       'TAILSLIDE_NATS_DIR is not set: SDK keys are minted but NATS does not enforce them (development only)',
     );
   }
-  const acl = redis ? new RedisSdkAcl(redis, { prefix: config.redisPrefix }) : null;
+  // ACL users are per server: on a cluster, every master and replica gets them.
+  const acl = redis
+    ? new RedisSdkAcl(isRedisCluster(redis) ? { nodes: () => redisNodeClients(redis) } : redis, {
+        prefix: config.redisPrefix,
+      })
+    : null;
   const sdkKeys = new SdkKeyService({
     pool,
     feed,
@@ -368,7 +379,12 @@ async function startSdkKeys(deps: {
       const stopRedis =
         redis && acl
           ? keepSdkAclInSync(
-              redis,
+              {
+                get isReady() {
+                  return redis.isReady;
+                },
+                onReady: (l) => onRedisReady(redis, l),
+              },
               acl,
               () => sdkKeys.liveRedisGrants(),
               (err) => {

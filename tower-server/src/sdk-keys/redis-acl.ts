@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sdkRedisUser, signalKeyPattern } from '@tailslide/contracts';
+import { sdkRedisUser, signalKeyPattern, signalWakeChannelPattern } from '@tailslide/contracts';
 
 /**
  * Redis side of SDK keys (ADR 0007): one ACL user per live key, created and deleted by Tower.
@@ -21,22 +21,43 @@ export function sdkSecretSha256(secret: string): string {
 
 /**
  * The commands of the SDK's signal writer (sdk-node `RedisSignalWriter`: one pipeline of
- * `HINCRBY` per field and `PEXPIRE` per bucket). Nothing else: no reads, no `PING`, no `CLIENT`
- * (the writer sets `disableClientInfo`). `AUTH` and `HELLO` need no permission.
+ * `HINCRBY` per field and `PEXPIRE` per bucket, and `PUBLISH` of the app's own wake channel after
+ * an early flush, ADR 0003), plus `CLUSTER SLOTS`, which a Redis Cluster
+ * client needs to learn which node serves which keys (it reveals only node addresses and slot
+ * ranges; a standalone server refuses it whatever the ACL says). Nothing else: no reads, no
+ * `PING`, no `CLIENT` (the writer sets `disableClientInfo`). `AUTH` and `HELLO` need no permission.
  */
-export const SDK_REDIS_COMMANDS = ['hincrby', 'pexpire'] as const;
+export const SDK_REDIS_COMMANDS = ['hincrby', 'pexpire', 'publish', 'cluster|slots'] as const;
 
 /** The part of a node-redis client {@link RedisSdkAcl} uses (server-kit `RedisClient` fits). */
 export interface AclRedisClient {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** What {@link keepSdkAclInSync} listens to: node-redis emits `ready` after every (re)connect. */
-export interface ReadyEmitter {
-  readonly isReady: boolean;
-  on(event: 'ready', listener: () => void): unknown;
-  off(event: 'ready', listener: () => void): unknown;
+/**
+ * Every server ACL commands must run on. Redis Cluster does not share ACL users between nodes, so
+ * on a cluster each master and replica gets them (server-kit `redisNodeClients`); nodes that
+ * cannot be reached now are listed in `unreachable` and get the users when they come back.
+ */
+export interface AclRedisNodes {
+  nodes(): Promise<{
+    readonly clients: readonly AclRedisClient[];
+    readonly unreachable: readonly { readonly address: string; readonly error: unknown }[];
+  }>;
 }
+
+/**
+ * What {@link keepSdkAclInSync} listens to: node-redis emits `ready` after every (re)connect; a
+ * cluster adapter (server-kit `onRedisReady`) calls `onReady` after its discovery and after every
+ * node (re)connect.
+ */
+export type ReadyEmitter =
+  | {
+      readonly isReady: boolean;
+      on(event: 'ready', listener: () => void): unknown;
+      off(event: 'ready', listener: () => void): unknown;
+    }
+  | { readonly isReady: boolean; onReady(listener: () => void): () => void };
 
 const USER_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
 const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -51,18 +72,22 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * exactly that. `grant`/`revoke` reject while Redis is unreachable; the next sync repairs it.
  */
 export class RedisSdkAcl {
-  readonly #redis: AclRedisClient;
+  readonly #redis: AclRedisNodes;
   readonly #prefix: string;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(redis: AclRedisClient, opts: { prefix: string }) {
-    this.#redis = redis;
+  /** `redis`: one server's client, or every node of a cluster ({@link AclRedisNodes}). */
+  constructor(redis: AclRedisClient | AclRedisNodes, opts: { prefix: string }) {
+    this.#redis =
+      'nodes' in redis
+        ? redis
+        : { nodes: () => Promise.resolve({ clients: [redis], unreachable: [] }) };
     this.#prefix = opts.prefix;
   }
 
   /**
    * Creates (or resets) the key's user: on, password hash only, the app's signal keys only,
-   * the writer's commands only, no pub/sub channels. Connections already open stay open and get
+   * the writer's commands only, one pub/sub channel (the app's wake channel). Connections already open stay open and get
    * the new rights at once.
    */
   grant(g: SdkRedisGrant): Promise<void> {
@@ -95,11 +120,40 @@ export class RedisSdkAcl {
     return this.#enqueue(async () => this.#sync(await load()));
   }
 
-  /** The names of this prefix's SDK users Redis holds now. */
+  /** The names of this prefix's SDK users Redis holds now (on any node of a cluster). */
   async sdkUsers(): Promise<string[]> {
-    const users = await this.#redis.sendCommand(['ACL', 'USERS']);
+    const { clients } = await this.#redis.nodes();
+    const all = new Set<string>();
+    for (const c of clients) for (const u of await this.#nodeSdkUsers(c)) all.add(u);
+    return [...all];
+  }
+
+  async #nodeSdkUsers(client: AclRedisClient): Promise<string[]> {
+    const users = await client.sendCommand(['ACL', 'USERS']);
     if (!Array.isArray(users)) return [];
     return users.filter((u): u is string => typeof u === 'string' && this.#isSdkUser(u));
+  }
+
+  /**
+   * Runs `task` on every node, each whatever the others do; rejects afterwards when a node could
+   * not be reached or refused, naming them (the next sync, at its reconnect, repairs it).
+   */
+  async #onEveryNode(task: (client: AclRedisClient) => Promise<void>): Promise<void> {
+    const { clients, unreachable } = await this.#redis.nodes();
+    const failed = [...unreachable];
+    const results = await Promise.allSettled(clients.map((c) => task(c)));
+    results.forEach((r) => {
+      if (r.status === 'rejected') failed.push({ address: 'node', error: r.reason });
+    });
+    if (failed.length === 0) return;
+    const first = failed[0]?.error;
+    if (clients.length === 1 && failed.length === 1 && unreachable.length === 0) throw first;
+    throw new Error(
+      `Redis ACL not applied on ${failed.length} node(s): ${failed
+        .map((f) => `${f.address}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)
+        .join('; ')}`,
+      { cause: first },
+    );
   }
 
   #enqueue(task: () => Promise<void>): Promise<void> {
@@ -114,12 +168,20 @@ export class RedisSdkAcl {
   }
 
   async #grant(g: SdkRedisGrant): Promise<void> {
+    this.#check(g);
+    await this.#onEveryNode((c) => this.#grantOn(c, g));
+  }
+
+  #check(g: SdkRedisGrant): void {
     if (!USER_NAME.test(g.redisUser) || !this.#isSdkUser(g.redisUser))
       throw new Error(`not an SDK Redis user of prefix "${this.#prefix}": ${g.redisUser}`);
     if (!APP_ID.test(g.appId)) throw new Error(`invalid app id: ${g.appId}`);
     if (!SHA256_HEX.test(g.secretSha256))
       throw new Error('secretSha256 must be 64 lowercase hex digits');
-    await this.#redis.sendCommand([
+  }
+
+  async #grantOn(client: AclRedisClient, g: SdkRedisGrant): Promise<void> {
+    await client.sendCommand([
       'ACL',
       'SETUSER',
       g.redisUser,
@@ -128,6 +190,7 @@ export class RedisSdkAcl {
       `#${g.secretSha256}`,
       `~${signalKeyPattern(this.#prefix, g.appId)}`,
       'resetchannels',
+      `&${signalWakeChannelPattern(this.#prefix, g.appId)}`,
       '-@all',
       ...SDK_REDIS_COMMANDS.map((c) => `+${c}`),
     ]);
@@ -136,15 +199,19 @@ export class RedisSdkAcl {
   async #revoke(redisUser: string): Promise<void> {
     if (!this.#isSdkUser(redisUser))
       throw new Error(`not an SDK Redis user of prefix "${this.#prefix}": ${redisUser}`);
-    await this.#redis.sendCommand(['ACL', 'DELUSER', redisUser]);
+    await this.#onEveryNode(async (c) => {
+      await c.sendCommand(['ACL', 'DELUSER', redisUser]);
+    });
   }
 
   async #sync(live: readonly SdkRedisGrant[]): Promise<void> {
+    for (const g of live) this.#check(g);
     const keep = new Set(live.map((g) => g.redisUser));
-    for (const user of await this.sdkUsers()) {
-      if (!keep.has(user)) await this.#revoke(user);
-    }
-    for (const g of live) await this.#grant(g);
+    await this.#onEveryNode(async (c) => {
+      for (const user of await this.#nodeSdkUsers(c))
+        if (!keep.has(user)) await c.sendCommand(['ACL', 'DELUSER', user]);
+      for (const g of live) await this.#grantOn(c, g);
+    });
   }
 }
 
@@ -162,9 +229,13 @@ export function keepSdkAclInSync(
   const run = (): void => {
     acl.syncWith(load).catch(onError);
   };
-  redis.on('ready', run);
+  let stop: () => void;
+  if ('onReady' in redis) {
+    stop = redis.onReady(run);
+  } else {
+    redis.on('ready', run);
+    stop = () => redis.off('ready', run);
+  }
   if (redis.isReady) run();
-  return () => {
-    redis.off('ready', run);
-  };
+  return stop;
 }
