@@ -33,7 +33,7 @@ acl="${TAILSLIDE_REDIS_ACL_FILE:-$(mktemp -d)/users.acl}"
 cat >"$acl" <<ACL
 user default off resetpass resetkeys resetchannels -@all
 user ${prefix}-tower on #$(sha256 "$TOWER_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels -@all +hmget +acl|setuser +acl|deluser +acl|users +cluster|slots +readonly
-user ${prefix}-airbag on #$(sha256 "$AIRBAG_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels -@all +hgetall +eval +cluster|slots
+user ${prefix}-airbag on #$(sha256 "$AIRBAG_REDIS_PASSWORD") ~${prefix}:sig:* resetchannels &${prefix}:wake:* -@all +hgetall +eval +cluster|slots +psubscribe +punsubscribe
 ACL
 if [ -n "${TAILSLIDE_REDIS_ADMIN_PASSWORD:-}" ]; then
   echo "user ${prefix}-admin on #$(sha256 "$TAILSLIDE_REDIS_ADMIN_PASSWORD") ~* &* +@all" >>"$acl"

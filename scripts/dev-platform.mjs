@@ -32,7 +32,7 @@ import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-const HELP = `usage: npm start [-- --embedded-db] [--data-dir <dir>] [--verbose]
+const HELP = `usage: npm start [-- [--embedded-db] [--data-dir <dir>] [--verbose]]
   --embedded-db       use the embedded PostgreSQL (PGlite) even when something answers on 5432
                       (or TAILSLIDE_EMBEDDED_DB=1)
   --data-dir <dir>    the data folder (or TAILSLIDE_DATA_DIR; default .tailslide/ in the repository)
@@ -268,11 +268,14 @@ function towerCliRun(args, env) {
 /** PostgreSQL: the URL Tower uses, and how to stop what was started for it. */
 async function startDatabase({ opts, dataDir, logsDir }) {
   const pgDir = join(dataDir, 'postgres');
+  // Written once PGlite created its database: a first start stopped during initdb leaves a partial
+  // folder, which the next start removes and creates again.
+  const pgReady = join(dataDir, 'postgres.initialized');
   const given = process.env.DATABASE_URL;
   const forced = opts.embeddedDb || truthy(process.env.TAILSLIDE_EMBEDDED_DB);
   if (given && forced)
     fail('DATABASE_URL and --embedded-db (TAILSLIDE_EMBEDDED_DB) contradict each other: unset one');
-  const useEmbedded = forced || (!given && (existsSync(pgDir) || !(await portAnswers(5432))));
+  const useEmbedded = forced || (!given && (existsSync(pgReady) || !(await portAnswers(5432))));
   if (!useEmbedded) {
     const url = given ?? 'postgres://postgres@127.0.0.1:5432/tailslide';
     await ensureDatabase(url);
@@ -291,6 +294,7 @@ async function startDatabase({ opts, dataDir, logsDir }) {
   } catch {
     fail('the embedded PostgreSQL (@electric-sql/pglite) is not installed: run npm ci');
   }
+  if (!existsSync(pgReady)) rmSync(pgDir, { recursive: true, force: true });
   mkdirSync(pgDir, { recursive: true });
   const pgLog = createWriteStream(join(logsDir, 'postgres.log'), { flags: 'a' });
   const log = (line) => pgLog.write(`${new Date().toISOString()} ${line}\n`);
@@ -304,6 +308,7 @@ async function startDatabase({ opts, dataDir, logsDir }) {
     );
   }
   log(`embedded PostgreSQL (PGlite ${pgDir}) on ${pgServer.url}`);
+  if (!existsSync(pgReady)) writeFileSync(pgReady, `${new Date().toISOString()}\n`);
   return {
     url: pgServer.url,
     description: `embedded PostgreSQL (PGlite) on ${pgServer.url}, data in ${pgDir}`,
@@ -581,6 +586,9 @@ async function main() {
   writeFileSync(pidFile, `${process.pid}\n`);
   process.on('exit', () => rmSync(pidFile, { force: true }));
 
+  const givenPassword = process.env.TAILSLIDE_ADMIN_PASSWORD;
+  if (givenPassword !== undefined && givenPassword.length < 12)
+    fail('TAILSLIDE_ADMIN_PASSWORD must have at least 12 characters');
   const towerPort = portSetting('PORT', 3000);
   const airbagPort = portSetting('AIRBAG_HTTP_PORT', 3002);
   for (const [port, what, name] of [

@@ -5,6 +5,8 @@
  * their apps' buckets (one hash tag per app, so one node per flush); Airbag reads them through
  * the cluster, a node per app, and opens the circuits; Tower's chart reads them too. A master
  * restarted with no memory of the SDK users gets them back from Tower and the SDK writes again.
+ * An SDK's wake-up (plain PUBLISH, which a cluster broadcasts to every node) reaches the leading
+ * Airbag, subscribed on whichever node, and opens a circuit with no poll at all.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -52,6 +54,7 @@ let tower: RunningTower;
 let admin: AdminCredentials;
 let airbagNats: NatsConnection;
 let airbagRedis: RedisClusterClient;
+let wakeSubscriber: RedisClusterClient;
 let airbag: Airbag;
 const managers: FlagManager[] = [];
 
@@ -93,13 +96,18 @@ beforeAll(async () => {
     username: serviceRedisUser(cluster.prefix, 'airbag'),
     password: cluster.airbagPassword,
   });
-  await connectRedis(airbagRedis);
+  wakeSubscriber = createRedisCluster(cluster.clusterNodes, () => undefined, {
+    username: serviceRedisUser(cluster.prefix, 'airbag'),
+    password: cluster.airbagPassword,
+  });
+  await Promise.all([connectRedis(airbagRedis), connectRedis(wakeSubscriber)]);
   airbagNats = await connectNats({ servers: services.natsUrl, name: uniqueName('airbag-rc') });
   airbag = await startAirbag({
     nats: airbagNats,
     redis: airbagRedis,
     ...names,
     redisPrefix: cluster.prefix,
+    wakeSubscriber,
     autoPoll: false,
     logger: pino({ level: 'silent' }),
   });
@@ -110,6 +118,7 @@ afterAll(async () => {
   await airbag?.close();
   await airbagNats?.close();
   if (airbagRedis) destroyRedis(airbagRedis);
+  if (wakeSubscriber) destroyRedis(wakeSubscriber);
   await tower?.close();
   await db?.drop();
   // The cluster's nodes hold every key and user the test made: disposing them removes all.
@@ -182,6 +191,42 @@ describe('a three-master Redis Cluster', () => {
       expect(f.circuitStatus.state).toBe('open');
     }
 
+    // A failure spike in a new app: the SDK's early flush publishes the app's wake channel on the
+    // node of its keys; the cluster broadcasts it to the leader's subscription, which ticks the
+    // app at once (autoPoll is off: nothing else could decide).
+    await eventually(async () => {
+      let patterns = 0;
+      for (const n of cluster.nodes)
+        patterns += Number((await cluster.cli(n, 'PUBSUB', 'NUMPAT')).trim());
+      return patterns > 0;
+    }, 10_000);
+    const woken = await api<{ id: string }>('POST', '/api/apps', { title: 'Woken shop' });
+    const wokenFlag = await api<FlagDto>('POST', `/api/apps/${woken.id}/flags`, {
+      key: 'checkout',
+      title: 'Checkout',
+      active: true,
+      rolloutPercentage: 100,
+      circuit: { enabled: true, errorThresholdPercentage: 50, minimumRequests: 10 },
+    });
+    const { key: wokenKey } = await api<{ key: string }>('POST', '/api/sdk-keys', {
+      name: 'woken backend',
+      appId: woken.id,
+    });
+    const wokenManager = new FlagManager({
+      sdkKey: wokenKey,
+      nats: services.natsUrl,
+      redisClusterNodes: cluster.clusterNodes,
+      flagsBucket: names.flagsBucket,
+      redisPrefix: cluster.prefix,
+    });
+    managers.push(wokenManager);
+    await wokenManager.initialize();
+    await airbag.waitForRule(woken.id, 'checkout', wokenFlag.version, 5_000);
+    const wokenToggler = wokenManager.newToggler({ flagName: 'checkout' });
+    await eventually(() => wokenToggler.isFlagActive('u1'), 5_000);
+    for (let i = 0; i < 20; i++) wokenToggler.emitFailure();
+    await eventually(() => airbag.circuitState(woken.id, 'checkout')?.state === 'open', 10_000);
+
     // A master restarts with nothing in memory: Tower gives it the SDK users again and the SDK
     // whose app lives there writes again.
     const first = apps[0]!;
@@ -189,7 +234,7 @@ describe('a three-master Redis Cluster', () => {
     const node = cluster.nodes.find((n) => `127.0.0.1:${n.port}` === owner)!;
     await node.stop();
     await node.start();
-    await eventually(async () => (await sdkUsersOn(node)).length === apps.length, 30_000, 100);
+    await eventually(async () => (await sdkUsersOn(node)).length === apps.length + 1, 30_000, 100);
     const written = first.manager.stats().signalsWritten;
     const toggler = first.manager.newToggler({ flagName: 'checkout' });
     await eventually(

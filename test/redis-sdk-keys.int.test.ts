@@ -56,7 +56,7 @@ function writer(sdkKey: string | undefined, url = server.url) {
 const batch = (appId: string): SignalBatch => ({
   appId,
   atMs: 10_000,
-  entries: [{ flagKey: 'checkout', successes: 2, failures: 1 }],
+  entries: [{ flagKey: 'checkout', successes: 2, failures: 1, offSuccesses: 0, offFailures: 0 }],
 });
 
 const bucket = (appId: string) => signalBucketKey(server.prefix, appId, 1000, 10_000);

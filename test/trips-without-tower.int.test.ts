@@ -306,6 +306,17 @@ describe('trips without Tower', () => {
     } finally {
       await pool.end();
     }
+    // The audit log says what was skipped and why, as Airbag's.
+    const skipped = await api<Page<AuditEntryDto>>(
+      'GET',
+      `/api/logs?appId=${app.id}&flagKey=checkout&action=circuit.skipped`,
+    );
+    expect(skipped.items).toEqual([
+      expect.objectContaining({ actor: 'airbag', action: 'circuit.skipped', requestId: late.id }),
+    ]);
+    expect(skipped.items[0]?.reason).toMatch(
+      /^circuit\.opened not applied \(stale\): decided at .* the circuit was changed at .*; Airbag's reason: delivered late$/,
+    );
     const after = await api<FlagDto>('GET', `/api/apps/${app.id}/flags/checkout`);
     expect(after).toMatchObject({ active: true, version: reset.version });
     for (const t of togglers) expect(t.isFlagActive('u')).toBe(true);

@@ -49,6 +49,12 @@ export class AirbagMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly wakes = new Counter({
+    name: 'airbag_wakes_total',
+    help: 'Signal wake-ups heard (ADR 0003): queued (a tick of the app is due), coalesced (rode on one already due) or ignored (unknown app or channel)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'airbag_leader',
     help: '1 while this instance holds the lease',

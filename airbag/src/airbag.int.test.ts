@@ -1,4 +1,10 @@
-import { CircuitEventType, CircuitState, circuitEventId } from '@tailslide/contracts';
+import {
+  CircuitEventType,
+  CircuitState,
+  circuitEventId,
+  circuitKvKey,
+  flagKvKey,
+} from '@tailslide/contracts';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -244,6 +250,26 @@ describe('airbag against real NATS and Redis', () => {
     expect(airbag.rule('late', 'f')?.version).toBe(9);
     await e.flags.delete('apps.late.flags.g');
     await expect.poll(() => airbag.ruleCount()).toBe(1);
+  });
+
+  it("forgets a deleted flag's circuit: no event re-sent by a new leader, no state once Tower deletes it", async () => {
+    const e = await setup();
+    const first = await e.start({ now: () => T0, instanceId: 'a' });
+    await e.putRule(makeRule({ appId: 'gone', flagKey: 'f' }));
+    await first.waitForRule('gone', 'f');
+    await e.record('gone', 'f', T0 - 1000, 0, 30);
+    expect((await first.tick()).published.map((ev) => ev.type)).toEqual([CircuitEventType.opened]);
+    // The flag is deleted while Tower is away (its circuit state still in the KV); the leader
+    // changes. A new leader re-sends the last event of every live circuit, not of this one.
+    await e.flags.delete(flagKvKey('gone', 'f'));
+    await expect.poll(() => first.rule('gone', 'f')).toBeUndefined();
+    await first.close();
+    const second = await e.start({ now: () => T0 + 1000, instanceId: 'b' });
+    expect(second.circuitState('gone', 'f')).toMatchObject({ state: 'open' });
+    expect(await second.tick()).toMatchObject({ leader: true, published: [] });
+    // Tower deletes the circuit state with the flag (ADR 0008): Airbag forgets it.
+    await e.flags.delete(circuitKvKey('gone', 'f'));
+    await expect.poll(() => second.circuitState('gone', 'f')).toBeUndefined();
   });
 
   it('ticks on its own timer when autoPoll is on, and stops on close', async () => {

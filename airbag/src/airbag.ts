@@ -13,6 +13,8 @@ import { LeaderLease } from './leader-lease.js';
 import { Poller, type TickResult } from './poller.js';
 import { RuleWatcher } from './rule-watcher.js';
 import { SignalReader, type SignalRedis } from './signal-reader.js';
+import { WakeListener, type WakeSubscriber } from './wake-listener.js';
+import { WakeScheduler } from './wake-scheduler.js';
 
 /** Buckets that ended this long ago are final (SDK flush interval 250 ms + clock skew). */
 const SEAL_LAG_MS = 1000;
@@ -38,6 +40,14 @@ export interface AirbagOptions {
   readonly redisPrefix?: string;
   /** Time between ticks when `autoPoll` is on. @default 1000 */
   readonly pollIntervalMs?: number;
+  /**
+   * A second connected node-redis client for Pub/Sub (`redis.duplicate()`, same credentials): the
+   * leader hears SDKs' wake-ups on it and ticks the woken app at once (ADR 0003, "Wake-ups").
+   * Left open on close. Without it Airbag polls only.
+   */
+  readonly wakeSubscriber?: WakeSubscriber;
+  /** At most one wake-up tick per app per this many ms. @default 100 */
+  readonly wakeMinIntervalMs?: number;
   /** Lease duration; a dead leader is replaced within `leaseMs` + one poll interval. @default 5000 */
   readonly leaseMs?: number;
   /** This instance's id in the lease. @default a random UUID */
@@ -151,6 +161,28 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
 
   let closed = false;
   let natsDown = false;
+  const scheduler = new WakeScheduler({
+    run: (apps) => poller.tick(apps),
+    minIntervalMs: options.wakeMinIntervalMs ?? AIRBAG_DEFAULTS.wakeMinIntervalMs,
+    accepts: (appId) => watcher.hasApp(appId),
+    now,
+  });
+  const wakes =
+    options.wakeSubscriber === undefined
+      ? null
+      : new WakeListener({
+          subscriber: options.wakeSubscriber,
+          prefix: options.redisPrefix ?? AIRBAG_DEFAULTS.redisPrefix,
+          scheduler,
+          logger,
+          metrics,
+        });
+  /** A full tick; the wake-up subscription follows its leadership. */
+  const fullTick = async (): Promise<TickResult> => {
+    const r = await poller.tick();
+    if (!closed) wakes?.setLeader(r.leader);
+    return r;
+  };
   void (async () => {
     for await (const s of options.nats.status()) {
       if (closed) break;
@@ -168,13 +200,13 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
     if (closed) return;
     timer = setTimeout(() => {
       timer = null;
-      void poller.tick().then(schedule);
+      void fullTick().then(schedule);
     }, pollIntervalMs);
   };
   if (options.autoPoll ?? true) schedule();
 
   return {
-    tick: () => poller.tick(),
+    tick: fullTick,
     isLeader: () => lease.isLeader(),
     ruleCount: () => watcher.size(),
     rule: (appId, flagKey) => watcher.get(appId, flagKey),
@@ -198,6 +230,8 @@ export async function startAirbag(options: AirbagOptions): Promise<Airbag> {
       if (closed) return;
       closed = true;
       if (timer) clearTimeout(timer);
+      await scheduler.stop();
+      await wakes?.close();
       await poller.idle();
       await watcher.stop();
       await states.stop();

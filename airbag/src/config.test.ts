@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       circuitSubjectRoot: 'tailslide.circuit',
       redisPrefix: 'tailslide',
       pollIntervalMs: 1000,
+      wakeMinIntervalMs: 100,
       leaseMs: 5000,
       httpHost: '127.0.0.1',
       httpPort: 3002,

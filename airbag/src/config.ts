@@ -29,6 +29,7 @@ export const AIRBAG_DEFAULTS = Object.freeze({
   circuitSubjectRoot: CIRCUIT_SUBJECT_ROOT,
   redisPrefix: DEFAULT_REDIS_PREFIX,
   pollIntervalMs: 1000,
+  wakeMinIntervalMs: 100,
   leaseMs: 5000,
   redisTimeoutMs: 1000,
   natsTimeoutMs: 2000,
@@ -47,6 +48,7 @@ const schema = baseEnvSchema
     AIRBAG_CIRCUIT_SUBJECT_ROOT: z.string().min(1).optional(),
     AIRBAG_REDIS_PREFIX: redisPrefixSchema.optional(),
     AIRBAG_POLL_INTERVAL_MS: positiveInt.default(AIRBAG_DEFAULTS.pollIntervalMs),
+    AIRBAG_WAKE_MIN_INTERVAL_MS: positiveInt.default(AIRBAG_DEFAULTS.wakeMinIntervalMs),
     AIRBAG_LEASE_MS: positiveInt.default(AIRBAG_DEFAULTS.leaseMs),
     AIRBAG_INSTANCE_ID: z.string().min(1).optional(),
     AIRBAG_REDIS_TIMEOUT_MS: positiveInt.default(AIRBAG_DEFAULTS.redisTimeoutMs),
@@ -79,6 +81,8 @@ export interface AirbagConfig {
   /** Copies JetStream keeps of the stream and buckets (`TAILSLIDE_NATS_REPLICAS`). */
   readonly natsReplicas: number;
   readonly pollIntervalMs: number;
+  /** At most one wake-up tick per app per this many ms (`AIRBAG_WAKE_MIN_INTERVAL_MS`). */
+  readonly wakeMinIntervalMs: number;
   readonly leaseMs: number;
   readonly instanceId: string;
   readonly redisTimeoutMs: number;
@@ -108,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AirbagConfig {
     redisPrefix: e.AIRBAG_REDIS_PREFIX ?? e.TAILSLIDE_REDIS_PREFIX,
     natsReplicas: e.TAILSLIDE_NATS_REPLICAS,
     pollIntervalMs: e.AIRBAG_POLL_INTERVAL_MS,
+    wakeMinIntervalMs: e.AIRBAG_WAKE_MIN_INTERVAL_MS,
     leaseMs: e.AIRBAG_LEASE_MS,
     instanceId: e.AIRBAG_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     redisTimeoutMs: e.AIRBAG_REDIS_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 export { startAirbag } from './airbag.js';
 export type { Airbag, AirbagHealth, AirbagOptions, RedisClient } from './airbag.js';
 export type { TickResult } from './poller.js';
+export type { WakeSubscriber } from './wake-listener.js';
 export { createHttpServer } from './http.js';
 export type { HttpServerDeps } from './http.js';
 export {

@@ -66,6 +66,14 @@ export class LeaderLease {
     return this.#leader;
   }
 
+  /**
+   * Whether this instance still holds the lease at `now` without asking NATS: leader at the last
+   * {@link acquire} and the expiry it wrote not reached (nobody else can take it before then).
+   */
+  holds(now: number): boolean {
+    return this.#leader && this.#heldUntil > now;
+  }
+
   /** Acquires or renews the lease at time `now`. Never throws. */
   async acquire(now: number): Promise<boolean> {
     const mine = encode({ holder: this.#id, expiresAt: now + this.#leaseMs });

@@ -24,14 +24,18 @@ const nats = await connectNats({
   name: `airbag-${config.instanceId}`,
 });
 let redisErrorLogged = false;
+const redisTarget = config.redisClusterNodes
+  ? { clusterNodes: config.redisClusterNodes }
+  : { url: config.redisUrl };
+const redisCredentials = { username: config.redisUser, password: config.redisPassword };
 const redis = openRedis(
-  config.redisClusterNodes ? { clusterNodes: config.redisClusterNodes } : { url: config.redisUrl },
+  redisTarget,
   (err: unknown) => {
     // node-redis emits an error on every reconnect attempt; the poller logs the outage once.
     if (!redisErrorLogged) logger.debug({ err }, 'redis client error');
     redisErrorLogged = true;
   },
-  { username: config.redisUser, password: config.redisPassword },
+  redisCredentials,
 );
 onRedisReady(redis, () => {
   redisErrorLogged = false;
@@ -39,6 +43,10 @@ onRedisReady(redis, () => {
 await connectRedis(redis, (err: unknown) =>
   logger.warn({ err }, 'no Redis Cluster node answers yet; retrying'),
 );
+// Pub/Sub needs a connection of its own: the leader hears SDKs' wake-ups on it (ADR 0003). Its
+// errors are the main client's too (same server), which logs them.
+const wakeSubscriber = openRedis(redisTarget, () => undefined, redisCredentials);
+await connectRedis(wakeSubscriber, () => undefined);
 
 const airbag = await startAirbag({
   nats,
@@ -50,6 +58,8 @@ const airbag = await startAirbag({
   redisPrefix: config.redisPrefix,
   replicas: config.natsReplicas,
   pollIntervalMs: config.pollIntervalMs,
+  wakeSubscriber,
+  wakeMinIntervalMs: config.wakeMinIntervalMs,
   leaseMs: config.leaseMs,
   instanceId: config.instanceId,
   redisTimeoutMs: config.redisTimeoutMs,
@@ -70,6 +80,7 @@ async function shutdown(signal: string): Promise<void> {
   http.close();
   await airbag.close();
   await nats.drain().catch(() => undefined);
+  destroyRedis(wakeSubscriber);
   destroyRedis(redis);
   logger.info('airbag stopped');
 }

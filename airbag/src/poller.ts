@@ -51,13 +51,30 @@ export interface TickResult {
 }
 
 export interface PollerDeps {
-  readonly rules: { rules(): Iterable<FlagRule> };
+  readonly rules: {
+    rules(): Iterable<FlagRule>;
+    /** The rules of one app, for a tick of some apps only (default: `rules()` filtered). */
+    rulesOf?(appId: string): Iterable<FlagRule>;
+    /** One flag's rule; without it every held circuit state counts as live. */
+    get?(appId: string, flagKey: string): FlagRule | undefined;
+  };
   readonly reader: {
-    read(plan: ReadonlyMap<string, AppReadPlan>, now: number): Promise<SignalReadResult>;
+    read(
+      plan: ReadonlyMap<string, AppReadPlan>,
+      now: number,
+      opts?: { readonly partial?: boolean },
+    ): Promise<SignalReadResult>;
   };
   readonly publisher: { publish(event: CircuitEvent): Promise<unknown> };
   readonly states: CircuitStates;
-  readonly lease: { acquire(now: number): Promise<boolean> };
+  readonly lease: {
+    acquire(now: number): Promise<boolean>;
+    /**
+     * Whether the lease renewed at the last full tick is still ours at `now`, without a round
+     * trip: a tick of some apps (a wake-up) relies on it. Without it such ticks renew the lease.
+     */
+    holds?(now: number): boolean;
+  };
   readonly now: () => number;
   readonly logger: Logger;
   readonly metrics: AirbagMetrics;
@@ -129,18 +146,41 @@ export class Poller {
     await this.#running.catch(() => undefined);
   }
 
-  /** Runs one tick after any tick in progress. Never rejects. */
-  tick(): Promise<TickResult> {
-    const next = this.#running.then(() => this.#tick());
+  /**
+   * Runs one tick after any tick in progress. Never rejects. With `apps`, only those apps'
+   * circuits are read and decided (a wake-up, ADR 0003): the rest keep their caches and pending
+   * events, and the lease is not renewed (the leader of the last full tick acts while it holds).
+   */
+  tick(apps?: ReadonlySet<string>): Promise<TickResult> {
+    const next = this.#running.then(() => this.#tick(apps));
     this.#running = next;
     return next;
+  }
+
+  /** The pending events of `apps` only: a tick of those apps settles no other app's events. */
+  #pendingOf(apps: ReadonlySet<string>): Map<string, Pending> {
+    const out = new Map<string, Pending>();
+    for (const [id, p] of this.#pending) if (apps.has(p.event.appId)) out.set(id, p);
+    return out;
+  }
+
+  /** The rules of `apps`, each combined with its circuit state. */
+  *#effectiveRulesOf(apps: ReadonlySet<string>): Generator<FlagRule> {
+    const { rules, states } = this.#deps;
+    for (const appId of apps) {
+      if (rules.rulesOf !== undefined) {
+        for (const rule of rules.rulesOf(appId)) yield states.effective(rule);
+      } else {
+        for (const rule of rules.rules()) if (rule.appId === appId) yield states.effective(rule);
+      }
+    }
   }
 
   /**
    * Lease → plan (pure) → one pipelined read → windows and decisions (pure) → publish. A failed
    * Redis read decides nothing (ADR 0003 rule 1) and is counted as such.
    */
-  async #tick(): Promise<TickResult> {
+  async #tick(apps?: ReadonlySet<string>): Promise<TickResult> {
     const { metrics, logger } = this.#deps;
     const endTimer = metrics.tickDuration.startTimer();
     const published: CircuitEvent[] = [];
@@ -150,27 +190,35 @@ export class Poller {
     let leader = false;
     try {
       const now = this.#deps.now();
-      leader = await this.#deps.lease.acquire(now);
-      metrics.leader.set(leader ? 1 : 0);
-      const newLeader = leader && !this.#wasLeader;
-      this.#wasLeader = leader;
+      const partial = apps !== undefined;
+      const { lease } = this.#deps;
+      if (partial) {
+        // A wake-up between full ticks: no lease round trip, no change of role.
+        leader = lease.holds !== undefined ? lease.holds(now) : await lease.acquire(now);
+        if (!leader) return { leader, evaluated, published, noData, unacked: 0, redisUnavailable };
+      } else {
+        leader = await lease.acquire(now);
+        metrics.leader.set(leader ? 1 : 0);
+      }
+      const newLeader = !partial && leader && !this.#wasLeader;
+      if (!partial) this.#wasLeader = leader;
       if (!leader) {
         metrics.ticks.inc({ role: 'follower', outcome: 'ok' });
         return { leader, evaluated, published, noData, unacked: 0, redisUnavailable };
       }
 
       const plan = planTick({
-        rules: this.#effectiveRules(),
-        pending: this.#pending,
+        rules: partial ? this.#effectiveRulesOf(apps) : this.#effectiveRules(),
+        pending: partial ? this.#pendingOf(apps) : this.#pending,
         now,
         changedAt: (rule) => this.#changedAt(rule),
         request: (rule, changedAtMs) => this.#request(rule, changedAtMs),
       });
       evaluated = plan.evaluated;
       for (const id of plan.settled) this.#pending.delete(id);
-      metrics.setCircuitCounts(plan.counts);
+      if (!partial) metrics.setCircuitCounts(plan.counts);
 
-      const read = await this.#deps.reader.read(plan.apps, now);
+      const read = await this.#deps.reader.read(plan.apps, now, { partial });
       redisUnavailable = read.unavailable;
       this.#noteRedis(read);
 
@@ -198,7 +246,8 @@ export class Poller {
             decided.push({ event: decision.event, expected: held?.revision ?? 0, seq });
           });
         }
-        this.#sums.retain(usedSums);
+        // A partial tick used only its apps' sums: the others stay for the next full tick.
+        if (!partial) this.#sums.retain(usedSums);
       }
       metrics.noData.inc(noData);
 
@@ -267,7 +316,11 @@ export class Poller {
   #unsentCandidates(due: readonly CircuitEvent[]): CircuitEvent[] {
     const queued = new Set(due.map((e) => e.id));
     const out: CircuitEvent[] = [];
+    const { rules } = this.#deps;
     for (const { state } of this.#deps.states.all()) {
+      // A deleted flag's circuit is forgotten: Tower deletes its state (ADR 0008), and its last
+      // event would only be recorded as for an unknown flag.
+      if (rules.get !== undefined && rules.get(state.appId, state.flagKey) === undefined) continue;
       if (!queued.has(state.event.id)) out.push(state.event);
     }
     return out;

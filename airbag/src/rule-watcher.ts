@@ -27,6 +27,8 @@ interface Waiter {
   readonly resolve: (rule: FlagRule) => void;
 }
 
+const EMPTY: ReadonlyMap<string, FlagRule> = new Map();
+
 function ruleId(appId: string, flagKey: string): string {
   return `${appId}.${flagKey}`;
 }
@@ -43,6 +45,8 @@ export class RuleWatcher {
   readonly #restartDelayMs: number;
   readonly #metrics: RuleWatcherDeps['metrics'];
   readonly #rules = new Map<string, FlagRule>();
+  /** The same rules by app, for a wake-up's tick of one app (ADR 0003, "Wake-ups"). */
+  readonly #byApp = new Map<string, Map<string, FlagRule>>();
   #waiters: Waiter[] = [];
   #stopped = false;
   #stopWatch: (() => void) | null = null;
@@ -108,6 +112,16 @@ export class RuleWatcher {
   /** Every rule held, in no particular order. */
   rules(): IterableIterator<FlagRule> {
     return this.#rules.values();
+  }
+
+  /** The rules of one app (none when the app has no flags). */
+  rulesOf(appId: string): IterableIterator<FlagRule> {
+    return (this.#byApp.get(appId) ?? EMPTY).values();
+  }
+
+  /** Whether any flag of `appId` is held. */
+  hasApp(appId: string): boolean {
+    return this.#byApp.has(appId);
   }
 
   /** How many rules are held. */
@@ -191,7 +205,7 @@ export class RuleWatcher {
     const finishSnapshot = () => {
       if (snapshotDone) return;
       snapshotDone = true;
-      for (const id of [...this.#rules.keys()]) if (!seen.has(id)) this.#rules.delete(id);
+      for (const id of [...this.#rules.keys()]) if (!seen.has(id)) this.#remove(id);
       markReady();
     };
     if (expected === 0) finishSnapshot();
@@ -244,7 +258,7 @@ export class RuleWatcher {
     if (key === null) return null;
     const id = ruleId(key.appId, key.flagKey);
     if (entry.operation !== 'PUT') {
-      this.#rules.delete(id);
+      this.#remove(id);
       return id;
     }
     const parsed = parseFlagRule(entry.value);
@@ -260,9 +274,24 @@ export class RuleWatcher {
     const held = this.#rules.get(id);
     if (held === undefined || rule.version > held.version) {
       this.#rules.set(id, rule);
+      let app = this.#byApp.get(rule.appId);
+      if (app === undefined) {
+        app = new Map();
+        this.#byApp.set(rule.appId, app);
+      }
+      app.set(rule.flagKey, rule);
       this.#notify(rule);
     }
     return id;
+  }
+
+  #remove(id: string): void {
+    const rule = this.#rules.get(id);
+    if (rule === undefined) return;
+    this.#rules.delete(id);
+    const app = this.#byApp.get(rule.appId);
+    app?.delete(rule.flagKey);
+    if (app?.size === 0) this.#byApp.delete(rule.appId);
   }
 
   #notify(rule: FlagRule): void {

@@ -113,8 +113,15 @@ export class SignalReader {
     this.#useScript = deps.script ?? true;
   }
 
-  /** Reads what `plan` asks for at time `now`. Never rejects. */
-  async read(plan: ReadonlyMap<string, AppReadPlan>, now: number): Promise<SignalReadResult> {
+  /**
+   * Reads what `plan` asks for at time `now`. Never rejects. `partial`: the plan covers some apps
+   * only (a wake-up's tick), so the cache of the other apps is kept.
+   */
+  async read(
+    plan: ReadonlyMap<string, AppReadPlan>,
+    now: number,
+    opts: { readonly partial?: boolean } = {},
+  ): Promise<SignalReadResult> {
     const apps = new Map<string, AppSignals>();
     const fail = (error: unknown, commands: number): SignalReadResult => {
       this.#sealed.clear();
@@ -123,7 +130,9 @@ export class SignalReader {
     };
     if (!this.#redis.isReady) return fail(new Error('redis is not connected'), 0);
 
-    for (const appId of [...this.#sealed.keys()]) if (!plan.has(appId)) this.#sealed.delete(appId);
+    if (opts.partial !== true)
+      for (const appId of [...this.#sealed.keys()])
+        if (!plan.has(appId)) this.#sealed.delete(appId);
 
     const jobs: Job[] = [];
     const result = new Map<string, Map<number, BucketCounts>>();

@@ -37,8 +37,14 @@ const timer = setInterval(() => {
     t.carry += (t.rps * TICK_MS) / 1000;
     while (t.carry >= 1) {
       t.carry--;
-      // The guarded path runs only for users the flag admits (none while open).
-      if (!t.toggler.isFlagActive(`u${user++ % 100_000}`)) continue;
+      // The guarded path runs only for users the flag admits (none while open); with
+      // `offFailurePct` the others run the flag-off path, counted on the control arm (ADR 0009).
+      if (!t.toggler.isFlagActive(`u${user++ % 100_000}`)) {
+        if (t.offFailurePct === undefined) continue;
+        if (Math.random() * 100 < t.offFailurePct) t.toggler.emitControlFailure();
+        else t.toggler.emitControlSuccess();
+        continue;
+      }
       if (Math.random() * 100 < t.failurePct) t.toggler.emitFailure();
       else t.toggler.emitSuccess();
     }
@@ -58,6 +64,7 @@ process.on('message', async (m) => {
     };
     t.rps = m.rps;
     t.failurePct = m.failurePct;
+    t.offFailurePct = m.offFailurePct;
     if (m.rps === 0) traffic.delete(m.flagKey);
     else traffic.set(m.flagKey, t);
   } else if (m.type === 'burst') {

@@ -202,6 +202,35 @@ export function signalKeyPattern(prefix: string, appId?: string): string {
   return appId === undefined ? `${base}*` : `${base}${escapeRedisGlob(redisAppHashTag(appId))}:*`;
 }
 
+/**
+ * Redis Pub/Sub channel of one app's signal wake-ups: `<prefix>:wake:<appId>`. An SDK whose
+ * early flush fired on a failure spike publishes here in the same pipeline as the counts, and the
+ * Airbag leader ticks that app at once instead of at its next poll (ADR 0003, "Wake-ups"). The
+ * message body carries nothing Airbag trusts: the channel names the app, and the app's SDK-key
+ * users may publish only their own app's channel (ACL `&…`, {@link signalWakeChannelPattern}).
+ */
+export function signalWakeChannel(prefix: string, appId: string): string {
+  return `${prefix}:wake:${appId}`;
+}
+
+/**
+ * Redis channel pattern of one app's wake channel (ACL `&…`, glob characters escaped) or, without
+ * `appId`, of every app's (`<prefix>:wake:*`: Airbag's `PSUBSCRIBE` and its ACL rule, which
+ * Redis matches literally for patterns).
+ */
+export function signalWakeChannelPattern(prefix: string, appId?: string): string {
+  const base = `${escapeRedisGlob(prefix)}:wake:`;
+  return appId === undefined ? `${base}*` : `${base}${escapeRedisGlob(appId)}`;
+}
+
+/** Inverse of {@link signalWakeChannel}: the app id, or `null` for another channel. */
+export function parseSignalWakeChannel(prefix: string, channel: string): string | null {
+  const head = `${prefix}:wake:`;
+  if (!channel.startsWith(head)) return null;
+  const appId = channel.slice(head.length);
+  return isValidToken(appId) ? appId : null;
+}
+
 /** Redis ACL user of one SDK key: `<prefix>-sdk-<keyId>` (Tower creates and deletes it). */
 export function sdkRedisUser(prefix: string, keyId: string): string {
   return `${prefix}-sdk-${keyId}`;

@@ -22,6 +22,9 @@ import {
   parseFlagKvKey,
   parseSignalField,
   signalField,
+  signalWakeChannel,
+  signalWakeChannelPattern,
+  parseSignalWakeChannel,
 } from './names.js';
 import { bucketStart, windowBucketStarts } from './signals.js';
 
@@ -164,6 +167,23 @@ describe('names', () => {
           kind,
           arm,
         });
+  });
+});
+
+describe('wake channels', () => {
+  it('names one channel per app and parses it back', () => {
+    expect(signalWakeChannel('tailslide', '7')).toBe('tailslide:wake:7');
+    expect(parseSignalWakeChannel('tailslide', signalWakeChannel('tailslide', 'a-b_c'))).toBe(
+      'a-b_c',
+    );
+    expect(parseSignalWakeChannel('tailslide', 'tailslide:wake:')).toBeNull();
+    expect(parseSignalWakeChannel('tailslide', 'other:wake:7')).toBeNull();
+    expect(parseSignalWakeChannel('tailslide', 'tailslide:wake:a:b')).toBeNull();
+  });
+
+  it('builds ACL patterns with glob characters escaped', () => {
+    expect(signalWakeChannelPattern('tailslide')).toBe('tailslide:wake:*');
+    expect(signalWakeChannelPattern('t*', '7')).toBe('t\\*:wake:7');
   });
 });
 

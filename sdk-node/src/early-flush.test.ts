@@ -1,3 +1,4 @@
+import { eventually } from '@tailslide/test-support';
 import { describe, expect, it } from 'vitest';
 import { EarlyFlushPolicy } from './early-flush.js';
 import { newSignalCounter, SignalSink, type SignalBatch } from './signal-sink.js';
@@ -58,11 +59,50 @@ describe('SignalSink early flush', () => {
       expect(batches).toEqual([
         expect.objectContaining({
           entries: [expect.objectContaining({ flagKey: 'checkout', successes: 0, failures: 25 })],
+          // The early batch asks the writer to wake Airbag for the app.
+          wake: true,
         }),
       ]);
-      // Healthy calls wait for the timer.
+      // Healthy calls wait for the timer, and their batch wakes nobody.
       for (let i = 0; i < 100; i++) sink.success(c);
       expect(batches).toHaveLength(1);
+      await sink.flush();
+      expect(batches).toHaveLength(2);
+      expect(batches[1]?.wake).toBeUndefined();
+    } finally {
+      sink.stop();
+    }
+  });
+
+  it("sends a spike that follows another flag's within the rate limit when the limit allows, still waking Airbag", async () => {
+    const batches: SignalBatch[] = [];
+    let release: () => void = () => undefined;
+    const sink = new SignalSink({
+      appId: 'shop',
+      writer: {
+        write: (b) => {
+          batches.push(b);
+          // The first write hangs a while: the second spike must not be folded into it.
+          return batches.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+        },
+      },
+      flushIntervalMs: 60_000,
+      earlyFlush: { minIntervalMs: 20 },
+    });
+    sink.start();
+    try {
+      const a = newSignalCounter('a');
+      const b = newSignalCounter('b');
+      for (let i = 0; i < 5; i++) sink.failure(a);
+      await new Promise((r) => setImmediate(r));
+      expect(batches).toHaveLength(1);
+      for (let i = 0; i < 5; i++) sink.failure(b); // within 20 ms of a's flush
+      release();
+      await eventually(() => batches.length === 2, 5_000, 5);
+      expect(batches[1]).toMatchObject({
+        entries: [expect.objectContaining({ flagKey: 'b', failures: 5 })],
+        wake: true,
+      });
     } finally {
       sink.stop();
     }

@@ -37,12 +37,28 @@ export class EarlyFlushPolicy {
 
   /** Called after a failure was counted on `c`: whether to flush now. */
   afterFailure(c: SignalCounter): boolean {
+    return this.spike(c) === 0;
+  }
+
+  /**
+   * Called after a failure was counted on `c`: `null` when it is no spike; `0` when the spike
+   * flushes now (recorded as the last early flush); otherwise the ms until the rate limit lets
+   * it go — the caller flushes then and calls {@link claim}, so a spike right after another
+   * flag's is delayed, never lost.
+   */
+  spike(c: SignalCounter): number | null {
     const { minFailures, minFailurePercentage, minIntervalMs } = this.#opts;
-    if (c.failures < minFailures) return false;
-    if (c.failures * 100 < minFailurePercentage * (c.failures + c.successes)) return false;
+    if (c.failures < minFailures) return null;
+    if (c.failures * 100 < minFailurePercentage * (c.failures + c.successes)) return null;
     const now = this.#now();
-    if (now - this.#last < minIntervalMs) return false;
+    const wait = this.#last + minIntervalMs - now;
+    if (wait > 0) return wait;
     this.#last = now;
-    return true;
+    return 0;
+  }
+
+  /** Records a delayed early flush (see {@link spike}) as the last one. */
+  claim(): void {
+    this.#last = this.#now();
   }
 }

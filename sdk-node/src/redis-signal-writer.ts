@@ -6,6 +6,7 @@ import {
   redisReconnectDelayMs,
   signalBucketKey,
   signalField,
+  signalWakeChannel,
   type SignalResolution,
 } from '@tailslide/contracts';
 import { createClient, createCluster } from 'redis';
@@ -20,6 +21,8 @@ export interface RedisPipelineLike {
   hIncrBy(key: string, field: string, increment: number): unknown;
   pExpire(key: string, milliseconds: number): unknown;
   execAsPipeline(): Promise<unknown>;
+  /** Queues `PUBLISH` (the wake-up after an early flush); without it no wake-up is sent. */
+  publish?(channel: string, message: string): unknown;
 }
 
 /** The part of a node-redis client the SDK uses. */
@@ -82,6 +85,12 @@ const AUTH_REFUSAL = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
 function isAuthRefusal(err: unknown): boolean {
   return err instanceof Error && AUTH_REFUSAL.test(err.message);
 }
+
+/**
+ * Redis refused the wake-up's PUBLISH (command or channel). It is the last command of the
+ * pipeline and the pipeline reports its first error, so every count before it was written.
+ */
+const WAKE_REFUSAL = /^NOPERM\b.*('publish'|channel)/i;
 
 /** The key's Redis credentials when `url` carries none of its own. */
 function keyCredentials(
@@ -257,7 +266,20 @@ export class RedisSignalWriter implements SignalWriter {
       }
       m.pExpire(key, r.ttlMs);
     }
-    await m.execAsPipeline();
+    if (batch.wake !== true || m.publish === undefined) {
+      await m.execAsPipeline();
+      return;
+    }
+    // Last in the same round trip, after the counts: Airbag ticks the app on this message
+    // (ADR 0003, "Wake-ups"). Rate-limited by the early-flush policy (one per `minIntervalMs`).
+    m.publish(signalWakeChannel(this.#prefix, batch.appId), String(batch.atMs));
+    try {
+      await m.execAsPipeline();
+    } catch (err) {
+      // A refused PUBLISH alone (a Tower older than wake-ups granted no channel) loses only the
+      // wake-up: the counts were written and Airbag's poll still sees them.
+      if (!(err instanceof Error && WAKE_REFUSAL.test(err.message))) throw err;
+    }
   }
 
   /** Destroys the client the writer opened (pending writes reject); leaves a given client open. */

@@ -46,6 +46,11 @@ export interface SignalBatch {
    */
   readonly atMs: number;
   readonly entries: readonly SignalBatchEntry[];
+  /**
+   * The batch was sent early because failures spiked ({@link EarlyFlushPolicy}, at most one per
+   * `minIntervalMs`): the writer also wakes Airbag for this app (ADR 0003, "Wake-ups").
+   */
+  readonly wake?: boolean;
 }
 
 /** Receives what a {@link SignalWriter} reports. */
@@ -139,6 +144,10 @@ export class SignalSink {
   #stuckWrite: Promise<void> | null = null;
   #lastCollectAt: number;
   readonly #early: EarlyFlushPolicy | null;
+  // An early flush is due: the next batch asks the writer to wake Airbag.
+  #wake = false;
+  // A spike held back by the early-flush rate limit, flushed when the limit allows.
+  #owed: NodeJS.Timeout | null = null;
   #stats = { flushes: 0, failedFlushes: 0, signalsWritten: 0, signalsDropped: 0 };
 
   constructor(opts: SignalSinkOptions) {
@@ -166,8 +175,28 @@ export class SignalSink {
     // A spike goes out now — after the current turn of the event loop, so the rest of a burst
     // counted in the same turn goes with it — in the background (never awaited here). Only while
     // the periodic flush runs: a stopped sink flushes when asked.
-    if (this.#early !== null && this.#timer !== null && this.#early.afterFailure(c))
-      setImmediate(() => void this.tick());
+    if (this.#early === null || this.#timer === null) return;
+    const wait = this.#early.spike(c);
+    if (wait === null) return;
+    this.#wake = true;
+    if (wait === 0) {
+      setImmediate(() => this.#earlyFlush());
+    } else if (this.#owed === null) {
+      // Another flag's spike went out less than `minIntervalMs` ago: this one goes when allowed.
+      this.#owed = setTimeout(() => {
+        this.#owed = null;
+        this.#early?.claim();
+        this.#earlyFlush();
+      }, wait);
+      this.#owed.unref();
+    }
+  }
+
+  /** An early flush: after the flush in flight, if any, rather than folded into it. */
+  #earlyFlush(): void {
+    const inFlight = this.#inFlight;
+    if (inFlight === null) void this.tick();
+    else void inFlight.then(() => this.tick());
   }
 
   /** Counts one off-arm (control) success of `c`'s flag (O(1), in memory). */
@@ -219,6 +248,8 @@ export class SignalSink {
   stop(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    if (this.#owed) clearTimeout(this.#owed);
+    this.#owed = null;
   }
 
   /** One timer tick: flushes unless a flush is still in flight (counts keep aggregating). */
@@ -261,7 +292,12 @@ export class SignalSink {
       c.offSuccesses = 0;
       c.offFailures = 0;
     }
-    return entries.length > 0 ? { appId: this.#appId, atMs, entries } : null;
+    const wake = this.#wake;
+    this.#wake = false;
+    if (entries.length === 0) return null;
+    return wake
+      ? { appId: this.#appId, atMs, entries, wake }
+      : { appId: this.#appId, atMs, entries };
   }
 
   #written(total: number): void {

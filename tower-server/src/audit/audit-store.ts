@@ -16,6 +16,8 @@ export const AuditAction = {
   circuitRecovering: 'circuit.recovering',
   circuitStep: 'circuit.step',
   circuitClosed: 'circuit.closed',
+  /** A decision of Airbag's that Tower recorded without applying it (stale or not a transition). */
+  circuitSkipped: 'circuit.skipped',
   sdkKeyCreated: 'sdk_key.created',
   sdkKeyRevoked: 'sdk_key.revoked',
   webhookCreated: 'webhook.created',

@@ -2,7 +2,7 @@ import { CircuitEventType, type CircuitEvent } from '@tailslide/contracts';
 import type pg from 'pg';
 import { queueCircuitAlerts } from '../alerts/alert-service.js';
 import { findApp } from '../apps/app-service.js';
-import { AIRBAG_ACTOR, appendAudit } from '../audit/audit-service.js';
+import { AIRBAG_ACTOR, AuditAction, appendAudit } from '../audit/audit-service.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { withTransaction } from '../db.js';
 import { findFlag, updateFlagInTx } from '../flags/flag-service.js';
@@ -31,6 +31,12 @@ const ALERTED: ReadonlySet<string> = new Set([
   CircuitEventType.recovering,
   CircuitEventType.closed,
 ]);
+
+/** The audit reason of a skipped decision: which event, why it was skipped, Airbag's own reason. */
+function skippedReason(event: CircuitEvent, outcome: string, why: string): string {
+  const own = event.reason ? `; Airbag's reason: ${event.reason}` : '';
+  return `${event.type} not applied (${outcome}): ${why}${own}`;
+}
 
 /**
  * Applies Airbag's circuit events. Idempotent: the event id is recorded in the same transaction
@@ -63,7 +69,25 @@ export class CircuitService {
       const decision = decideCircuitEvent(flag, event);
       if (decision.outcome !== 'applied') {
         await setOutcome(decision.outcome);
-        return { outcome: decision.outcome };
+        // Recorded, not replayed as a fresh trip (ADR 0008): the log says what and why.
+        const audit = await appendAudit(
+          tx,
+          {
+            actor: AIRBAG_ACTOR,
+            requestId: event.id,
+            reason: skippedReason(event, decision.outcome, decision.why),
+          },
+          {
+            action: AuditAction.circuitSkipped,
+            entityType: 'flag',
+            entityId: String(flag.id),
+            appId,
+            flagKey: event.flagKey,
+            before: null,
+            after: null,
+          },
+        );
+        return { outcome: decision.outcome, audit };
       }
       const { before, after } = await updateFlagInTx(tx, flag, decision.values);
       const audit = await appendAudit(
@@ -91,6 +115,8 @@ export class CircuitService {
       }
       return { outcome: 'applied' as const, flag: after, audit, alerts };
     });
+    if (result.outcome === 'stale' || result.outcome === 'invalid_transition')
+      this.#feed.auditAppended(result.audit);
     if (result.outcome === 'applied') {
       this.#feed.flagChanged(result.flag);
       this.#feed.auditAppended(result.audit);

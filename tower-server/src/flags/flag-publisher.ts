@@ -1,5 +1,5 @@
 import type { KV, KvEntry } from '@nats-io/kv';
-import { encodeFlagRule, flagKvKey, parseFlagRule } from '@tailslide/contracts';
+import { circuitKvKey, encodeFlagRule, flagKvKey, parseFlagRule } from '@tailslide/contracts';
 import type { Queryable } from '../db.js';
 import type { FlagsBucket } from '../nats.js';
 import { findFlag, toFlagRule, type Flag } from './flag-store.js';
@@ -31,7 +31,9 @@ export class FlagPublisher {
   }
 
   /**
-   * Publishes the state of `appId`/`flagKey` as it is in `db` now (a missing flag → KV delete).
+   * Publishes the state of `appId`/`flagKey` as it is in `db` now (a missing flag → KV delete of
+   * its rule and of Airbag's circuit state beside it, ADR 0008: a deleted flag or app leaves
+   * nothing behind).
    * Each attempt reads the KV entry first and the row second, then compare-and-sets: whatever
    * reached the KV before our read came from a row state no newer than the one we then read, so
    * even a forced write never regresses a key the relay published.
@@ -50,6 +52,7 @@ export class FlagPublisher {
     expectedVersion?: number | null,
   ): Promise<PublishOutcome> {
     const key = flagKvKey(String(appId), flagKey);
+    const circuitKey = circuitKvKey(String(appId), flagKey);
     let kv: KV;
     try {
       kv = await this.#bucket.get();
@@ -64,6 +67,7 @@ export class FlagPublisher {
           const flag = await findFlag(db, appId, flagKey);
           if (expectedVersion !== undefined && (flag?.version ?? null) !== expectedVersion)
             return 'skipped_changed';
+          if (!flag) return await deleteKeys(kv, key, entry, circuitKey);
           return await casOnce(kv, key, entry, flag, force);
         } catch (err) {
           if (attempt >= MAX_CAS_ATTEMPTS || !isWrongLastSequence(err)) throw err;
@@ -76,18 +80,36 @@ export class FlagPublisher {
   }
 }
 
+/**
+ * A flag without a row: deletes its circuit state (compare-and-set: a decision Airbag writes in
+ * between makes the caller read again) and then its rule. `deleted` when either was there.
+ */
+async function deleteKeys(
+  kv: KV,
+  key: string,
+  entry: KvEntry | null,
+  circuitKey: string,
+): Promise<PublishOutcome> {
+  let deleted = false;
+  const circuit = await kv.get(circuitKey);
+  if (circuit && circuit.operation === 'PUT') {
+    await kv.delete(circuitKey, { previousSeq: circuit.revision });
+    deleted = true;
+  }
+  if (entry && entry.operation === 'PUT') {
+    await kv.delete(key, { previousSeq: entry.revision });
+    deleted = true;
+  }
+  return deleted ? 'deleted' : 'unchanged';
+}
+
 async function casOnce(
   kv: KV,
   key: string,
   entry: KvEntry | null,
-  flag: Flag | null,
+  flag: Flag,
   force: boolean,
 ): Promise<PublishOutcome> {
-  if (!flag) {
-    if (!entry || entry.operation !== 'PUT') return 'unchanged';
-    await kv.delete(key, { previousSeq: entry.revision });
-    return 'deleted';
-  }
   const value = encodeFlagRule(toFlagRule(flag));
   const held = kvVersion(entry);
   if (entry && held !== null) {

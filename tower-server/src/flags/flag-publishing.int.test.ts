@@ -2,6 +2,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import {
   CircuitEventType,
   SocketEvent,
+  circuitKvKey,
+  encodeCircuitKvState,
   type AppDto,
   type AuditEntryDto,
   type CircuitEvent,
@@ -12,6 +14,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@tailslide/test-support';
+import { openedState } from '../../test/circuit-state-fixture.js';
 import { connectDashboard, startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
@@ -147,10 +150,16 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
       'GET',
       `/api/apps/${appId}/flags/search/circuit/history`,
     );
+    // The stale event is in the history as skipped, with why; the redelivery left nothing.
     expect(history.body.items.map((e) => e.action)).toEqual([
       'circuit.recovering',
+      'circuit.skipped',
       'circuit.opened',
     ]);
+    expect(history.body.items[1]).toMatchObject({
+      actor: 'airbag',
+      reason: expect.stringMatching(/^circuit\.closed not applied \(stale\): /) as unknown,
+    });
   });
 
   it('cancels a recovery on manual toggle off and closes an open circuit on manual toggle on', async () => {
@@ -244,15 +253,21 @@ describe('flag publishing and circuit events (real Postgres + NATS)', () => {
     expect(await t.kvRule(appId, 'hot')).toEqual(rule);
   });
 
-  it('deletes the KV entry when a flag is deleted, and every flag of a deleted app', async () => {
+  it('deletes the KV entry and the circuit state when a flag is deleted, and those of every flag of a deleted app', async () => {
     const appId = (await t.api<AppDto>('POST', '/api/apps', { title: 'Doomed' })).body.id;
     await t.createFlag(appId, 'a');
     await t.createFlag(appId, 'b');
     await eventually(async () => (await t.kvRule(appId, 'a')) && (await t.kvRule(appId, 'b')));
+    // Airbag tripped both (ADR 0008: its circuit state beside each rule).
+    for (const key of ['a', 'b'])
+      await t.kv.put(circuitKvKey(appId, key), encodeCircuitKvState(openedState(appId, key)));
+    const held = async (key: string) =>
+      (await t.kv.get(circuitKvKey(appId, key)))?.operation === 'PUT';
     expect((await t.api('DELETE', `/api/apps/${appId}/flags/a`)).status).toBe(204);
-    await eventually(async () => (await t.kvRule(appId, 'a')) === null);
+    await eventually(async () => (await t.kvRule(appId, 'a')) === null && !(await held('a')));
+    expect(await held('b')).toBe(true);
     expect((await t.api('DELETE', `/api/apps/${appId}`)).status).toBe(204);
-    await eventually(async () => (await t.kvRule(appId, 'b')) === null);
+    await eventually(async () => (await t.kvRule(appId, 'b')) === null && !(await held('b')));
     expect((await t.api('GET', `/api/apps/${appId}`)).status).toBe(404);
     const logs = await t.api<Page<AuditEntryDto>>('GET', `/api/apps/${appId}/logs`);
     expect(logs.body.items.map((e) => e.action)).toEqual([

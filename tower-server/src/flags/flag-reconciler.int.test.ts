@@ -1,5 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
+  circuitKvKey,
+  encodeCircuitKvState,
   encodeFlagRule,
   flagKvKey,
   type AppDto,
@@ -11,6 +13,7 @@ import { pino } from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@tailslide/test-support';
+import { openedState } from '../../test/circuit-state-fixture.js';
 import { startTestTower, type TestTower } from '../../test/tower-fixture.js';
 import { createPool } from '../db.js';
 import { FlagsBucket } from '../nats.js';
@@ -81,6 +84,18 @@ describe('FlagReconciler (real Postgres + NATS)', () => {
     });
     expect(await t.kvRule(appId, 'two')).toMatchObject({ version: flags[1]!.version });
     expect(await t.kvRule(appId, 'ghost')).toBeNull();
+  });
+
+  it("deletes a circuit state whose flag has no row, and leaves a live flag's alone", async () => {
+    await t.kv.put(circuitKvKey(appId, 'ghost'), encodeCircuitKvState(openedState(appId, 'ghost')));
+    await t.kv.put(
+      circuitKvKey(appId, 'three'),
+      encodeCircuitKvState(openedState(appId, 'three', flags[2]!.version)),
+    );
+    expect(await reconciler.tick()).toMatchObject({ rewritten: 0, deleted: 1 });
+    expect((await t.kv.get(circuitKvKey(appId, 'ghost')))?.operation).not.toBe('PUT');
+    expect((await t.kv.get(circuitKvKey(appId, 'three')))?.operation).toBe('PUT');
+    await t.kv.delete(circuitKvKey(appId, 'three'));
   });
 
   it('recreates and refills a deleted bucket, after which the relay publishes again', async () => {

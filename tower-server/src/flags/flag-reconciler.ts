@@ -1,6 +1,8 @@
 import {
+  ALL_CIRCUITS_KV_FILTER,
   ALL_FLAGS_KV_FILTER,
   flagKvKey,
+  parseCircuitKvKey,
   parseFlagKvKey,
   parseFlagRule,
 } from '@tailslide/contracts';
@@ -41,7 +43,7 @@ export interface FlagReconcilerDeps {
 
 /**
  * Repairs drift between Postgres (truth) and the KV: a missing or different entry is rewritten,
- * an entry without a flag is deleted, and a deleted bucket is recreated and refilled. Uses the
+ * an entry without a flag is deleted (a rule or Airbag's circuit state beside it), and a deleted bucket is recreated and refilled. Uses the
  * publisher's read-KV-then-row compare-and-set, so it cannot undo a newer relay write.
  * A change still in the outbox is not drift: the relay publishes it. Keys with outbox rows are
  * left alone, and a key whose row changed after the snapshot is skipped (its change is in the
@@ -91,7 +93,8 @@ export class FlagReconciler {
       }
     }
     for (const k of kvKeys) {
-      const parsed = parseFlagKvKey(k);
+      // A rule, or a circuit state (ADR 0008), whose flag has no row: both are deleted.
+      const parsed = parseFlagKvKey(k) ?? parseCircuitKvKey(k);
       const id = parsed && `${parsed.appId}/${parsed.flagKey}`;
       if (!parsed || !id || inDb.has(id) || pending.has(id) || !/^\d{1,15}$/.test(parsed.appId))
         continue;
@@ -174,5 +177,6 @@ async function collectKeys(bucket: FlagsBucket): Promise<string[]> {
   const kv = await bucket.get();
   const keys: string[] = [];
   for await (const k of await kv.keys(ALL_FLAGS_KV_FILTER)) keys.push(k);
+  for await (const k of await kv.keys(ALL_CIRCUITS_KV_FILTER)) keys.push(k);
   return keys;
 }

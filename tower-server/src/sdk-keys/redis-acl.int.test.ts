@@ -3,6 +3,8 @@ import {
   sdkRedisUser,
   serviceRedisUser,
   signalBucketKey,
+  signalWakeChannel,
+  signalWakeChannelPattern,
   type RedisService,
 } from '@tailslide/contracts';
 import { createRedis, type RedisClient } from '@tailslide/server-kit';
@@ -98,6 +100,34 @@ describe('SDK key users (RedisSdkAcl.grant)', () => {
       .pExpire(sigKey('app-a'), 60_000)
       .execAsPipeline();
     expect(replies).toEqual([3, 1, 1]);
+  });
+
+  it("lets key A publish its own app's wake channel and nobody else's", async () => {
+    const a = sdkKey('app-a');
+    await acl.grant(a);
+    const sdk = await connectAs(a.redisUser, a.secret);
+    // The writer's early flush: counts and the wake-up in one pipeline (0 subscribers here).
+    const replies = await sdk
+      .multi()
+      .hIncrBy(sigKey('app-a'), 'wake-test:f', 5)
+      .pExpire(sigKey('app-a'), 60_000)
+      .publish(signalWakeChannel(server.prefix, 'app-a'), '1')
+      .execAsPipeline();
+    expect(replies).toEqual([5, 1, 0]);
+    const refused = {
+      wakeAppB: await outcome(sdk.publish(signalWakeChannel(server.prefix, 'app-b'), '1')),
+      wakeAppAPrefixed: await outcome(
+        sdk.publish(signalWakeChannel(server.prefix, 'app-a-other'), '1'),
+      ),
+      wakePattern: await outcome(sdk.publish(signalWakeChannelPattern(server.prefix), '1')),
+      otherChannel: await outcome(sdk.publish(`${server.prefix}:other`, '1')),
+      subscribeOwn: await outcome(
+        sdk.sendCommand(['SUBSCRIBE', signalWakeChannel(server.prefix, 'app-a')]),
+      ),
+    };
+    for (const [action, message] of Object.entries(refused)) {
+      expect(message, action).toMatch(/^NOPERM/);
+    }
   });
 
   it('refuses key A everything else: app B, reads, other commands, other keys', async () => {
@@ -207,6 +237,8 @@ describe('service users', () => {
       keys: await outcome(airbag.keys('*')),
       config: await outcome(airbag.configGet('*')),
       acl: await outcome(airbag.sendCommand(['ACL', 'SETUSER', 'x', 'on'])),
+      publishWake: await outcome(airbag.publish(signalWakeChannel(server.prefix, 'app-r'), '1')),
+      subscribeOther: await outcome(airbag.sendCommand(['PSUBSCRIBE', `${server.prefix}:*`])),
     };
     for (const [action, message] of Object.entries(refused)) {
       expect(message, action).toMatch(/^NOPERM/);
@@ -221,6 +253,16 @@ describe('service users', () => {
       await outcome(airbag.eval("return redis.call('DEL', KEYS[1])", { keys: [key] })),
     ).toMatch(/can't run this command/);
     expect(await airbag.hGetAll(key)).toEqual({ 'x:s': '2' });
+    // It hears every app's wake-ups (ADR 0003), which SDK keys publish.
+    const subscriber = await service('airbag');
+    const heard: string[] = [];
+    await subscriber.pSubscribe(signalWakeChannelPattern(server.prefix), (_m, channel) => {
+      heard.push(channel);
+    });
+    const sdk = await connectAs(a.redisUser, a.secret);
+    expect(await sdk.publish(signalWakeChannel(server.prefix, 'app-r'), '1')).toBe(1);
+    await eventually(() => heard.length > 0, 10_000, 5);
+    expect(heard).toEqual([signalWakeChannel(server.prefix, 'app-r')]);
   });
 
   it('lets Tower read signal buckets for the charts and manage SDK users, nothing else', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sdkRedisUser, signalKeyPattern } from '@tailslide/contracts';
+import { sdkRedisUser, signalKeyPattern, signalWakeChannelPattern } from '@tailslide/contracts';
 
 /**
  * Redis side of SDK keys (ADR 0007): one ACL user per live key, created and deleted by Tower.
@@ -21,12 +21,13 @@ export function sdkSecretSha256(secret: string): string {
 
 /**
  * The commands of the SDK's signal writer (sdk-node `RedisSignalWriter`: one pipeline of
- * `HINCRBY` per field and `PEXPIRE` per bucket), plus `CLUSTER SLOTS`, which a Redis Cluster
+ * `HINCRBY` per field and `PEXPIRE` per bucket, and `PUBLISH` of the app's own wake channel after
+ * an early flush, ADR 0003), plus `CLUSTER SLOTS`, which a Redis Cluster
  * client needs to learn which node serves which keys (it reveals only node addresses and slot
  * ranges; a standalone server refuses it whatever the ACL says). Nothing else: no reads, no
  * `PING`, no `CLIENT` (the writer sets `disableClientInfo`). `AUTH` and `HELLO` need no permission.
  */
-export const SDK_REDIS_COMMANDS = ['hincrby', 'pexpire', 'cluster|slots'] as const;
+export const SDK_REDIS_COMMANDS = ['hincrby', 'pexpire', 'publish', 'cluster|slots'] as const;
 
 /** The part of a node-redis client {@link RedisSdkAcl} uses (server-kit `RedisClient` fits). */
 export interface AclRedisClient {
@@ -86,7 +87,7 @@ export class RedisSdkAcl {
 
   /**
    * Creates (or resets) the key's user: on, password hash only, the app's signal keys only,
-   * the writer's commands only, no pub/sub channels. Connections already open stay open and get
+   * the writer's commands only, one pub/sub channel (the app's wake channel). Connections already open stay open and get
    * the new rights at once.
    */
   grant(g: SdkRedisGrant): Promise<void> {
@@ -189,6 +190,7 @@ export class RedisSdkAcl {
       `#${g.secretSha256}`,
       `~${signalKeyPattern(this.#prefix, g.appId)}`,
       'resetchannels',
+      `&${signalWakeChannelPattern(this.#prefix, g.appId)}`,
       '-@all',
       ...SDK_REDIS_COMMANDS.map((c) => `+${c}`),
     ]);

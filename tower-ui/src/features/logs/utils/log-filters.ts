@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   'circuit.recovering',
   'circuit.step',
   'circuit.closed',
+  'circuit.skipped',
   'sdk_key.created',
   'sdk_key.revoked',
   'webhook.created',
