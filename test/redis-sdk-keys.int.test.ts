@@ -24,6 +24,7 @@ import { FlagManager } from '../sdk-node/src/flag-manager.js';
 import { RedisSignalWriter } from '../sdk-node/src/redis-signal-writer.js';
 import type { SignalBatch } from '../sdk-node/src/signal-sink.js';
 import type { TailslideError } from '../sdk-node/src/errors.js';
+import type { UnauthorizedEvent } from '../sdk-node/src/flag-manager.js';
 import { InMemoryRulesetSource, testFlagRule } from '../sdk-node/src/testing.js';
 import { RedisSdkAcl, sdkSecretSha256 } from '../tower-server/src/sdk-keys/redis-acl.js';
 
@@ -191,17 +192,97 @@ describe('the SDK signs in to Redis with its key', () => {
     });
     closers.push(() => m.close());
     const codes: string[] = [];
+    const events: UnauthorizedEvent[] = [];
     m.on('error', (e) => codes.push(e.code));
+    m.on('unauthorized', (e) => events.push(e));
     await m.initialize();
     const t = m.newToggler('a');
     await eventually(() => codes.includes('redis_unauthorized'));
+    expect(m.signalStatus).toBe('unauthorized');
     for (let i = 0; i < 5; i++) {
       expect(t.isFlagActive('u')).toBe(true);
-      t.emitSuccess();
+      // Emits stay counters: 10 000 of them between two flushes cost one counter.
+      for (let j = 0; j < 10_000; j++) t.emitSuccess();
       await m.flush();
     }
     expect(codes.filter((c) => c === 'redis_unauthorized')).toHaveLength(1);
-    expect(m.stats().signalsWritten).toBe(0);
+    expect(events.map((e) => [e.service, e.error.code])).toEqual([['redis', 'redis_unauthorized']]);
+    expect(m.stats()).toMatchObject({
+      status: 'ready',
+      signalStatus: 'unauthorized',
+      signalsWritten: 0,
+      signalsDropped: 50_000,
+    });
+  });
+
+  it('reports WRONGPASS, NOPERM and a key revoked while running in signalStatus and one event each, and recovers', async () => {
+    const manage = (sdkKey: string, appId: string) => {
+      const m = new FlagManager({
+        sdkKey,
+        redis: server.url,
+        redisPrefix: server.prefix,
+        rulesetSource: new InMemoryRulesetSource([testFlagRule({ appId, flagKey: 'a' })]),
+      });
+      closers.push(() => m.close());
+      const events: UnauthorizedEvent[] = [];
+      m.on('error', () => undefined);
+      m.on('unauthorized', (e) => events.push(e));
+      return { m, events, t: m.newToggler('a') };
+    };
+    // WRONGPASS: the key's user exists, the secret is not its password.
+    const good = await mintKey('app-w');
+    const parsed = parseSdkKey(good.key);
+    if (!parsed.ok) throw new Error('bad key');
+    const wrong = manage(encodeSdkKey({ ...parsed.value, secret: 'SUNOTTHEPASSWORD' }), 'app-w');
+    await wrong.m.initialize();
+    await eventually(() => wrong.m.signalStatus === 'unauthorized', 10_000);
+    expect(String(wrong.events[0]?.error.cause)).toMatch(/WRONGPASS/);
+    // NOPERM: a user of app B's signal keys inside a key for app N.
+    const keyId = String(nextKeyId++);
+    const secret = `SU${randomBytes(24).toString('hex').toUpperCase()}`;
+    const redisUser = sdkRedisUser(server.prefix, keyId);
+    await acl.grant({ redisUser, appId: 'app-b', secretSha256: sdkSecretSha256(secret) });
+    const noperm = manage(
+      encodeSdkKey({ appId: 'app-n', keyId, natsJwt: 'x', secret, redisUser }),
+      'app-n',
+    );
+    await noperm.m.initialize();
+    await eventually(async () => {
+      noperm.t.emitSuccess();
+      await noperm.m.flush();
+      return noperm.m.signalStatus === 'unauthorized';
+    }, 10_000);
+    expect(String(noperm.events[0]?.error.cause)).toMatch(/NOPERM/);
+    // Revoked while running: Redis closes the connection, the sign-in is refused.
+    const live = manage(good.key, 'app-w');
+    await live.m.initialize();
+    await eventually(async () => {
+      live.t.emitSuccess();
+      await live.m.flush();
+      return live.m.stats().signalsWritten > 0;
+    }, 10_000);
+    expect(live.m.signalStatus).toBe('ok');
+    await acl.revoke(good.redisUser);
+    await eventually(() => live.m.signalStatus === 'unauthorized', 10_000, 1);
+    for (const x of [wrong, noperm, live]) {
+      expect(x.events.map((e) => e.service)).toEqual(['redis']);
+      expect(x.m.status).toBe('ready');
+      expect(x.t.isFlagActive('u')).toBe(true);
+    }
+    // Tower grants the user again (a Redis restart, then its sync): signals flow, status ok.
+    await acl.grant({
+      redisUser: good.redisUser,
+      appId: 'app-w',
+      secretSha256: sdkSecretSha256(parsed.value.secret),
+    });
+    const written = live.m.stats().signalsWritten;
+    await eventually(async () => {
+      live.t.emitSuccess();
+      await live.m.flush();
+      return live.m.stats().signalsWritten > written;
+    }, 10_000);
+    expect(live.m.signalStatus).toBe('ok');
+    expect(live.events).toHaveLength(1);
   });
 
   it('signs in again once Tower re-creates the user (Redis restarted, key still live)', async () => {

@@ -70,6 +70,10 @@ describe('options are validated once, at construction', () => {
     expect(() => new FlagManager({ ...base, logger: {} as TailslideLogger })).toThrow(/logger/);
     expect(() => new FlagManager({ ...base, rulesetSource: undefined, nats: ' ' })).toThrow(/nats/);
     expect(() => new FlagManager({ ...base, appId: 'my shop' })).toThrow(/appId/);
+    // Neither a key nor an app id: an unset TAILSLIDE_SDK_KEY says what to set.
+    expect(() => new FlagManager({ ...base, appId: undefined, sdkKey: undefined })).toThrow(
+      /sdkKey is required.*TAILSLIDE_SDK_KEY/,
+    );
     expect(() => new FlagManager(undefined as unknown as FlagManagerOptions)).toThrow(
       TailslideError,
     );

@@ -139,17 +139,29 @@ export interface StaleEvent {
   readonly error?: TailslideError | undefined;
 }
 
-/** Payload of the `unauthorized` event: NATS refused the SDK key. */
+/** Payload of the `unauthorized` event: NATS or Redis refused the SDK key. */
 export interface UnauthorizedEvent {
+  /**
+   * Who refused it: `nats` (status `unauthorized`: rules are no longer live) or `redis`
+   * (`signalStatus` `unauthorized`: signals are dropped; rules are unaffected).
+   */
+  readonly service: 'nats' | 'redis';
+  /** `unauthorized` (NATS) or `redis_unauthorized`. */
   readonly error: TailslideError;
 }
+
+/** Whether Redis takes this SDK's signals: `unauthorized` while it refuses the SDK key. */
+export type SignalStatus = 'ok' | 'unauthorized';
 
 /** Events of {@link FlagManager}. */
 export interface FlagManagerEvents {
   ready: [ReadyEvent];
   changed: [ChangedEvent];
   stale: [StaleEvent];
-  /** NATS refused the SDK key (status `unauthorized`); the last known rules keep being served. */
+  /**
+   * NATS (status `unauthorized`) or Redis (`signalStatus` `unauthorized`) refused the SDK key;
+   * once per refusal. The last known rules keep being served.
+   */
   unauthorized: [UnauthorizedEvent];
   error: [TailslideError];
 }
@@ -169,6 +181,8 @@ export interface FlagStatus {
 /** Counters for monitoring. */
 export interface ManagerStats extends SignalSinkStats {
   readonly status: ManagerStatus;
+  /** `unauthorized` while Redis refuses the SDK key (signals are dropped). */
+  readonly signalStatus: SignalStatus;
   readonly flags: number;
 }
 
@@ -204,6 +218,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
   readonly #sink: SignalSink;
   readonly #togglerContext: TogglerContext;
   #status: ManagerStatus = ManagerStatus.notReady;
+  #signalStatus: SignalStatus = 'ok';
   #init: Promise<InitializeResult> | null = null;
   #resolveReady: (() => void) | null = null;
   #resync: { seen: Set<string>; circuits: Set<string>; changed: Set<string> } | null = null;
@@ -355,6 +370,15 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
   }
 
   /**
+   * Whether Redis takes this SDK's signals: `unauthorized` from Redis refusing the SDK key
+   * (`WRONGPASS`, `NOPERM`, its user deleted on revocation) until a sign-in or write succeeds.
+   * Rules are served either way.
+   */
+  get signalStatus(): SignalStatus {
+    return this.#signalStatus;
+  }
+
+  /**
    * Loads the snapshot file (if configured), starts watching NATS and flushing signals. Resolves
    * once the full ruleset is loaded or after `initTimeoutMs`, whichever comes first, whatever the
    * source, writer, logger or snapshot file do; never rejects. Idempotent; after `close()` it
@@ -414,7 +438,12 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     if (this.#status === ManagerStatus.closed) return;
     this.#sink.start();
     try {
-      this.#writer.start?.({ onError: (err) => this.#reportError(err) });
+      this.#writer.start?.({
+        onError: (err) => this.#guard(() => this.#onWriterError(err)),
+        onAccepted: () => {
+          this.#signalStatus = 'ok';
+        },
+      });
     } catch (err) {
       this.#reportError(
         toTailslideError(TailslideErrorCode.redisUnavailable, 'signal writer failed to start', err),
@@ -513,7 +542,12 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
 
   /** Counters for monitoring (signals written / dropped, flushes, status). */
   stats(): ManagerStats {
-    return { ...this.#sink.stats, status: this.#status, flags: this.#store.rules().length };
+    return {
+      ...this.#sink.stats,
+      status: this.#status,
+      signalStatus: this.#signalStatus,
+      flags: this.#store.rules().length,
+    };
   }
 
   /** Flushes aggregated signals now (tests use it instead of waiting). Never rejects. */
@@ -693,7 +727,18 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
     this.#reportError(error);
     if (this.#status === ManagerStatus.unauthorized) return;
     this.#status = ManagerStatus.unauthorized;
-    this.#emit('unauthorized', { error });
+    this.#emit('unauthorized', { service: 'nats', error });
+  }
+
+  // The writer's trouble; Redis refusing the key is also a status and an event, once per refusal
+  // (the writer reports one error per episode and drops signals fast meanwhile).
+  #onWriterError(error: TailslideError): void {
+    if (this.#status === ManagerStatus.closed) return;
+    this.#reportError(error);
+    if (error.code !== TailslideErrorCode.redisUnauthorized) return;
+    if (this.#signalStatus === 'unauthorized') return;
+    this.#signalStatus = 'unauthorized';
+    this.#emit('unauthorized', { service: 'redis', error });
   }
 
   // Emits without letting a throwing listener break the SDK's own loops.

@@ -7,7 +7,7 @@
 
 /** Serves one app's flags; see {@link FlagManagerOptions} for every option and default. */
 export { FlagManager } from './flag-manager.js';
-/** Lifecycle status of a FlagManager: `not_ready`, `ready`, `stale`, `closed`. */
+/** Lifecycle status of a FlagManager: `not_ready`, `ready`, `stale`, `unauthorized`, `closed`. */
 export { ManagerStatus } from './flag-manager.js';
 /**
  * Types of the manager: options (each with its `@default`), events and their payloads, stats, and
@@ -20,6 +20,8 @@ export type {
   ReadyEvent,
   ChangedEvent,
   StaleEvent,
+  UnauthorizedEvent,
+  SignalStatus,
   ManagerStats,
   FlagStatus,
   TailslideLogger,

@@ -143,10 +143,7 @@ export class RedisSignalWriter implements SignalWriter {
       if (isAuthRefusal(err)) this.#refused(err);
       else this.#report('Redis client error', err);
     };
-    const onReady = () => {
-      this.#refusals = 0;
-      this.#refusedUntil = 0;
-    };
+    const onReady = () => this.#accepted();
     if (opts.clusterNodes !== undefined) {
       const parsed = parseRedisClusterNodes(opts.clusterNodes);
       if (!parsed.ok) throw new Error(`redisClusterNodes ${parsed.error}`);
@@ -234,7 +231,20 @@ export class RedisSignalWriter implements SignalWriter {
       if (isAuthRefusal(err)) this.#refused(err);
       throw err;
     }
+    this.#accepted();
+  }
+
+  // A sign-in or a write succeeded: a refusal episode (if any) is over.
+  #accepted(): void {
+    const was = this.#refusals;
     this.#refusals = 0;
+    this.#refusedUntil = 0;
+    if (was === 0 || this.#closed) return;
+    try {
+      this.#listener?.onAccepted?.();
+    } catch {
+      // a reporting callback must never break the client
+    }
   }
 
   async #writeBatch(batch: SignalBatch): Promise<void> {

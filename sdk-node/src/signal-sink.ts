@@ -57,6 +57,11 @@ export interface SignalBatch {
 export interface SignalWriterListener {
   /** Infrastructure trouble (connection refused, reset, ...). Must not throw. */
   onError(error: TailslideError): void;
+  /**
+   * The credentials are accepted again after a `redis_unauthorized` report (a sign-in or a write
+   * succeeded). Must not throw.
+   */
+  onAccepted?(): void;
 }
 
 /**

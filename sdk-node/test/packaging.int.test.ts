@@ -3,8 +3,9 @@
  * what the tarballs hold, installs them into a fresh `npm init -y` project with the README's
  * install command under `--engine-strict` (this Node), type-checks ESM and CommonJS consumers
  * under `node16`, `nodenext` and `bundler`, then runs the README quick start (CommonJS and ESM)
- * against the local NATS and Redis: it prints the flag off, Tower (here: a KV write) turns it on,
- * it prints ON, and Ctrl-C lets the process exit by itself.
+ * with an SDK key in `TAILSLIDE_SDK_KEY`, against a NATS and a Redis that check keys (the
+ * project's operator/JWT configuration and ACL): it prints the flag off, Tower (here: a KV write)
+ * turns it on, it prints ON, neither server refused the key, and Ctrl-C lets the process exit.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,11 +13,25 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Kvm, type KV } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { encodeFlagRule, flagKvKey } from '@tailslide/contracts';
-import { createClient } from 'redis';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connect as natsConnect, credsAuthenticator } from '@nats-io/transport-node';
+import {
+  encodeFlagRule,
+  encodeSdkKey,
+  flagKvKey,
+  sdkRedisUser,
+  serviceRedisUser,
+  signalKeyPattern,
+} from '@tailslide/contracts';
+import { createClient, type RedisClientType } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeysWithPrefix, freePort, services, uniqueName } from '@tailslide/test-support';
+import {
+  freePort,
+  privateAuthNatsServer,
+  privateSecuredRedisServer,
+  type AuthNatsServer,
+  type SecuredRedisServer,
+} from '@tailslide/test-support';
 import { testFlagRule } from '../src/testing.js';
 
 const run = promisify(execFile);
@@ -42,27 +57,69 @@ function installArgs(): string[] {
     .map((a) => a.replace(/^\/tmp\//, './'));
 }
 
-// Points the quick start at this test's private bucket, app id and Redis prefix.
-function adapt(code: string, appId: number, bucket: string, prefix: string): string {
-  const out = code.replace(
-    /appId: 1,[^\n]*/,
-    `appId: ${appId}, flagsBucket: '${bucket}', redisPrefix: '${prefix}',`,
-  );
-  if (out === code) throw new Error('quick start did not adapt');
+// Points the quick start at this test's private NATS and Redis (the README's are the defaults).
+function adapt(code: string): string {
+  const out = code
+    .replace("nats: 'nats://127.0.0.1:4222',", `nats: '${nats.url}',`)
+    .replace(
+      "redis: 'redis://127.0.0.1:6379',",
+      `redis: '${redis.url}', redisPrefix: '${redis.prefix}',`,
+    );
+  if (!out.includes(nats.url) || !out.includes(redis.url))
+    throw new Error('quick start did not adapt');
   return out;
 }
 
 let dir: string;
+let nats: AuthNatsServer;
+let redis: SecuredRedisServer;
+let redisTower: RedisClientType;
 let nc: NatsConnection;
 let kv: KV;
 let packed: { name: string; files: { path: string }[] }[];
-const bucket = uniqueName('sdk_pack');
-const prefix = uniqueName('tsdkpack');
+let nextKeyId = 1;
+
+/**
+ * A key for `appId` as Tower mints it: a NATS user allowed to watch the app, and a Redis ACL user
+ * allowed to write its signal keys (password: the key's secret).
+ */
+async function sdkKey(appId: string): Promise<string> {
+  const keyId = String(nextKeyId++);
+  const user = await nats.sdkUser(appId, keyId);
+  const redisUser = sdkRedisUser(redis.prefix, keyId);
+  await redisTower.sendCommand([
+    'ACL',
+    'SETUSER',
+    redisUser,
+    'reset',
+    'on',
+    `>${user.seed}`,
+    `~${signalKeyPattern(redis.prefix, appId)}`,
+    'resetchannels',
+    '-@all',
+    '+hincrby',
+    '+pexpire',
+  ]);
+  return encodeSdkKey({ appId, keyId, natsJwt: user.jwt, secret: user.seed, redisUser });
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tailslide-pack-'));
-  nc = await connect({ servers: services.natsUrl });
-  kv = await new Kvm(nc).create(bucket, { history: 1 });
+  nats = await privateAuthNatsServer();
+  redis = await privateSecuredRedisServer();
+  await Promise.all([nats.start(), redis.start()]);
+  nc = await natsConnect({
+    servers: nats.url,
+    authenticator: credsAuthenticator(readFileSync(nats.towerCredsFile)),
+  });
+  kv = await new Kvm(nc).create(nats.names.flagsBucket, { history: 1 });
+  redisTower = createClient({
+    url: redis.url,
+    username: serviceRedisUser(redis.prefix, 'tower'),
+    password: redis.towerPassword,
+    disableClientInfo: true,
+  });
+  await redisTower.connect();
   await run('npx', ['tsc', '-b', 'sdk-node/tsconfig.build.json'], { cwd: root });
   const { stdout } = await run(
     'npm',
@@ -88,12 +145,10 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await kv?.destroy();
   await nc?.close();
-  const redis = createClient({ url: services.redisUrl });
-  await redis.connect();
-  await deleteKeysWithPrefix(redis, prefix);
-  redis.destroy();
+  redisTower?.destroy();
+  await nats?.dispose();
+  await redis?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -105,12 +160,17 @@ afterAll(async () => {
 async function turnOn(
   file: string,
   appId: number,
-): Promise<{ lines: string[]; code: number | null }> {
+): Promise<{ lines: string[]; code: number | null; stderr: string }> {
   const rule = testFlagRule({ appId: String(appId), flagKey: 'new-checkout', active: false });
   await kv.put(flagKvKey(rule.appId, rule.flagKey), encodeFlagRule(rule));
-  const child = spawn(process.execPath, [file], { cwd: dir });
+  const child = spawn(process.execPath, [file], {
+    cwd: dir,
+    env: { ...process.env, TAILSLIDE_SDK_KEY: await sdkKey(rule.appId) },
+  });
   let out = '';
+  let stderr = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const seen = (text: string) =>
     new Promise<void>((res, rej) => {
       const check = () => {
@@ -136,7 +196,7 @@ async function turnOn(
       new Promise<'hung'>((res) => setTimeout(() => res('hung'), 15_000)),
     ]);
     if (code === 'hung') throw new Error('the quick start did not exit after Ctrl-C');
-    return { lines: out.trim().split('\n'), code };
+    return { lines: out.trim().split('\n'), code, stderr };
   } finally {
     child.kill('SIGKILL');
   }
@@ -233,25 +293,20 @@ describe('packed SDK', () => {
 
   it('runs the README quick start as index.js in a fresh npm init -y (CommonJS) project: off, then ON, then exits on Ctrl-C', async () => {
     const appId = 100_000 + Math.floor(Math.random() * 1e9);
-    writeFileSync(
-      join(dir, 'index.js'),
-      adapt(block('quickstart:cjs', 'js'), appId, bucket, prefix),
-    );
-    const { lines, code } = await turnOn('index.js', appId);
+    writeFileSync(join(dir, 'index.js'), adapt(block('quickstart:cjs', 'js')));
+    const { lines, code, stderr } = await turnOn('index.js', appId);
     expect(lines).toEqual([
       'status: ready',
       'new-checkout is off for user-42',
       'new-checkout is ON for user-42',
     ]);
     expect(code).toBe(0);
+    expect(stderr).not.toMatch(/refused|unauthorized/i); // NATS and Redis took the key
   }, 60_000);
 
   it('runs the ESM quick start as index.mjs the same way', async () => {
     const appId = 100_000 + Math.floor(Math.random() * 1e9);
-    writeFileSync(
-      join(dir, 'index.mjs'),
-      adapt(block('quickstart:esm', 'js'), appId, bucket, prefix),
-    );
+    writeFileSync(join(dir, 'index.mjs'), adapt(block('quickstart:esm', 'js')));
     const { lines, code } = await turnOn('index.mjs', appId);
     expect(lines.at(-1)).toBe('new-checkout is ON for user-42');
     expect(code).toBe(0);
