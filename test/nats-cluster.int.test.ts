@@ -108,7 +108,14 @@ describe('a three-node NATS cluster at R3', () => {
       key: 'checkout',
       title: 'Checkout',
       active: true,
-      circuit: { errorThresholdPercentage: 50, minimumRequests: 10, windowMs: 60_000 },
+      // A long recovery delay: the ticks after the trip (and a slow node restart under load)
+      // must not move the circuit on to recovering before the log is checked.
+      circuit: {
+        errorThresholdPercentage: 50,
+        minimumRequests: 10,
+        windowMs: 60_000,
+        recoveryDelayMs: 3_600_000,
+      },
     });
     manager = new FlagManager({
       appId: app.id,

@@ -7,6 +7,7 @@ import {
   parseCircuitKvState,
   type CircuitKvState,
   type FlagRule,
+  probeKvWatch,
 } from '@tailslide/contracts';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
@@ -128,8 +129,17 @@ export class CircuitStateStore {
     this.#stopWatch = () => {
       if (stopped) return;
       stopped = true;
+      probe?.stop();
       iter.stop();
     };
+    const stopThisWatch = this.#stopWatch;
+    // The watch's consumer may die with a cluster server while Airbag's connection stays up.
+    const probe = probeKvWatch(iter, {
+      onLost: (reason) => {
+        this.#logger.warn({ reason }, 'circuit state watch consumer lost; re-opening');
+        stopThisWatch();
+      },
+    });
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => {
       markReady = resolve;
@@ -159,6 +169,7 @@ export class CircuitStateStore {
       } catch (err) {
         this.#logger.warn({ err }, 'circuit state watch failed');
       }
+      probe?.stop();
       markReady();
       if (!this.#stopped) this.#scheduleRestart();
     })();

@@ -3,6 +3,7 @@ import {
   parseFlagKvKey,
   parseFlagRule,
   type FlagRule,
+  probeKvWatch,
 } from '@tailslide/contracts';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
@@ -194,8 +195,17 @@ export class RuleWatcher {
     this.#stopWatch = () => {
       if (stopped) return;
       stopped = true;
+      probe?.stop();
       iter.stop();
     };
+    const stopThisWatch = this.#stopWatch;
+    // The watch's consumer may die with a cluster server while Airbag's connection stays up.
+    const probe = probeKvWatch(iter, {
+      onLost: (reason) => {
+        this.#logger.warn({ reason }, 'flag watch consumer lost; re-opening');
+        stopThisWatch();
+      },
+    });
     const seen = new Set<string>();
     let snapshotDone = false;
     let markReady: () => void = () => undefined;
@@ -223,6 +233,7 @@ export class RuleWatcher {
       } catch (err) {
         this.#logger.warn({ err }, 'flag watch failed');
       }
+      probe?.stop();
       finishSnapshot();
       if (!this.#stopped) {
         this.#logger.warn('flag watch ended; re-opening');

@@ -166,3 +166,10 @@ export type {
 } from './api.js';
 export { SDK_KEY_PREFIX, encodeSdkKey, isSdkKeyString, parseSdkKey } from './sdk-key.js';
 export type { SdkCredentials } from './sdk-key.js';
+export {
+  WATCH_PROBE_INTERVAL_MS,
+  classifyProbeError,
+  startWatchProbe,
+  probeKvWatch,
+} from './watch-probe.js';
+export type { ProbedConsumer, WatchProbe, WatchProbeOptions } from './watch-probe.js';

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { encodeFlagRule, flagKvKey, type FlagRule } from '@tailslide/contracts';
@@ -110,6 +111,31 @@ describe('FlagManager when NATS fails', () => {
       await natsServer.start();
     }
   }, 60_000);
+
+  it('re-watches within seconds when its watch consumer disappears while the connection stays up', async () => {
+    // What a NATS cluster server dying with the consumer looks like to an SDK connected to
+    // another server: no disconnect, no error, the consumer simply gone. nats.js alone notices
+    // after two missed 30 s heartbeats; the SDK's probe asks for the consumer's info.
+    const appId = uniqueName('app');
+    await put(testFlagRule({ appId, flagKey: 'f', active: true }));
+    const m = manager({ appId, watchCheckMs: 200 });
+    const nc = await connect({ servers: natsServer.url });
+    try {
+      expect((await m.initialize()).status).toBe('ready');
+      const t = m.newToggler({ flagName: 'f' });
+      const jsm = await jetstreamManager(nc);
+      const consumers = await jsm.consumers.list(`KV_${bucket}`).next();
+      const ours = consumers.filter((c) => c.config.filter_subject?.includes(appId));
+      expect(ours).toHaveLength(1);
+      await jsm.consumers.delete(`KV_${bucket}`, ours[0]!.name);
+      await put(testFlagRule({ appId, flagKey: 'f', version: 2, active: false }));
+      await eventually(() => !t.isFlagActive('u'), 5_000, 20);
+      expect(m.status).toBe('ready');
+    } finally {
+      await nc.close();
+      await m.close();
+    }
+  }, 30_000);
 
   it('notices a hung NATS server by its pings, reports stale, and recovers when it answers again', async () => {
     const appId = uniqueName('app');

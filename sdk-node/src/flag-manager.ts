@@ -91,6 +91,11 @@ export interface FlagManagerOptions {
   readonly logger?: TailslideLogger | undefined;
   /** Pause between NATS (re)connect / (re)watch attempts (an integer from 100 to 2147483647). @default 1000 */
   readonly retryDelayMs?: number | undefined;
+  /**
+   * How often the KV watch's consumer is checked (an integer from 100 to 2147483647): with a
+   * NATS cluster, a server that dies holding it is noticed within about twice this. @default 5000
+   */
+  readonly watchCheckMs?: number | undefined;
   /** Replaces the NATS KV source (see `@tailslide/sdk-node/testing`). @default NATS KV watcher */
   readonly rulesetSource?: RulesetSource | undefined;
   /** Replaces the Redis signal writer (closed by `close()`, like `rulesetSource`). @default RedisSignalWriter */
@@ -314,6 +319,7 @@ export class FlagManager extends EventEmitter<FlagManagerEvents> {
         sdkKey: key,
         natsOptions: o.natsOptions,
         retryDelayMs,
+        watchCheckMs: o.watchCheckMs,
       });
     this.#writer =
       o.signalWriter ??

@@ -227,8 +227,8 @@ export function airbagPermissions(n: NatsNames): Permissions {
 }
 
 /**
- * What one SDK key may do: create (and delete) the ordered consumer of a KV watch of
- * `apps.<appId>.>` in the flags bucket, answer its flow control, and receive on its own inbox
+ * What one SDK key may do: create (and delete, and ask after by name) the ordered consumer of a
+ * KV watch of `apps.<appId>.>` in the flags bucket, answer its flow control, and receive on its own inbox
  * prefix. Nothing else: no other app's keys, no put/delete/purge, no other consumer, no stream
  * or consumer listing, no circuit subjects, no other client's inbox.
  */
@@ -242,6 +242,8 @@ export function sdkPermissions(
     pub: {
       allow: [
         `$JS.API.CONSUMER.CREATE.${flags}.*.$KV.${n.flagsBucket}.${appKvFilter(appId)}`,
+        // The watch's liveness probe (contracts' watch-probe): info on a consumer by its name.
+        `$JS.API.CONSUMER.INFO.${flags}.*`,
         `$JS.API.CONSUMER.DELETE.${flags}.*`,
         `$JS.FC.${flags}.>`,
       ],
