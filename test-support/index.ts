@@ -272,27 +272,27 @@ export async function privateNatsCluster(size = 3): Promise<NatsCluster> {
 }
 
 /** A private `redis-server` on a free port that keeps nothing on disk (not started yet). */
+/** A private redis-server's arguments: loopback, `port`, nothing kept on disk, files in `dir`. */
+function redisArgs(port: number, dir: string, extra: readonly string[] = []): string[] {
+  return [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    ...extra,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ];
+}
+
 export async function privateRedisServer(): Promise<ManagedServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tailslide-redis-'));
-  return managed(
-    port,
-    `redis://127.0.0.1:${port}`,
-    'redis-server',
-    [
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    dir,
-  );
+  return managed(port, `redis://127.0.0.1:${port}`, 'redis-server', redisArgs(port, dir), dir);
 }
 
 /** The shipped Redis start script (`redis/tailslide-redis.sh`): ACL users, no anonymous rights. */
@@ -326,18 +326,7 @@ export async function privateSecuredRedisServer(
     port,
     `redis://127.0.0.1:${port}`,
     REDIS_START_SCRIPT,
-    [
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
+    redisArgs(port, dir),
     dir,
     {
       TAILSLIDE_REDIS_PREFIX: prefix,
@@ -410,11 +399,7 @@ export async function privateRedisCluster(
       port,
       `redis://127.0.0.1:${port}`,
       REDIS_START_SCRIPT,
-      [
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(port),
+      redisArgs(port, dir, [
         '--cluster-enabled',
         'yes',
         '--cluster-port',
@@ -423,13 +408,7 @@ export async function privateRedisCluster(
         join(dir, 'nodes.conf'),
         '--cluster-node-timeout',
         '2000',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
+      ]),
       dir,
       {
         TAILSLIDE_REDIS_PREFIX: prefix,

@@ -4,6 +4,7 @@
  * revoked or made-up key is reported (`unauthorized`) while the last known rules keep serving.
  */
 import { createAccount, createUser, encodeUser } from '@nats-io/jwt';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,9 @@ import { encodeFlagRule, encodeSdkKey, flagKvKey, sdkRedisUser } from '@tailslid
 import {
   accountSignerOf,
   credsFile,
+  mintUser,
+  publicKeyOf,
+  sdkPermissions,
   pushAccountJwt,
   tailslideAccountJwt,
   type NatsRevocation,
@@ -147,6 +151,55 @@ describe('FlagManager with an SDK key (NATS operator/JWT mode)', () => {
       await otherManager.close();
     }
   });
+
+  it('keeps one watch with a key minted before keys could probe their consumer', async () => {
+    // Keys minted before the watch probe lack `$JS.API.CONSUMER.INFO`: NATS refuses the probe,
+    // and the SDK must stop probing rather than count refusals as a lost consumer and re-watch
+    // every few seconds.
+    const app = uniqueName('app');
+    await putFlag(app, 'f');
+    const keyId = String(nextKey++);
+    const perms = sdkPermissions(server.names, app, keyId);
+    const old = {
+      ...perms,
+      pub: { allow: perms.pub?.allow?.filter((p) => !p.includes('CONSUMER.INFO')) ?? [] },
+    };
+    const user = await mintUser(
+      publicKeyOf(server.seeds.account),
+      server.seeds.accountSigning,
+      `sdk-${keyId}`,
+      old,
+    );
+    const key = encodeSdkKey({
+      appId: app,
+      keyId,
+      natsJwt: user.jwt,
+      secret: user.seed,
+      redisUser: sdkRedisUser('tailslide', keyId),
+    });
+    const m = manager(key, { watchCheckMs: 100 });
+    let resyncs = 0;
+    m.on('ready', () => resyncs++);
+    try {
+      expect((await m.initialize()).status).toBe('ready');
+      const jsm = await jetstreamManager(tower);
+      const consumerNames = async () =>
+        (await jsm.consumers.list(`KV_${server.names.flagsBucket}`).next())
+          .filter((c) => c.config.filter_subject?.includes(app))
+          .map((c) => c.name);
+      const before = await consumerNames();
+      expect(before).toHaveLength(1);
+      // Ten probe intervals, then one more than two failed probes would take (5 s each).
+      await new Promise((r) => setTimeout(r, 11_000));
+      expect(await consumerNames()).toEqual(before);
+      expect(resyncs).toBe(1);
+      expect(m.status).toBe('ready');
+      await putFlag(app, 'f', false, 2);
+      await eventually(() => !m.newToggler({ flagName: 'f' }).isFlagActive('u'));
+    } finally {
+      await m.close();
+    }
+  }, 30_000);
 
   it('reports a made-up key (a user of an account this server does not know) as unauthorized', async () => {
     const rogue = createUser();

@@ -301,6 +301,8 @@ export class NatsRulesetSource implements RulesetSource {
     }
     // The consumer may die with a cluster server while this connection stays up: re-watch as
     // soon as a probe finds it gone (contracts' watch-probe says why nats.js alone is slow).
+    // A key minted before keys could ask is refused at once (nats.js fails the request with the
+    // permission error): the probe then stops and the watch runs unprobed.
     const probe = probeKvWatch(iter, {
       intervalMs: this.#watchCheckMs,
       onLost: () => {

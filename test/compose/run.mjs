@@ -12,10 +12,12 @@
 // removes it at the end. Compose: `docker compose` (v2) when present, else Debian's
 // `docker-compose` 1.29 with --compatibility (replicas). Needs `npm run build` (the example runs
 // the built SDK) and, for the first run, `debootstrap`; the rootfs tarball is cached under
-// .cache/compose/ (ignored by git and docker) for 30 days. TAILSLIDE_COMPOSE_KEEP_IMAGES=1 keeps
+// ~/.cache/tailslide/compose/ (TAILSLIDE_COMPOSE_CACHE; outside the checkout, so a fresh clone
+// on the same machine reuses it) for 30 days. TAILSLIDE_COMPOSE_KEEP_IMAGES=1 keeps
 // the stand-in images in an engine it did not start (faster reruns).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   cpSync,
   existsSync,
@@ -28,13 +30,16 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = join(root, 'test/compose');
-const cache = join(root, '.cache/compose');
+// Outside the checkout, so a fresh clone on the same machine (CI) reuses it.
+const cache =
+  process.env.TAILSLIDE_COMPOSE_CACHE ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tailslide/compose');
 const baseTar = join(cache, 'debian-bookworm-minbase.tar.gz');
 const mirror = process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
 const project = `tailslidecompose${process.pid}`;
@@ -188,6 +193,9 @@ function baseImage() {
   if (!fresh) {
     mkdirSync(cache, { recursive: true });
     const dir = mkdtempSync(join(cache, 'rootfs-'));
+    // mkdtemp makes the directory 0700 and it becomes the image's `/`: no user but root could
+    // then reach anything (the postgres stand-in's initdb: "Permission denied").
+    chmodSync(dir, 0o755);
     try {
       run('debootstrap', ['--variant=minbase', 'bookworm', dir, mirror]);
       rmSync(join(dir, 'var/lib/apt/lists'), { recursive: true, force: true });
@@ -313,9 +321,12 @@ function cleanup() {
   if (up) {
     up = false;
     try {
-      compose(['down', '-v', '--rmi', 'local', '--remove-orphans'], { timeoutMs: 5 * 60_000 });
+      // An engine this script started goes with everything in it: killing the containers is
+      // enough (removing images and volumes one by one on vfs took over a minute).
+      if (engine) compose(['kill'], { timeoutMs: 2 * 60_000 });
+      else compose(['down', '-v', '--rmi', 'local', '--remove-orphans'], { timeoutMs: 5 * 60_000 });
     } catch (err) {
-      console.error(`down failed: ${err.message}`);
+      console.error(`${engine ? 'kill' : 'down'} failed: ${err.message}`);
     }
   }
   if (engine) {
@@ -375,7 +386,7 @@ try {
     }
   }
 } finally {
-  step('down -v and clean up', cleanup);
+  step('clean up (down -v, or kill and remove the engine this test started)', cleanup);
 }
 console.log('\ncompose test timings:');
 for (const [name, s] of times) console.log(`  ${s.toFixed(1).padStart(7)} s  ${name}`);

@@ -2,9 +2,6 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
-  CIRCUIT_EVENT_SCHEMA_VERSION,
-  CircuitEventType,
-  circuitEventId,
   circuitEventSubject,
   encodeCircuitEvent,
   type AppDto,
@@ -20,6 +17,7 @@ import {
   type AdminCredentials,
   type TestDatabase,
 } from '@tailslide/test-support';
+import { openedEvent } from '../../test/circuit-state-fixture.js';
 import { TcpProxy } from '../../test/tcp-proxy.js';
 import { testTowerOptions, type TestTowerOptions } from '../../test/tower-fixture.js';
 import { startTower, type RunningTower } from '../server.js';
@@ -67,21 +65,6 @@ function eventuallyOpen(
     const r = await api<FlagDto>(tower, 'GET', `/api/apps/${appId}/flags/${key}`);
     return r.status === 200 && r.body.circuitStatus.state === 'open' ? r.body : null;
   }, timeoutMs);
-}
-
-function openedEvent(appId: string, flagKey: string, ruleVersion: number): CircuitEvent {
-  return {
-    schemaVersion: CIRCUIT_EVENT_SCHEMA_VERSION,
-    id: circuitEventId(appId, flagKey, ruleVersion, CircuitEventType.opened),
-    type: CircuitEventType.opened,
-    appId,
-    flagKey,
-    ruleVersion,
-    recoveryPercentage: 0,
-    occurredAt: new Date().toISOString(),
-    stats: { requests: 50, failures: 40, errorRatePercentage: 80, windowMs: 30_000 },
-    reason: 'error rate 80% ≥ 50%',
-  };
 }
 
 describe('circuit events survive Tower and Postgres outages', () => {
